@@ -1,0 +1,368 @@
+#include "coordinator/farm.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "shared/transport.h"
+
+namespace taskfarm {
+namespace {
+
+constexpr int kSinkHwm = 100'000;
+constexpr int kWorkerSocketHwm = static_cast<int>(CreditPolicy::kMaxCredit) * 2;
+constexpr std::size_t kMaxMessagesPerDrain = 4096;
+constexpr unsigned kMaxFailedStartsInARow = 3;
+constexpr std::chrono::milliseconds kIdlePollTimeout{1000};
+constexpr std::chrono::milliseconds kStopTimeout{3000};
+
+}  // namespace
+
+Farm::Farm(FarmConfig config, TaskSource& source, RunSummary& summary, OutcomeHandler on_outcome)
+    : config_(std::move(config)),
+      summary_(summary),
+      on_outcome_(std::move(on_outcome)),
+      ledger_(source),
+      context_(1),
+      sink_(MakeSocket(context_, zmq::socket_type::pull, {kSinkHwm, {}})) {
+  sink_.bind(run_directory_.IpcEndpoint("sink"));
+  summary_.set_workers(config_.workers);
+}
+
+Farm::~Farm() = default;
+
+FarmExit Farm::Run() {
+  const auto started = MonoClock::now();
+  try {
+    for (unsigned i = 0; i < config_.workers; ++i) SpawnWorker();
+  } catch (const std::exception& e) {
+    exit_.fatal_error = e.what();
+    stop_now_ = true;
+  }
+  for (;;) {
+    Dispatch();
+    if (Done()) break;
+    PollOnce(NextTimeout());
+    CheckStartupTimeouts();
+  }
+  StopAllWorkers();
+  summary_.set_wall_seconds(std::chrono::duration<double>(MonoClock::now() - started).count());
+  summary_.set_unfinished(ledger_.Unfinished());
+  summary_.set_duplicates_dropped(ledger_.duplicates_dropped());
+  summary_.set_interrupted_by(exit_.interrupted_by);
+  return exit_;
+}
+
+void Farm::SpawnWorker() {
+  const uint32_t id = next_worker_id_++;
+  Worker worker;
+  worker.id = id;
+  worker.socket = MakeSocket(context_, zmq::socket_type::push, {kWorkerSocketHwm, {}});
+  const std::string endpoint = run_directory_.IpcEndpoint("w" + std::to_string(id));
+  worker.socket.bind(endpoint);
+  worker.process = std::make_unique<WorkerProcess>(
+      config_.worker_executable,
+      std::vector<std::string>{"--id", std::to_string(id), "--tasks", endpoint, "--sink",
+                               run_directory_.IpcEndpoint("sink"), "--parent",
+                               std::to_string(getpid()), "--run-dir",
+                               run_directory_.path().string()});
+  worker.spawned_at = MonoClock::now();
+  spdlog::debug("worker {} started as pid {}", id, worker.process->pid());
+  workers_.emplace(id, std::move(worker));
+}
+
+void Farm::Dispatch() {
+  if (draining_ || stop_now_) return;
+  for (bool sent_any = true; sent_any;) {
+    sent_any = false;
+    // Start after the worker served last, so no worker is always first in line.
+    std::vector<Worker*> order;
+    for (auto it = workers_.lower_bound(rotate_from_); it != workers_.end(); ++it) {
+      order.push_back(&it->second);
+    }
+    for (auto it = workers_.begin(); it != workers_.lower_bound(rotate_from_); ++it) {
+      order.push_back(&it->second);
+    }
+    for (Worker* worker : order) {
+      if (worker->state != WorkerState::kReady || worker->blocked) continue;
+      switch (SendOneTo(*worker)) {
+        case SendOutcome::kSent:
+          sent_any = true;
+          rotate_from_ = worker->id + 1;
+          break;
+        case SendOutcome::kWorkerFull:
+          break;
+        case SendOutcome::kNoTask:
+          return;
+      }
+    }
+  }
+}
+
+Farm::SendOutcome Farm::SendOneTo(Worker& worker) {
+  const TaskRecord* next = ledger_.PeekReady();
+  if (next == nullptr) return SendOutcome::kNoTask;
+  if (!credit_.MayTake(worker.held.size(), worker.held_ns, next->spec.kind)) {
+    return SendOutcome::kWorkerFull;
+  }
+  const wire::Task task = ledger_.PeekReadyMessage();
+  if (!SendMessage(worker.socket, task, scratch_, /*dont_wait=*/true)) {
+    worker.blocked = true;  // not connected yet, or its queue is full: wait for POLLOUT
+    return SendOutcome::kWorkerFull;
+  }
+  if (task.attempt > 1) summary_.RecordRetry(task.kind);
+  const uint64_t estimate = credit_.Estimate(task.kind);
+  worker.held.emplace(task.id, estimate);
+  worker.held_ns += estimate;
+  ledger_.TakeReady(worker.id, MonoClock::now());
+  return SendOutcome::kSent;
+}
+
+void Farm::PollOnce(std::chrono::milliseconds timeout) {
+  std::vector<zmq::pollitem_t> items;
+  items.push_back({sink_.handle(), 0, ZMQ_POLLIN, 0});
+  items.push_back({nullptr, signals_.fd(), ZMQ_POLLIN, 0});
+  std::vector<Worker*> polled;
+  for (auto& [id, worker] : workers_) {
+    items.push_back({nullptr, worker.process->pidfd(), ZMQ_POLLIN, 0});
+    polled.push_back(&worker);
+    if (worker.blocked) {
+      items.push_back({worker.socket.handle(), 0, ZMQ_POLLOUT, 0});
+      polled.push_back(&worker);
+    }
+  }
+  try {
+    zmq::poll(items.data(), items.size(), timeout);
+  } catch (const zmq::error_t& e) {
+    if (e.num() != EINTR) throw;
+    return;  // a signal: the pipe is read on the next turn
+  }
+  bool worker_exited = false;
+  for (std::size_t i = 2; i < items.size(); ++i) {
+    if (items[i].revents & ZMQ_POLLOUT) polled[i - 2]->blocked = false;
+    if (items[i].revents & ZMQ_POLLIN) worker_exited = true;
+  }
+  if ((items[0].revents & ZMQ_POLLIN) || worker_exited) DrainSink();
+  // After the sink is drained, so results a worker sent before it died still count.
+  if (worker_exited) HandleExitedWorkers();
+  if (items[1].revents & ZMQ_POLLIN) HandleSignals();
+}
+
+void Farm::DrainSink() {
+  for (std::size_t n = 0; n < kMaxMessagesPerDrain; ++n) {
+    Received received = ReceiveMessage(sink_, /*dont_wait=*/true);
+    if (received.nothing) return;
+    if (!received.message) {
+      spdlog::warn("dropped a malformed message on the sink: {}", received.error);
+      continue;
+    }
+    HandleMessage(*received.message);
+  }
+}
+
+void Farm::HandleMessage(wire::Message& message) {
+  if (auto* result = std::get_if<wire::Result>(&message)) {
+    HandleResult(*result);
+  } else if (auto* started = std::get_if<wire::Started>(&message)) {
+    ledger_.MarkStarted(started->task_id, started->worker_id, MonoClock::now());
+  } else if (auto* hello = std::get_if<wire::Hello>(&message)) {
+    HandleHello(*hello);
+  } else if (auto* bye = std::get_if<wire::Bye>(&message)) {
+    spdlog::debug("worker {} said bye after {} tasks", bye->worker_id, bye->tasks_done);
+  } else {
+    spdlog::warn("dropped a message of a type workers do not send");
+  }
+}
+
+void Farm::HandleHello(const wire::Hello& hello) {
+  auto it = workers_.find(hello.worker_id);
+  if (it == workers_.end() || it->second.process->pid() != hello.pid) {
+    spdlog::warn("ignored hello from unknown worker {} (pid {})", hello.worker_id, hello.pid);
+    return;
+  }
+  if (it->second.state == WorkerState::kStarting) it->second.state = WorkerState::kReady;
+  failed_starts_in_a_row_ = 0;
+}
+
+void Farm::HandleResult(wire::Result& result) {
+  if (auto it = workers_.find(result.worker_id); it != workers_.end()) {
+    ReleaseHeld(it->second, result.task_id);
+  }
+  const TaskRecord* record = ledger_.Find(result.task_id);
+  if (record == nullptr) {
+    ledger_.Finish(result.task_id);  // counts the duplicate
+    return;
+  }
+  credit_.Observe(record->spec.kind, result.run_ns);
+  if (!result.ok && result.error.retryable && record->attempt < config_.max_attempts &&
+      !draining_) {
+    ledger_.Requeue(result.task_id, /*crashed=*/false);
+    return;
+  }
+  std::optional<TaskRecord> finished = ledger_.Finish(result.task_id);
+  summary_.RecordOutcome(*finished, result);
+  on_outcome_(*finished, result);
+}
+
+void Farm::ReleaseHeld(Worker& worker, uint64_t task_id) {
+  auto it = worker.held.find(task_id);
+  if (it == worker.held.end()) return;
+  worker.held_ns -= it->second;
+  worker.held.erase(it);
+}
+
+void Farm::HandleExitedWorkers() {
+  std::vector<uint32_t> exited;
+  for (auto& [id, worker] : workers_) {
+    if (worker.process->Reap()) exited.push_back(id);
+  }
+  for (uint32_t id : exited) {
+    Worker& worker = workers_.at(id);
+    if (worker.state == WorkerState::kStopping) {
+      workers_.erase(id);
+      continue;
+    }
+    LoseWorker(worker, worker.process->ExitDescription());
+  }
+}
+
+void Farm::LoseWorker(Worker& worker, const std::string& why) {
+  const uint32_t id = worker.id;
+  const bool never_started = worker.state == WorkerState::kStarting;
+  summary_.RecordWorkerLost();
+  spdlog::warn("worker {} (pid {}) {}{}; re-sending the {} tasks it held", id,
+               worker.process->pid(), never_started ? "failed to start: " : "died: ", why,
+               worker.held.size());
+  const uint64_t running = PresumedRunningTask(worker);
+  for (const auto& [task_id, estimate] : worker.held) {
+    const TaskRecord* record = ledger_.Find(task_id);
+    if (record == nullptr || record->worker != id) continue;
+    const bool crashed = record->state == TaskState::kStarted || task_id == running;
+    if (crashed && record->crashes + 1 >= config_.max_attempts) {
+      Quarantine(task_id, "its worker died each of the " + std::to_string(record->crashes + 1) +
+                              " times it ran (last: " + why + ")");
+    } else {
+      ledger_.Requeue(task_id, crashed);
+    }
+  }
+  workers_.erase(id);
+  if (never_started && ++failed_starts_in_a_row_ >= kMaxFailedStartsInARow) {
+    exit_.fatal_error = "workers keep failing to start (last: " + why + ")";
+    stop_now_ = true;
+    return;
+  }
+  if (draining_ || stop_now_) return;
+  try {
+    SpawnWorker();
+  } catch (const std::exception& e) {
+    exit_.fatal_error = e.what();
+    stop_now_ = true;
+  }
+}
+
+uint64_t Farm::PresumedRunningTask(const Worker& worker) const {
+  // A worker that dies right after sending Started may take that message with it (ZeroMQ
+  // sends from a background thread). It runs its tasks in the order they were sent, so the
+  // oldest task it held is the one it was running.
+  uint64_t oldest = 0;
+  MonoClock::time_point oldest_sent = MonoClock::time_point::max();
+  for (const auto& [task_id, estimate] : worker.held) {
+    const TaskRecord* record = ledger_.Find(task_id);
+    if (record == nullptr || record->worker != worker.id) continue;
+    if (record->state == TaskState::kStarted) return task_id;
+    if (record->sent_at < oldest_sent) {
+      oldest_sent = record->sent_at;
+      oldest = task_id;
+    }
+  }
+  return oldest;
+}
+
+void Farm::Quarantine(uint64_t task_id, const std::string& why) {
+  std::optional<TaskRecord> record = ledger_.Abandon(task_id);
+  if (!record) return;
+  record->crashes += 1;
+  wire::Result result;
+  result.task_id = task_id;
+  result.worker_id = record->worker;
+  result.attempt = record->attempt;
+  result.ok = false;
+  result.error = {ErrorCode::kQuarantined, "quarantined: " + why, false};
+  spdlog::warn("task {} ({}) {}", task_id, record->spec.kind, result.error.message);
+  summary_.RecordOutcome(*record, result);
+  on_outcome_(*record, result);
+}
+
+void Farm::CheckStartupTimeouts() {
+  const auto now = MonoClock::now();
+  for (auto& [id, worker] : workers_) {
+    if (worker.state == WorkerState::kStarting &&
+        now - worker.spawned_at > config_.startup_timeout) {
+      worker.process->Signal(SIGKILL);  // its pidfd reports the death; then it is replaced
+    }
+  }
+}
+
+void Farm::HandleSignals() {
+  while (std::optional<int> signal_number = signals_.Take()) {
+    if (exit_.interrupted_by == 0) {
+      exit_.interrupted_by = *signal_number;
+      draining_ = true;
+      drain_deadline_ = MonoClock::now() + config_.grace;
+      spdlog::warn("{}: finishing the {} tasks in flight (up to {} ms); signal again to stop now",
+                   strsignal(*signal_number), ledger_.in_flight(), config_.grace.count());
+    } else {
+      stop_now_ = true;
+    }
+  }
+}
+
+bool Farm::Done() {
+  if (stop_now_) return true;
+  if (draining_) return ledger_.in_flight() == 0 || MonoClock::now() >= drain_deadline_;
+  if (workers_.empty()) return true;  // nothing can make progress
+  return ledger_.Exhausted();
+}
+
+std::chrono::milliseconds Farm::NextTimeout() const {
+  if (!draining_) return kIdlePollTimeout;
+  const auto left =
+      std::chrono::duration_cast<std::chrono::milliseconds>(drain_deadline_ - MonoClock::now());
+  return std::clamp(left, std::chrono::milliseconds(0), kIdlePollTimeout);
+}
+
+void Farm::StopAllWorkers() {
+  // Workers with nothing in flight are asked; the others (an interrupted or failed run) are
+  // told with SIGTERM, since a Stop would wait behind the tasks queued before it.
+  for (auto& [id, worker] : workers_) {
+    const bool asked = worker.state == WorkerState::kReady && worker.held.empty() &&
+                       SendMessage(worker.socket, wire::Stop{"run finished"}, scratch_, true);
+    if (!asked) worker.process->Signal(SIGTERM);
+    worker.state = WorkerState::kStopping;
+  }
+  const auto deadline = MonoClock::now() + kStopTimeout;
+  while (!workers_.empty() && MonoClock::now() < deadline) {
+    std::vector<zmq::pollitem_t> items{{sink_.handle(), 0, ZMQ_POLLIN, 0}};
+    for (auto& [id, worker] : workers_) {
+      items.push_back({nullptr, worker.process->pidfd(), ZMQ_POLLIN, 0});
+    }
+    try {
+      zmq::poll(items.data(), items.size(), std::chrono::milliseconds(100));
+    } catch (const zmq::error_t& e) {
+      if (e.num() != EINTR) throw;
+    }
+    DrainSink();  // Byes, and results that still made it in an interrupted run
+    std::erase_if(workers_, [](auto& entry) { return entry.second.process->Reap(); });
+  }
+  if (!workers_.empty()) {
+    spdlog::warn("{} workers did not stop within {} ms; killing them", workers_.size(),
+                 kStopTimeout.count());
+  }
+  workers_.clear();  // kills (SIGKILL) and reaps any still running
+}
+
+}  // namespace taskfarm

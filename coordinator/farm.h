@@ -1,0 +1,109 @@
+#pragma once
+// Farm: the coordinator's event loop, as in the ZeroMQ Guide's taskvent + tasksink in one
+// process: spawn the pool, send each worker tasks up to its credit, collect results on the
+// sink, replace workers that die, stop everything on the way out.
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include <msgpack.hpp>
+#include <zmq.hpp>
+
+#include "coordinator/credit_policy.h"
+#include "coordinator/ledger.h"
+#include "coordinator/run_directory.h"
+#include "coordinator/signals.h"
+#include "coordinator/summary.h"
+#include "coordinator/worker_process.h"
+
+namespace taskfarm {
+
+struct FarmConfig {
+  unsigned workers = 1;
+  std::filesystem::path worker_executable;
+  /// After SIGINT/SIGTERM, how long tasks in flight may take to finish.
+  std::chrono::milliseconds grace{10'000};
+  /// A task whose worker dies while running it this many times is given up (quarantined).
+  uint32_t max_attempts = 3;
+  /// A worker that has not said Hello by then is killed and replaced.
+  std::chrono::milliseconds startup_timeout{10'000};
+};
+
+/// How the run ended.
+struct FarmExit {
+  int interrupted_by = 0;  // the signal that stopped the run, 0 if none
+  std::string fatal_error; // set when the farm itself could not go on
+};
+
+/// Called once per task with its final outcome (never twice for one task).
+using OutcomeHandler = std::function<void(const TaskRecord&, const wire::Result&)>;
+
+/// One run. Not thread-safe; Run() is called once, on the thread that created the Farm.
+class Farm {
+ public:
+  Farm(FarmConfig config, TaskSource& source, RunSummary& summary, OutcomeHandler on_outcome);
+  ~Farm();
+
+  FarmExit Run();
+
+ private:
+  enum class WorkerState { kStarting, kReady, kStopping };
+  struct Worker {
+    uint32_t id = 0;
+    std::unique_ptr<WorkerProcess> process;
+    zmq::socket_t socket;
+    WorkerState state = WorkerState::kStarting;
+    MonoClock::time_point spawned_at{};
+    std::unordered_map<uint64_t, uint64_t> held;  // task id -> estimated run ns
+    uint64_t held_ns = 0;
+    bool blocked = false;  // its socket refused a send; wait for POLLOUT
+  };
+
+  enum class SendOutcome { kSent, kWorkerFull, kNoTask };
+
+  void SpawnWorker();
+  void Dispatch();
+  SendOutcome SendOneTo(Worker& worker);
+  void PollOnce(std::chrono::milliseconds timeout);
+  void DrainSink();
+  void HandleMessage(wire::Message& message);
+  void HandleHello(const wire::Hello& hello);
+  void HandleResult(wire::Result& result);
+  void ReleaseHeld(Worker& worker, uint64_t task_id);
+  void HandleExitedWorkers();
+  void LoseWorker(Worker& worker, const std::string& why);
+  void Quarantine(uint64_t task_id, const std::string& why);
+  uint64_t PresumedRunningTask(const Worker& worker) const;
+  void CheckStartupTimeouts();
+  void HandleSignals();
+  void StopAllWorkers();
+  bool Done();
+  std::chrono::milliseconds NextTimeout() const;
+
+  FarmConfig config_;
+  RunSummary& summary_;
+  OutcomeHandler on_outcome_;
+  Ledger ledger_;
+  CreditPolicy credit_;
+  RunDirectory run_directory_;
+  SignalPipe signals_;
+  zmq::context_t context_;
+  zmq::socket_t sink_;
+  std::map<uint32_t, Worker> workers_;
+  uint32_t next_worker_id_ = 1;
+  uint32_t rotate_from_ = 0;  // fairness: the worker after the one served last goes first
+  unsigned failed_starts_in_a_row_ = 0;
+  msgpack::sbuffer scratch_;
+  FarmExit exit_;
+  bool draining_ = false;  // stop sending; wait for tasks in flight
+  bool stop_now_ = false;
+  MonoClock::time_point drain_deadline_{};
+};
+
+}  // namespace taskfarm

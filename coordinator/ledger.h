@@ -1,0 +1,81 @@
+#pragma once
+// Ledger: the state of every task of the run that is not finished yet, and the one place
+// that decides whether a result is a task's outcome (the first result wins).
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "coordinator/task_source.h"
+#include "shared/clock.h"
+#include "shared/wire.h"
+
+namespace taskfarm {
+
+enum class TaskState : uint8_t { kReady, kSent, kStarted };
+
+struct TaskRecord {
+  uint64_t id = 0;
+  TaskSpec spec;
+  uint32_t attempt = 0;  // times sent so far
+  uint32_t crashes = 0;  // times its worker died (or was killed) while running it
+  TaskState state = TaskState::kReady;
+  uint32_t worker = 0;
+  MonoClock::time_point sent_at{};
+  MonoClock::time_point started_at{};
+};
+
+/// Not thread-safe; the coordinator's loop owns it. Tasks are pulled from the source only
+/// when about to be sent, so memory holds the tasks in flight plus retries, not the run.
+class Ledger {
+ public:
+  explicit Ledger(TaskSource& source) : source_(source) {}
+
+  /// The next task to send (retries first), or nullptr when none is ready now.
+  const TaskRecord* PeekReady();
+  /// The wire message for the task PeekReady() returned, with its next attempt number.
+  wire::Task PeekReadyMessage();
+  /// Hands the peeked task to `worker`; it is now in flight.
+  void TakeReady(uint32_t worker, MonoClock::time_point now);
+
+  /// Records that `worker` began the task; false when the task is not in flight there.
+  bool MarkStarted(uint64_t id, uint32_t worker, MonoClock::time_point now);
+
+  /// The task's record when this result is its outcome, and the task leaves the ledger;
+  /// nullopt for a result of a task already finished (a duplicate) or unknown.
+  std::optional<TaskRecord> Finish(uint64_t id);
+
+  /// Puts an in-flight task back at the front of the ready queue; `crashed` counts the
+  /// attempt against the task (its worker died running it). Returns the record, or nullopt
+  /// when the task is no longer in flight.
+  std::optional<TaskRecord> Requeue(uint64_t id, bool crashed);
+
+  /// Finished with no result: the task leaves the ledger without being re-sent.
+  std::optional<TaskRecord> Abandon(uint64_t id);
+
+  const TaskRecord* Find(uint64_t id) const;
+
+  std::size_t in_flight() const { return in_flight_.size(); }
+  /// True when nothing is left: the source is exhausted and no task is ready or in flight.
+  bool Exhausted();
+  uint64_t tasks_created() const { return next_id_ - 1; }
+  uint64_t duplicates_dropped() const { return duplicates_; }
+  /// Tasks without an outcome: in flight, waiting, and (when the source knows its total)
+  /// not produced yet.
+  uint64_t Unfinished() const;
+
+ private:
+  bool FillReady();
+
+  TaskSource& source_;
+  bool source_exhausted_ = false;
+  uint64_t next_id_ = 1;
+  uint64_t duplicates_ = 0;
+  std::deque<TaskRecord> ready_;
+  std::unordered_map<uint64_t, TaskRecord> in_flight_;
+};
+
+}  // namespace taskfarm

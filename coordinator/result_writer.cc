@@ -1,0 +1,96 @@
+#include "coordinator/result_writer.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
+namespace taskfarm {
+namespace {
+
+nlohmann::json ResultRow(const TaskRecord& record, const wire::Result& result) {
+  nlohmann::json row = {
+      {"id", record.id},
+      {"kind", record.spec.kind},
+      {"status", result.ok ? "ok" : "error"},
+      {"attempts", record.attempt},
+      {"worker", result.worker_id},
+      {"run_ms", static_cast<double>(result.run_ns) / 1e6},
+  };
+  if (!result.ok) {
+    row["error_code"] = ErrorCodeName(result.error.code);
+    row["error"] = result.error.message;
+  }
+  return row;
+}
+
+std::string CsvField(const nlohmann::json& value) {
+  std::string text = value.is_string() ? value.get<std::string>() : value.dump();
+  if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
+  std::string quoted = "\"";
+  for (char c : text) {
+    if (c == '"') quoted += '"';
+    quoted += c;
+  }
+  return quoted + "\"";
+}
+
+class FileWriter : public ResultWriter {
+ public:
+  explicit FileWriter(const std::filesystem::path& path) : out_(path, std::ios::trunc) {
+    if (!out_) {
+      throw std::runtime_error("cannot write results to " + path.string() + ": " +
+                               std::strerror(errno));
+    }
+  }
+  void Flush() override { out_.flush(); }
+
+ protected:
+  std::ofstream out_;
+};
+
+class JsonLinesWriter : public FileWriter {
+ public:
+  using FileWriter::FileWriter;
+  void Write(const TaskRecord& record, const wire::Result& result) override {
+    out_ << ResultRow(record, result).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+         << '\n';
+  }
+};
+
+class CsvWriter : public FileWriter {
+ public:
+  using FileWriter::FileWriter;
+  void Write(const TaskRecord& record, const wire::Result& result) override {
+    static const char* const kColumns[] = {"id",     "kind",   "status",     "attempts",
+                                           "worker", "run_ms", "error_code", "error"};
+    if (!header_written_) {
+      for (std::size_t i = 0; i < std::size(kColumns); ++i) out_ << (i ? "," : "") << kColumns[i];
+      out_ << '\n';
+      header_written_ = true;
+    }
+    const nlohmann::json row = ResultRow(record, result);
+    for (std::size_t i = 0; i < std::size(kColumns); ++i) {
+      if (i) out_ << ',';
+      if (row.contains(kColumns[i])) out_ << CsvField(row[kColumns[i]]);
+    }
+    out_ << '\n';
+  }
+
+ private:
+  bool header_written_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<ResultWriter> OpenResultWriter(const std::filesystem::path& path) {
+  const std::string ext = path.extension().string();
+  if (ext == ".jsonl" || ext == ".json") return std::make_unique<JsonLinesWriter>(path);
+  if (ext == ".csv") return std::make_unique<CsvWriter>(path);
+  throw std::invalid_argument("--out " + path.string() +
+                              ": unknown extension; use .jsonl or .csv");
+}
+
+}  // namespace taskfarm

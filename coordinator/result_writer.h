@@ -1,0 +1,26 @@
+#pragma once
+// ResultWriter: each task's outcome as a JSONL line or a CSV row, written as it arrives.
+
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "coordinator/ledger.h"
+#include "shared/wire.h"
+
+namespace taskfarm {
+
+class ResultWriter {
+ public:
+  virtual ~ResultWriter() = default;
+  virtual void Write(const TaskRecord& record, const wire::Result& result) = 0;
+  virtual void Flush() = 0;
+};
+
+/// A writer chosen by the file's extension (.jsonl, .json, .csv). Throws
+/// std::invalid_argument for another extension and std::runtime_error when the file cannot
+/// be created; the message names the file.
+std::unique_ptr<ResultWriter> OpenResultWriter(const std::filesystem::path& path);
+
+}  // namespace taskfarm

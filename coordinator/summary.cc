@@ -1,0 +1,102 @@
+#include "coordinator/summary.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include <fmt/format.h>
+
+namespace taskfarm {
+namespace {
+
+double Percentile(std::vector<uint64_t> samples, double fraction) {
+  if (samples.empty()) return 0;
+  const auto index = static_cast<std::size_t>(fraction * static_cast<double>(samples.size() - 1));
+  std::nth_element(samples.begin(), samples.begin() + static_cast<std::ptrdiff_t>(index),
+                   samples.end());
+  return static_cast<double>(samples[index]) / 1e6;
+}
+
+double MaxMillis(const std::vector<uint64_t>& samples) {
+  return samples.empty() ? 0 : static_cast<double>(*std::max_element(samples.begin(),
+                                                                     samples.end())) / 1e6;
+}
+
+}  // namespace
+
+void RunSummary::RecordOutcome(const TaskRecord& record, const wire::Result& result) {
+  KindSummary& kind = kinds_[record.spec.kind];
+  if (result.ok) {
+    ++kind.done;
+  } else {
+    ++kind.failed;
+    ++kind.failed_by_reason[std::string(ErrorCodeName(result.error.code))];
+  }
+  kind.run_ns.push_back(result.run_ns);
+  kind.cpu_ns += result.cpu_ns;
+}
+
+void RunSummary::RecordRetry(const std::string& kind) { ++kinds_[kind].retried; }
+
+uint64_t RunSummary::finished() const {
+  uint64_t n = 0;
+  for (const auto& [name, kind] : kinds_) n += kind.done + kind.failed;
+  return n;
+}
+
+uint64_t RunSummary::failed() const {
+  uint64_t n = 0;
+  for (const auto& [name, kind] : kinds_) n += kind.failed;
+  return n;
+}
+
+nlohmann::json RunSummary::ToJson() const {
+  nlohmann::json kinds = nlohmann::json::object();
+  for (const auto& [name, kind] : kinds_) {
+    kinds[name] = {
+        {"done", kind.done},
+        {"failed", kind.failed},
+        {"retried", kind.retried},
+        {"failed_by_reason", kind.failed_by_reason},
+        {"run_ms", {{"p50", Percentile(kind.run_ns, 0.50)},
+                    {"p95", Percentile(kind.run_ns, 0.95)},
+                    {"max", MaxMillis(kind.run_ns)}}},
+        {"cpu_s", static_cast<double>(kind.cpu_ns) / 1e9},
+    };
+  }
+  const uint64_t finished_tasks = finished();
+  return {
+      {"ok", ok()},
+      {"wall_s", wall_seconds_},
+      {"tasks", finished_tasks},
+      {"tasks_per_s", wall_seconds_ > 0 ? static_cast<double>(finished_tasks) / wall_seconds_ : 0},
+      {"workers", workers_},
+      {"workers_lost", workers_lost_},
+      {"unfinished", unfinished_},
+      {"duplicates_dropped", duplicates_dropped_},
+      {"interrupted", interrupted_by_ != 0},
+      {"kinds", kinds},
+  };
+}
+
+void RunSummary::Print(std::ostream& out) const {
+  const uint64_t finished_tasks = finished();
+  out << fmt::format("taskfarm: {} tasks in {:.2f} s ({:.0f} tasks/s) on {} workers: {} ok, {} failed",
+                     finished_tasks, wall_seconds_,
+                     wall_seconds_ > 0 ? static_cast<double>(finished_tasks) / wall_seconds_ : 0.0,
+                     workers_, finished_tasks - failed(), failed());
+  if (unfinished_ > 0) out << fmt::format(", {} unfinished", unfinished_);
+  if (workers_lost_ > 0) out << fmt::format(", {} workers lost", workers_lost_);
+  if (interrupted_by_ != 0) out << fmt::format(" (interrupted by {})", strsignal(interrupted_by_));
+  out << '\n';
+  for (const auto& [name, kind] : kinds_) {
+    out << fmt::format("  {:<8} {:>8} ok {:>6} failed {:>6} retried   run p50 {:.2f} ms  p95 {:.2f} ms  max {:.2f} ms",
+                       name, kind.done, kind.failed, kind.retried, Percentile(kind.run_ns, 0.5),
+                       Percentile(kind.run_ns, 0.95), MaxMillis(kind.run_ns));
+    for (const auto& [reason, count] : kind.failed_by_reason) {
+      out << fmt::format("  [{}: {}]", reason, count);
+    }
+    out << '\n';
+  }
+}
+
+}  // namespace taskfarm

@@ -1,0 +1,59 @@
+#pragma once
+// RunSummary: what a run did, per task kind, for the final line and for `--json`.
+
+#include <cstdint>
+#include <map>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "coordinator/ledger.h"
+#include "shared/wire.h"
+
+namespace taskfarm {
+
+struct KindSummary {
+  uint64_t done = 0;     // finished ok
+  uint64_t failed = 0;   // finished with an error
+  uint64_t retried = 0;  // times a task of this kind was sent again
+  std::map<std::string, uint64_t> failed_by_reason;  // ErrorCodeName -> count
+  std::vector<uint64_t> run_ns;                      // one per finished task, for percentiles
+  uint64_t cpu_ns = 0;
+};
+
+/// Not thread-safe; fed by the coordinator's loop.
+class RunSummary {
+ public:
+  void RecordOutcome(const TaskRecord& record, const wire::Result& result);
+  void RecordRetry(const std::string& kind);
+  void RecordWorkerLost() { ++workers_lost_; }
+
+  void set_workers(unsigned workers) { workers_ = workers; }
+  void set_wall_seconds(double seconds) { wall_seconds_ = seconds; }
+  void set_unfinished(uint64_t unfinished) { unfinished_ = unfinished; }
+  void set_interrupted_by(int signal_number) { interrupted_by_ = signal_number; }
+  void set_duplicates_dropped(uint64_t n) { duplicates_dropped_ = n; }
+
+  uint64_t finished() const;
+  uint64_t failed() const;
+  /// True when every task finished ok and the run was not interrupted.
+  bool ok() const { return failed() == 0 && unfinished_ == 0 && interrupted_by_ == 0; }
+  const std::map<std::string, KindSummary>& kinds() const { return kinds_; }
+
+  nlohmann::json ToJson() const;
+  /// A few lines for a person, on stderr.
+  void Print(std::ostream& out) const;
+
+ private:
+  std::map<std::string, KindSummary> kinds_;
+  unsigned workers_ = 0;
+  double wall_seconds_ = 0;
+  uint64_t unfinished_ = 0;
+  uint64_t workers_lost_ = 0;
+  uint64_t duplicates_dropped_ = 0;
+  int interrupted_by_ = 0;
+};
+
+}  // namespace taskfarm

@@ -1,0 +1,56 @@
+#pragma once
+// TaskSource: where a run's tasks come from, produced lazily so a run of millions of tasks
+// holds only those in flight.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace taskfarm {
+
+/// A task before it has an id: what to run and with which payload.
+struct TaskSpec {
+  std::string kind;
+  std::string payload;
+};
+
+class TaskSource {
+ public:
+  virtual ~TaskSource() = default;
+  /// The next task, or nullopt when the source is exhausted.
+  virtual std::optional<TaskSpec> Next() = 0;
+  /// How many tasks the source yields in all, when known up front.
+  virtual std::optional<uint64_t> Total() const = 0;
+};
+
+/// `count` tasks of one kind; `payload_for(i)` gives the i-th payload (i from 0).
+class CountedSource : public TaskSource {
+ public:
+  CountedSource(std::string kind, uint64_t count, std::function<std::string(uint64_t)> payload_for);
+  std::optional<TaskSpec> Next() override;
+  std::optional<uint64_t> Total() const override { return count_; }
+
+ private:
+  std::string kind_;
+  uint64_t count_;
+  uint64_t produced_ = 0;
+  std::function<std::string(uint64_t)> payload_for_;
+};
+
+/// Interleaves several sources one task at a time, so kinds run side by side.
+class InterleavedSource : public TaskSource {
+ public:
+  explicit InterleavedSource(std::vector<std::unique_ptr<TaskSource>> sources);
+  std::optional<TaskSpec> Next() override;
+  std::optional<uint64_t> Total() const override { return total_; }
+
+ private:
+  std::vector<std::unique_ptr<TaskSource>> sources_;
+  std::optional<uint64_t> total_;  // taken at construction: exhausted sources are dropped
+  std::size_t next_ = 0;
+};
+
+}  // namespace taskfarm

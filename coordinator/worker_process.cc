@@ -1,0 +1,69 @@
+#include "coordinator/worker_process.h"
+
+#include <signal.h>
+#include "shared/pidfd.h"
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <stdexcept>
+
+#include <boost/process.hpp>
+
+namespace taskfarm {
+
+namespace bp = boost::process;
+
+WorkerProcess::WorkerProcess(const std::filesystem::path& executable,
+                             const std::vector<std::string>& args) {
+  std::error_code ec;
+  child_ = std::make_unique<bp::child>(executable.string(), bp::args(args), bp::std_in.close(),
+                                       bp::std_out > bp::null, bp::limit_handles, ec);
+  if (ec) {
+    throw std::runtime_error("cannot start " + executable.string() + ": " + ec.message());
+  }
+  pid_ = child_->id();
+  pidfd_ = OpenPidfd(pid_);
+  if (pidfd_ < 0) {
+    const std::string reason = std::strerror(errno);
+    child_->terminate(ec);
+    throw std::runtime_error("pidfd_open for worker " + std::to_string(pid_) + ": " + reason);
+  }
+}
+
+WorkerProcess::~WorkerProcess() {
+  if (!Reap()) {
+    std::error_code ec;
+    child_->terminate(ec);  // SIGKILL, then waitpid
+  }
+  if (pidfd_ >= 0) close(pidfd_);
+}
+
+bool WorkerProcess::Reap() {
+  if (wait_status_) return true;
+  std::error_code ec;
+  if (child_->running(ec)) return false;
+  wait_status_ = child_->native_exit_code();
+  return true;
+}
+
+bool WorkerProcess::exited_cleanly() const {
+  return wait_status_ && WIFEXITED(*wait_status_) && WEXITSTATUS(*wait_status_) == 0;
+}
+
+std::string WorkerProcess::ExitDescription() const {
+  if (!wait_status_) return {};
+  const int status = *wait_status_;
+  if (WIFEXITED(status)) return "exit status " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) {
+    return "killed by signal " + std::to_string(WTERMSIG(status)) + " (" +
+           strsignal(WTERMSIG(status)) + ")";
+  }
+  return "wait status " + std::to_string(status);
+}
+
+void WorkerProcess::Signal(int signal_number) {
+  if (!wait_status_) kill(pid_, signal_number);  // not yet reaped: the PID is still ours
+}
+
+}  // namespace taskfarm

@@ -1,0 +1,19 @@
+#include "shared/task_error.h"
+
+namespace taskfarm {
+
+std::string_view ErrorCodeName(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kNone: return "none";
+    case ErrorCode::kHandlerFailed: return "handler_failed";
+    case ErrorCode::kUnknownKind: return "unknown_kind";
+    case ErrorCode::kBadPayload: return "bad_payload";
+    case ErrorCode::kWorkerLost: return "worker_lost";
+    case ErrorCode::kTimedOut: return "timed_out";
+    case ErrorCode::kQuarantined: return "quarantined";
+    case ErrorCode::kInterrupted: return "interrupted";
+  }
+  return "unknown";
+}
+
+}  // namespace taskfarm

@@ -1,0 +1,39 @@
+#pragma once
+// TaskError: an error as a value, so it can cross the process boundary inside a result.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <msgpack.hpp>
+
+namespace taskfarm {
+
+/// Why a task failed. The numbers are part of the wire format: append, never renumber.
+enum class ErrorCode : int32_t {
+  kNone = 0,
+  kHandlerFailed = 1,    // the handler threw or reported a failure
+  kUnknownKind = 2,      // the worker has no handler for the task's kind
+  kBadPayload = 3,       // the payload could not be decoded for its kind
+  kWorkerLost = 4,       // the worker died while it held the task
+  kTimedOut = 5,         // the task ran past its timeout and its worker was killed
+  kQuarantined = 6,      // the task kept killing workers and was given up
+  kInterrupted = 7,      // the run stopped before the task finished
+};
+
+/// The stable short name of a code, e.g. "worker_lost", used in summaries and output files.
+std::string_view ErrorCodeName(ErrorCode code);
+
+/// TaskError is a plain value: a code, a message a person can read, and whether trying
+/// the same task again may succeed.
+struct TaskError {
+  ErrorCode code = ErrorCode::kNone;
+  std::string message;
+  bool retryable = false;
+
+  MSGPACK_DEFINE(code, message, retryable);
+};
+
+}  // namespace taskfarm
+
+MSGPACK_ADD_ENUM(taskfarm::ErrorCode);

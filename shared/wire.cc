@@ -1,0 +1,88 @@
+#include "shared/wire.h"
+
+#include <exception>
+
+namespace taskfarm::wire {
+namespace {
+
+// No honest message comes near these; they stop a few bytes from claiming gigabytes.
+constexpr std::size_t kMaxArrayItems = 64;
+constexpr std::size_t kMaxMapItems = 64;
+constexpr std::size_t kMaxStrBytes = kMaxMessageBytes;
+constexpr std::size_t kMaxBinBytes = kMaxMessageBytes;
+constexpr std::size_t kMaxExtBytes = 0;
+constexpr std::size_t kMaxDepth = 8;
+
+template <typename T>
+constexpr MessageType TypeOf();
+template <> constexpr MessageType TypeOf<Task>() { return MessageType::kTask; }
+template <> constexpr MessageType TypeOf<Stop>() { return MessageType::kStop; }
+template <> constexpr MessageType TypeOf<Hello>() { return MessageType::kHello; }
+template <> constexpr MessageType TypeOf<Started>() { return MessageType::kStarted; }
+template <> constexpr MessageType TypeOf<Result>() { return MessageType::kResult; }
+template <> constexpr MessageType TypeOf<Bye>() { return MessageType::kBye; }
+
+template <typename T>
+Message BodyAs(const msgpack::object& body) {
+  return body.as<T>();
+}
+
+Message ConvertBody(MessageType type, const msgpack::object& body) {
+  switch (type) {
+    case MessageType::kTask: return BodyAs<Task>(body);
+    case MessageType::kStop: return BodyAs<Stop>(body);
+    case MessageType::kHello: return BodyAs<Hello>(body);
+    case MessageType::kStarted: return BodyAs<Started>(body);
+    case MessageType::kResult: return BodyAs<Result>(body);
+    case MessageType::kBye: return BodyAs<Bye>(body);
+  }
+  throw std::runtime_error("unknown message type");
+}
+
+}  // namespace
+
+void Encode(const Message& message, msgpack::sbuffer& out) {
+  out.clear();
+  msgpack::packer<msgpack::sbuffer> packer(out);
+  packer.pack_array(3);
+  packer.pack(kWireVersion);
+  std::visit(
+      [&](const auto& body) {
+        using T = std::decay_t<decltype(body)>;
+        packer.pack(static_cast<uint8_t>(TypeOf<T>()));
+        packer.pack(body);
+      },
+      message);
+}
+
+Decoded Decode(std::span<const char> bytes) {
+  const msgpack::unpack_limit limits(kMaxArrayItems, kMaxMapItems, kMaxStrBytes, kMaxBinBytes,
+                                     kMaxExtBytes, kMaxDepth);
+  try {
+    std::size_t offset = 0;
+    msgpack::object_handle handle =
+        msgpack::unpack(bytes.data(), bytes.size(), offset, nullptr, nullptr, limits);
+    if (offset != bytes.size()) return {std::nullopt, "trailing bytes after the message"};
+    const msgpack::object& root = handle.get();
+    if (root.type != msgpack::type::ARRAY || root.via.array.size != 3) {
+      return {std::nullopt, "not a [version, type, body] array"};
+    }
+    const msgpack::object* fields = root.via.array.ptr;
+    if (fields[0].type != msgpack::type::POSITIVE_INTEGER) return {std::nullopt, "bad version"};
+    if (fields[0].via.u64 != kWireVersion) {
+      return {std::nullopt, "wire version " + std::to_string(fields[0].via.u64) +
+                                " (this build speaks " + std::to_string(kWireVersion) + ")"};
+    }
+    if (fields[1].type != msgpack::type::POSITIVE_INTEGER || fields[1].via.u64 < 1 ||
+        fields[1].via.u64 > static_cast<uint64_t>(MessageType::kBye)) {
+      return {std::nullopt, "unknown message type"};
+    }
+    if (fields[2].type != msgpack::type::ARRAY) return {std::nullopt, "body is not an array"};
+    const auto type = static_cast<MessageType>(fields[1].via.u64);
+    return {ConvertBody(type, fields[2]), {}};
+  } catch (const std::exception& e) {
+    return {std::nullopt, std::string("malformed message: ") + e.what()};
+  }
+}
+
+}  // namespace taskfarm::wire

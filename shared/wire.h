@@ -1,0 +1,107 @@
+#pragma once
+// The wire format between the coordinator and its workers.
+//
+// Every ZeroMQ message is one msgpack array: [version, type, body], where body is the
+// msgpack array of the struct named by type (its fields in the order MSGPACK_DEFINE lists).
+//
+//   coordinator -> worker (one PUSH socket per worker):  Task, Stop
+//   worker -> coordinator (one shared sink PULL socket): Hello, Started, Result, Bye
+//
+// Version 1. A change that an older peer cannot read bumps kWireVersion; a peer drops
+// messages of another version (and says so in its log) instead of misreading them.
+//
+// Decoding treats every message as untrusted: the unpacker's six size limits are set, the
+// envelope and body shapes are checked, and a malformed message comes back as an error
+// value, never as an exception or a crash.
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <variant>
+
+#include <msgpack.hpp>
+
+#include "shared/task_error.h"
+
+namespace taskfarm::wire {
+
+inline constexpr uint32_t kWireVersion = 1;
+
+/// Upper bound of one message, also set as ZMQ_MAXMSGSIZE on receiving sockets.
+inline constexpr int64_t kMaxMessageBytes = 64 * 1024 * 1024;
+
+enum class MessageType : uint8_t {
+  kTask = 1,
+  kStop = 2,
+  kHello = 3,
+  kStarted = 4,
+  kResult = 5,
+  kBye = 6,
+};
+
+/// One unit of work. `payload` is opaque here; the handler for `kind` decodes it.
+struct Task {
+  uint64_t id = 0;
+  std::string kind;
+  uint32_t attempt = 1;  // 1 for the first try
+  std::string payload;
+  MSGPACK_DEFINE(id, kind, attempt, payload);
+};
+
+/// Asks a worker to finish what it holds, say Bye and exit.
+struct Stop {
+  std::string reason;
+  MSGPACK_DEFINE(reason);
+};
+
+/// A worker's first message: it is connected and ready for tasks.
+struct Hello {
+  uint32_t worker_id = 0;
+  int32_t pid = 0;
+  uint32_t wire_version = kWireVersion;
+  MSGPACK_DEFINE(worker_id, pid, wire_version);
+};
+
+/// The worker began running a task (it is no longer only queued at the worker).
+struct Started {
+  uint64_t task_id = 0;
+  uint32_t worker_id = 0;
+  MSGPACK_DEFINE(task_id, worker_id);
+};
+
+/// The outcome of one task attempt: a payload when ok, an error value otherwise.
+struct Result {
+  uint64_t task_id = 0;
+  uint32_t worker_id = 0;
+  uint32_t attempt = 1;
+  bool ok = true;
+  TaskError error;
+  std::string payload;
+  uint64_t run_ns = 0;  // wall time inside the handler
+  uint64_t cpu_ns = 0;  // thread CPU time inside the handler
+  MSGPACK_DEFINE(task_id, worker_id, attempt, ok, error, payload, run_ns, cpu_ns);
+};
+
+/// A worker's last message before it exits cleanly.
+struct Bye {
+  uint32_t worker_id = 0;
+  uint64_t tasks_done = 0;
+  MSGPACK_DEFINE(worker_id, tasks_done);
+};
+
+using Message = std::variant<Task, Stop, Hello, Started, Result, Bye>;
+
+/// Encodes a message as [version, type, body] into `out` (cleared first).
+void Encode(const Message& message, msgpack::sbuffer& out);
+
+/// Either the decoded message or a reason why the bytes are not one.
+struct Decoded {
+  std::optional<Message> message;
+  std::string error;
+};
+
+/// Decodes untrusted bytes. Never throws.
+Decoded Decode(std::span<const char> bytes);
+
+}  // namespace taskfarm::wire

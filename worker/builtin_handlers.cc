@@ -1,0 +1,71 @@
+#include "worker/builtin_handlers.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <thread>
+
+#include "shared/builtin_payloads.h"
+#include "shared/clock.h"
+#include "worker/handler_table.h"
+
+namespace taskfarm {
+namespace {
+
+// Bounds that keep a typo from tying up a worker for days.
+constexpr uint64_t kMaxBurnMicros = 3'600'000'000ull;
+constexpr uint64_t kMaxSleepMillis = 3'600'000ull;
+// Checking the CPU clock costs a system call; this many steps between checks is ~10 us.
+constexpr int kBurnStepsPerClockCheck = 4096;
+
+uint64_t DecodeBoundedUint(const wire::Task& task, uint64_t max) {
+  auto value = payloads::DecodeUint(task.payload);
+  if (!value || *value > max) {
+    throw TaskFailure({ErrorCode::kBadPayload,
+                       task.kind + " payload must be an unsigned integer up to " +
+                           std::to_string(max),
+                       false});
+  }
+  return *value;
+}
+
+}  // namespace
+
+uint64_t BurnCpu(uint64_t micros) {
+  const uint64_t until = ThreadCpuNanos() + micros * 1000;
+  uint64_t x = 0x9E3779B97F4A7C15ull;
+  do {
+    for (int i = 0; i < kBurnStepsPerClockCheck; ++i) {  // xorshift64*
+      x ^= x >> 12;
+      x ^= x << 25;
+      x ^= x >> 27;
+      x *= 0x2545F4914F6CDD1Dull;
+    }
+  } while (ThreadCpuNanos() < until);
+  return x;
+}
+
+std::string RunNoop(const wire::Task&) { return {}; }
+
+std::string RunBurn(const wire::Task& task) {
+  return payloads::EncodeUint(BurnCpu(DecodeBoundedUint(task, kMaxBurnMicros)));
+}
+
+std::string RunSleep(const wire::Task& task) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(DecodeBoundedUint(task, kMaxSleepMillis)));
+  return {};
+}
+
+std::string RunFault(const wire::Task& task) {
+  auto mode = payloads::DecodeText(task.payload);
+  if (!mode) throw TaskFailure({ErrorCode::kBadPayload, "fault payload must be a string", false});
+  if (*mode == "throw") throw std::runtime_error("fault task threw as asked");
+  if (*mode == "abort") std::abort();
+  if (*mode == "exit") _exit(3);
+  if (*mode == "hang") {
+    for (;;) pause();
+  }
+  throw TaskFailure({ErrorCode::kBadPayload, "unknown fault mode '" + *mode + "'", false});
+}
+
+}  // namespace taskfarm

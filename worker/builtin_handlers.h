@@ -1,0 +1,21 @@
+#pragma once
+// Handlers of the built-in kinds (see shared/builtin_payloads.h for what each does).
+
+#include <cstdint>
+#include <string>
+
+#include "shared/wire.h"
+
+namespace taskfarm {
+
+std::string RunNoop(const wire::Task& task);
+std::string RunBurn(const wire::Task& task);
+std::string RunSleep(const wire::Task& task);
+std::string RunFault(const wire::Task& task);
+
+/// Spends about `micros` of this thread's CPU time in a loop the compiler cannot remove;
+/// returns a checksum of the work. CPU time, not wall time, so a task's work is the same
+/// whatever else the machine is doing.
+uint64_t BurnCpu(uint64_t micros);
+
+}  // namespace taskfarm

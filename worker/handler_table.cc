@@ -1,0 +1,25 @@
+#include "worker/handler_table.h"
+
+#include "worker/builtin_handlers.h"
+
+namespace taskfarm {
+
+void HandlerTable::Register(std::string kind, Handler handler) {
+  handlers_[std::move(kind)] = std::move(handler);
+}
+
+const Handler* HandlerTable::Find(const std::string& kind) const {
+  auto it = handlers_.find(kind);
+  return it == handlers_.end() ? nullptr : &it->second;
+}
+
+HandlerTable MakeHandlerTable() {
+  HandlerTable table;
+  table.Register("noop", RunNoop);
+  table.Register("burn", RunBurn);
+  table.Register("sleep", RunSleep);
+  table.Register("fault", RunFault);
+  return table;
+}
+
+}  // namespace taskfarm

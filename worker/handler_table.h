@@ -1,0 +1,44 @@
+#pragma once
+// HandlerTable: the one place where a task kind is bound to the code that runs it.
+// Adding a kind means writing one handler and registering it here.
+
+#include <functional>
+#include <map>
+#include <stdexcept>
+#include <string>
+
+#include "shared/task_error.h"
+#include "shared/wire.h"
+
+namespace taskfarm {
+
+/// Thrown by a handler to fail its task with a specific error value. Any other exception
+/// a handler throws becomes a non-retryable kHandlerFailed error with the exception's text.
+class TaskFailure : public std::runtime_error {
+ public:
+  explicit TaskFailure(TaskError error)
+      : std::runtime_error(error.message), error_(std::move(error)) {}
+  const TaskError& error() const { return error_; }
+
+ private:
+  TaskError error_;
+};
+
+/// A handler runs one task and returns the result payload, or throws.
+using Handler = std::function<std::string(const wire::Task&)>;
+
+/// Immutable after set-up; safe to read from several threads.
+class HandlerTable {
+ public:
+  void Register(std::string kind, Handler handler);
+  /// The handler for `kind`, or nullptr.
+  const Handler* Find(const std::string& kind) const;
+
+ private:
+  std::map<std::string, Handler, std::less<>> handlers_;
+};
+
+/// The table of every kind this build of the worker can run.
+HandlerTable MakeHandlerTable();
+
+}  // namespace taskfarm

@@ -1,0 +1,36 @@
+// taskfarm-worker: one process of the pool. The coordinator starts it; users do not.
+
+#include <csignal>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "worker/parent_watch.h"
+#include "worker/worker_loop.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"taskfarm-worker: a worker process started by `taskfarm run`; not for direct use"};
+  taskfarm::WorkerConfig config;
+  pid_t parent = 0;
+  std::string run_directory;
+  app.add_option("--id", config.worker_id, "worker id")->required();
+  app.add_option("--tasks", config.task_endpoint, "ZeroMQ endpoint to pull tasks from")
+      ->required();
+  app.add_option("--sink", config.sink_endpoint, "ZeroMQ endpoint to push results to")
+      ->required();
+  app.add_option("--parent", parent, "the coordinator's PID; exit when it is gone")->required();
+  app.add_option("--run-dir", run_directory, "the coordinator's run directory, removed if it dies");
+  CLI11_PARSE(app, argc, argv);
+
+  // The coordinator alone decides when work stops; a terminal's Ctrl-C goes to it.
+  std::signal(SIGINT, SIG_IGN);
+  spdlog::set_pattern("[%H:%M:%S.%e] [worker " + std::to_string(config.worker_id) + "] %v");
+  taskfarm::WatchParent(parent, run_directory);
+  try {
+    return taskfarm::RunWorkerLoop(config, taskfarm::MakeHandlerTable());
+  } catch (const std::exception& e) {
+    spdlog::error("fatal: {}", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,25 @@
+#pragma once
+// WorkerLoop: one worker process's life, as in the ZeroMQ Guide's taskwork: connect, say
+// Hello, then receive a task, report Started, run it, send the Result; until Stop.
+
+#include <cstdint>
+#include <string>
+
+#include "worker/handler_table.h"
+
+namespace taskfarm {
+
+struct WorkerConfig {
+  uint32_t worker_id = 0;
+  std::string task_endpoint;  // this worker's own PULL endpoint
+  std::string sink_endpoint;  // the coordinator's shared sink
+};
+
+/// Runs until a Stop message arrives; returns the process exit status (0 on a clean stop).
+/// Creates its own ZeroMQ context: call it in the worker process, never before a fork.
+int RunWorkerLoop(const WorkerConfig& config, const HandlerTable& handlers);
+
+/// Runs one task through the table, turning every failure into an error result.
+wire::Result RunTask(const wire::Task& task, uint32_t worker_id, const HandlerTable& handlers);
+
+}  // namespace taskfarm
