@@ -51,6 +51,9 @@ FarmExit Farm::Run() {
   }
   StopAllWorkers();
   summary_.set_wall_seconds(std::chrono::duration<double>(MonoClock::now() - started).count());
+  if (first_send_ && last_outcome_ > *first_send_) {
+    summary_.set_busy_seconds(std::chrono::duration<double>(last_outcome_ - *first_send_).count());
+  }
   summary_.set_unfinished(ledger_.Unfinished());
   summary_.set_duplicates_dropped(ledger_.duplicates_dropped());
   summary_.set_interrupted_by(exit_.interrupted_by);
@@ -118,7 +121,9 @@ Farm::SendOutcome Farm::SendOneTo(Worker& worker) {
   const uint64_t estimate = credit_.Estimate(task.kind);
   worker.held.emplace(task.id, estimate);
   worker.held_ns += estimate;
-  ledger_.TakeReady(worker.id, MonoClock::now());
+  const auto now = MonoClock::now();
+  if (!first_send_) first_send_ = now;
+  ledger_.TakeReady(worker.id, now);
   return SendOutcome::kSent;
 }
 
@@ -205,6 +210,7 @@ void Farm::HandleResult(wire::Result& result) {
   }
   std::optional<TaskRecord> finished = ledger_.Finish(result.task_id);
   summary_.RecordOutcome(*finished, result);
+  last_outcome_ = MonoClock::now();
   on_outcome_(*finished, result);
 }
 

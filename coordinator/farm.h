@@ -104,6 +104,8 @@ class Farm {
   bool draining_ = false;  // stop sending; wait for tasks in flight
   bool stop_now_ = false;
   MonoClock::time_point drain_deadline_{};
+  std::optional<MonoClock::time_point> first_send_;
+  MonoClock::time_point last_outcome_{};
 };
 
 }  // namespace taskfarm

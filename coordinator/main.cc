@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "coordinator/exit_codes.h"
@@ -18,6 +19,8 @@ int main(int argc, char** argv) {
   taskfarm::AddRunCommand(app, &exit_status);
 
   app.parse_complete_callback([&] { spdlog::set_level(spdlog::level::from_str(log_level)); });
+  // stdout carries only results and the --json summary; every log line goes to stderr.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("taskfarm"));
   spdlog::set_pattern("taskfarm: [%l] %v");
   try {
     app.parse(argc, argv);

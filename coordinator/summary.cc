@@ -67,6 +67,7 @@ nlohmann::json RunSummary::ToJson() const {
   return {
       {"ok", ok()},
       {"wall_s", wall_seconds_},
+      {"busy_s", busy_seconds_},
       {"tasks", finished_tasks},
       {"tasks_per_s", wall_seconds_ > 0 ? static_cast<double>(finished_tasks) / wall_seconds_ : 0},
       {"workers", workers_},

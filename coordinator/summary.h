@@ -32,6 +32,8 @@ class RunSummary {
 
   void set_workers(unsigned workers) { workers_ = workers; }
   void set_wall_seconds(double seconds) { wall_seconds_ = seconds; }
+  /// From the first task sent to the last outcome: the schedule, without start-up and stop.
+  void set_busy_seconds(double seconds) { busy_seconds_ = seconds; }
   void set_unfinished(uint64_t unfinished) { unfinished_ = unfinished; }
   void set_interrupted_by(int signal_number) { interrupted_by_ = signal_number; }
   void set_duplicates_dropped(uint64_t n) { duplicates_dropped_ = n; }
@@ -50,6 +52,7 @@ class RunSummary {
   std::map<std::string, KindSummary> kinds_;
   unsigned workers_ = 0;
   double wall_seconds_ = 0;
+  double busy_seconds_ = 0;
   uint64_t unfinished_ = 0;
   uint64_t workers_lost_ = 0;
   uint64_t duplicates_dropped_ = 0;

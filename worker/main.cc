@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "worker/parent_watch.h"
@@ -25,6 +26,7 @@ int main(int argc, char** argv) {
 
   // The coordinator alone decides when work stops; a terminal's Ctrl-C goes to it.
   std::signal(SIGINT, SIG_IGN);
+  spdlog::set_default_logger(spdlog::stderr_color_mt("worker"));
   spdlog::set_pattern("[%H:%M:%S.%e] [worker " + std::to_string(config.worker_id) + "] %v");
   taskfarm::WatchParent(parent, run_directory);
   try {

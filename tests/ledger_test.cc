@@ -1,0 +1,73 @@
+#include "coordinator/ledger.h"
+
+#include <gtest/gtest.h>
+
+namespace taskfarm {
+namespace {
+
+TEST(Ledger, PullsLazilyAndGivesIdsInOrder) {
+  CountedSource source("noop", 3, nullptr);
+  Ledger ledger(source);
+  ASSERT_NE(ledger.PeekReady(), nullptr);
+  EXPECT_EQ(ledger.tasks_created(), 1u);  // only what is about to be sent
+  EXPECT_EQ(ledger.PeekReadyMessage().id, 1u);
+  EXPECT_EQ(ledger.PeekReadyMessage().attempt, 1u);
+  ledger.TakeReady(1, MonoClock::now());
+  ASSERT_NE(ledger.PeekReady(), nullptr);
+  EXPECT_EQ(ledger.PeekReadyMessage().id, 2u);
+  EXPECT_EQ(ledger.in_flight(), 1u);
+  EXPECT_EQ(ledger.Unfinished(), 3u);
+}
+
+TEST(Ledger, FirstResultWinsAndDuplicatesAreDropped) {
+  CountedSource source("noop", 1, nullptr);
+  Ledger ledger(source);
+  ledger.PeekReady();
+  ledger.TakeReady(1, MonoClock::now());
+  EXPECT_TRUE(ledger.Finish(1).has_value());
+  EXPECT_FALSE(ledger.Finish(1).has_value());
+  EXPECT_EQ(ledger.duplicates_dropped(), 1u);
+  EXPECT_TRUE(ledger.Exhausted());
+}
+
+TEST(Ledger, RequeuedTaskGoesFirstWithTheNextAttempt) {
+  CountedSource source("noop", 2, nullptr);
+  Ledger ledger(source);
+  ledger.PeekReady();
+  ledger.TakeReady(1, MonoClock::now());
+  ASSERT_TRUE(ledger.MarkStarted(1, 1, MonoClock::now()));
+  EXPECT_FALSE(ledger.MarkStarted(1, 2, MonoClock::now()));  // not held by worker 2
+  auto requeued = ledger.Requeue(1, /*crashed=*/true);
+  ASSERT_TRUE(requeued.has_value());
+  EXPECT_EQ(requeued->crashes, 1u);
+  ASSERT_NE(ledger.PeekReady(), nullptr);
+  EXPECT_EQ(ledger.PeekReadyMessage().id, 1u);
+  EXPECT_EQ(ledger.PeekReadyMessage().attempt, 2u);
+  EXPECT_EQ(ledger.in_flight(), 0u);
+}
+
+TEST(Ledger, AbandonedTaskLeavesWithoutResult) {
+  CountedSource source("noop", 1, nullptr);
+  Ledger ledger(source);
+  ledger.PeekReady();
+  ledger.TakeReady(1, MonoClock::now());
+  EXPECT_TRUE(ledger.Abandon(1).has_value());
+  EXPECT_TRUE(ledger.Exhausted());
+  EXPECT_EQ(ledger.Unfinished(), 0u);
+}
+
+TEST(InterleavedSource, AlternatesKindsAndKnowsItsTotal) {
+  std::vector<std::unique_ptr<TaskSource>> sources;
+  sources.push_back(std::make_unique<CountedSource>("a", 2, nullptr));
+  sources.push_back(std::make_unique<CountedSource>("b", 1, nullptr));
+  InterleavedSource source(std::move(sources));
+  EXPECT_EQ(source.Total(), 3u);
+  EXPECT_EQ(source.Next()->kind, "a");
+  EXPECT_EQ(source.Next()->kind, "b");
+  EXPECT_EQ(source.Next()->kind, "a");
+  EXPECT_FALSE(source.Next().has_value());
+  EXPECT_EQ(source.Total(), 3u);
+}
+
+}  // namespace
+}  // namespace taskfarm

@@ -1,0 +1,121 @@
+#include "tests/process_harness.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <boost/process.hpp>
+#include <gtest/gtest.h>
+
+namespace bp = boost::process;
+
+namespace taskfarm::testing {
+
+TempDir::TempDir() {
+  std::string pattern = (std::filesystem::temp_directory_path() / "tf-test-XXXXXX").string();
+  if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  path_ = pattern;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+Taskfarm::Taskfarm(const std::vector<std::string>& args, const TempDir& tmp)
+    : out_path_(tmp / "stdout.txt"), err_path_(tmp / "stderr.txt") {
+  bp::environment env = boost::this_process::environment();
+  env["TMPDIR"] = tmp.path().string();
+  child_ = std::make_unique<bp::child>(std::string(TASKFARM_BIN), bp::args(args), env,
+                                       bp::std_in.close(), bp::std_out > out_path_.string(),
+                                       bp::std_err > err_path_.string());
+}
+
+Taskfarm::~Taskfarm() {
+  std::error_code ec;
+  if (child_ && child_->running(ec)) child_->terminate(ec);
+}
+
+pid_t Taskfarm::pid() const { return child_->id(); }
+
+void Taskfarm::Signal(int signal_number) {
+  std::error_code ec;
+  if (child_->running(ec)) kill(child_->id(), signal_number);
+}
+
+RunOutput Taskfarm::Wait(std::chrono::seconds limit) {
+  std::error_code ec;
+  if (!child_->wait_for(limit, ec)) {
+    child_->terminate(ec);
+    ADD_FAILURE() << "taskfarm did not finish within " << limit.count() << " s";
+  }
+  RunOutput output;
+  const int status = child_->native_exit_code();
+  output.exit_code = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+  output.out = ReadFile(out_path_);
+  output.err = ReadFile(err_path_);
+  return output;
+}
+
+RunOutput RunTaskfarm(const std::vector<std::string>& args, const TempDir& tmp) {
+  Taskfarm farm(args, tmp);
+  return farm.Wait();
+}
+
+std::vector<pid_t> ProcessesMentioning(const std::string& text) {
+  std::vector<pid_t> found;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::string cmdline = ReadFile(entry.path() / "cmdline");
+    if (cmdline.find(text) == std::string::npos) continue;
+    const std::string stat = ReadFile(entry.path() / "stat");
+    const auto close_paren = stat.rfind(')');
+    if (close_paren != std::string::npos && stat.size() > close_paren + 2 &&
+        stat[close_paren + 2] == 'Z') {
+      continue;  // exited; only its parent's reaping is pending
+    }
+    found.push_back(static_cast<pid_t>(std::stol(name)));
+  }
+  return found;
+}
+
+std::vector<std::filesystem::path> RunDirectoriesIn(const std::filesystem::path& dir) {
+  std::vector<std::filesystem::path> found;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (entry.path().filename().string().rfind("taskfarm-", 0) == 0) found.push_back(entry.path());
+  }
+  return found;
+}
+
+bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
+std::vector<nlohmann::json> ReadJsonLines(const std::filesystem::path& path) {
+  std::vector<nlohmann::json> rows;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) rows.push_back(nlohmann::json::parse(line));
+  }
+  return rows;
+}
+
+std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
+
+}  // namespace taskfarm::testing

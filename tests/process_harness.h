@@ -1,0 +1,71 @@
+#pragma once
+// Helpers for tests that run the real `taskfarm` binary: a private temporary directory
+// (also the run's TMPDIR, so every run directory it makes is found there), running the
+// binary to completion or in the background, and looking for processes left behind.
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace boost::process {
+class child;
+}
+
+namespace taskfarm::testing {
+
+/// A fresh directory, removed with its contents when destroyed.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+struct RunOutput {
+  int exit_code = -1;  // 128 + signal when killed by one
+  std::string out;
+  std::string err;
+};
+
+/// A `taskfarm` process with TMPDIR set to `tmp`; stdout and stderr go to files in `tmp`.
+class Taskfarm {
+ public:
+  Taskfarm(const std::vector<std::string>& args, const TempDir& tmp);
+  ~Taskfarm();
+  pid_t pid() const;
+  void Signal(int signal_number);
+  /// Waits for the exit (at most `limit`; then kills it and fails the test).
+  RunOutput Wait(std::chrono::seconds limit = std::chrono::seconds(120));
+
+ private:
+  std::unique_ptr<boost::process::child> child_;
+  std::filesystem::path out_path_;
+  std::filesystem::path err_path_;
+};
+
+/// Runs `taskfarm args...` to completion.
+RunOutput RunTaskfarm(const std::vector<std::string>& args, const TempDir& tmp);
+
+/// PIDs of live (not zombie) processes whose command line contains `text`.
+std::vector<pid_t> ProcessesMentioning(const std::string& text);
+
+/// Run directories (taskfarm-*) left in `dir`.
+std::vector<std::filesystem::path> RunDirectoriesIn(const std::filesystem::path& dir);
+
+/// Polls `condition` every 20 ms until it holds or `limit` passes; returns whether it held.
+bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds limit);
+
+std::vector<nlohmann::json> ReadJsonLines(const std::filesystem::path& path);
+std::string ReadFile(const std::filesystem::path& path);
+
+}  // namespace taskfarm::testing
