@@ -364,9 +364,9 @@ void Farm::StopAllWorkers() {
     DrainSink();  // Byes, and results that still made it in an interrupted run
     std::erase_if(workers_, [](auto& entry) { return entry.second.process->Reap(); });
   }
-  if (!workers_.empty()) {
-    spdlog::warn("{} workers did not stop within {} ms; killing them", workers_.size(),
-                 kStopTimeout.count());
+  for (const auto& [id, worker] : workers_) {
+    spdlog::warn("worker {} (pid {}) did not stop within {} ms; killing it", id,
+                 worker.process->pid(), kStopTimeout.count());
   }
   workers_.clear();  // kills (SIGKILL) and reaps any still running
 }

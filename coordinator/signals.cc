@@ -12,9 +12,17 @@ namespace {
 
 // The handler may only touch this: async-signal-safe write() to a non-blocking pipe.
 volatile sig_atomic_t g_write_fd = -1;
+volatile pid_t g_owner_pid = 0;
 constexpr int kHandledSignals[] = {SIGINT, SIGTERM, SIGHUP};
 
 extern "C" void OnSignal(int signal_number) {
+  if (getpid() != g_owner_pid) {
+    // A child between fork and exec still has this handler: it must die as if it had none,
+    // not report the signal as the coordinator's own.
+    signal(signal_number, SIG_DFL);
+    raise(signal_number);
+    return;
+  }
   const int saved_errno = errno;
   const unsigned char byte = static_cast<unsigned char>(signal_number);
   if (g_write_fd >= 0) {
@@ -31,6 +39,7 @@ SignalPipe::SignalPipe() {
   if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) throw std::runtime_error("pipe2 failed");
   read_fd_ = fds[0];
   g_write_fd = fds[1];
+  g_owner_pid = getpid();
   struct sigaction action {};
   action.sa_handler = OnSignal;
   sigemptyset(&action.sa_mask);

@@ -14,6 +14,8 @@
 namespace bp = boost::process;
 
 namespace taskfarm::testing {
+namespace {
+}  // namespace
 
 TempDir::TempDir() {
   std::string pattern = (std::filesystem::temp_directory_path() / "tf-test-XXXXXX").string();
@@ -48,8 +50,9 @@ void Taskfarm::Signal(int signal_number) {
 }
 
 RunOutput Taskfarm::Wait(std::chrono::seconds limit) {
+  // Polled: Boost 1.74's child::wait_for can sleep out its whole timeout after the exit.
   std::error_code ec;
-  if (!child_->wait_for(limit, ec)) {
+  if (!WaitFor([&] { return !child_->running(ec); }, limit)) {
     child_->terminate(ec);
     ADD_FAILURE() << "taskfarm did not finish within " << limit.count() << " s";
   }
