@@ -92,7 +92,7 @@ void Farm::Dispatch() {
     }
     for (Worker* worker : order) {
       if (worker->state != WorkerState::kReady || worker->blocked) continue;
-      switch (SendOneTo(*worker)) {
+      switch (SendBatchTo(*worker)) {
         case SendOutcome::kSent:
           sent_any = true;
           rotate_from_ = worker->id + 1;
@@ -106,24 +106,33 @@ void Farm::Dispatch() {
   }
 }
 
-Farm::SendOutcome Farm::SendOneTo(Worker& worker) {
-  const TaskRecord* next = ledger_.PeekReady();
-  if (next == nullptr) return SendOutcome::kNoTask;
-  if (!credit_.MayTake(worker.held.size(), worker.held_ns, next->spec.kind)) {
-    return SendOutcome::kWorkerFull;
+Farm::SendOutcome Farm::SendBatchTo(Worker& worker) {
+  const auto now = MonoClock::now();
+  wire::TaskBatch batch;
+  while (batch.tasks.size() < wire::kMaxBatch) {
+    const TaskRecord* next = ledger_.PeekReady();
+    if (next == nullptr) break;
+    if (!credit_.MayTake(worker.held.size(), worker.held_ns, next->spec.kind)) break;
+    batch.tasks.push_back(ledger_.TakeReady(worker.id, now));
+    const uint64_t estimate = credit_.Estimate(batch.tasks.back().kind);
+    worker.held.emplace(batch.tasks.back().id, estimate);
+    worker.held_ns += estimate;
   }
-  const wire::Task task = ledger_.PeekReadyMessage();
-  if (!SendMessage(worker.socket, task, scratch_, /*dont_wait=*/true)) {
+  if (batch.tasks.empty()) {
+    return ledger_.PeekReady() == nullptr ? SendOutcome::kNoTask : SendOutcome::kWorkerFull;
+  }
+  if (!SendMessage(worker.socket, batch, scratch_, /*dont_wait=*/true)) {
+    for (auto it = batch.tasks.rbegin(); it != batch.tasks.rend(); ++it) {
+      ReleaseHeld(worker, it->id);
+      ledger_.Untake(it->id);
+    }
     worker.blocked = true;  // not connected yet, or its queue is full: wait for POLLOUT
     return SendOutcome::kWorkerFull;
   }
-  if (task.attempt > 1) summary_.RecordRetry(task.kind);
-  const uint64_t estimate = credit_.Estimate(task.kind);
-  worker.held.emplace(task.id, estimate);
-  worker.held_ns += estimate;
-  const auto now = MonoClock::now();
+  for (const wire::Task& task : batch.tasks) {
+    if (task.attempt > 1) summary_.RecordRetry(task.kind);
+  }
   if (!first_send_) first_send_ = now;
-  ledger_.TakeReady(worker.id, now);
   return SendOutcome::kSent;
 }
 
@@ -170,10 +179,10 @@ void Farm::DrainSink() {
 }
 
 void Farm::HandleMessage(wire::Message& message) {
-  if (auto* result = std::get_if<wire::Result>(&message)) {
-    HandleResult(*result);
-  } else if (auto* started = std::get_if<wire::Started>(&message)) {
-    ledger_.MarkStarted(started->task_id, started->worker_id, MonoClock::now());
+  if (auto* report = std::get_if<wire::Report>(&message)) {
+    const auto now = MonoClock::now();
+    for (uint64_t task_id : report->started) ledger_.MarkStarted(task_id, report->worker_id, now);
+    for (wire::Result& result : report->results) HandleResult(result);
   } else if (auto* hello = std::get_if<wire::Hello>(&message)) {
     HandleHello(*hello);
   } else if (auto* bye = std::get_if<wire::Bye>(&message)) {

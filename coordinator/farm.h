@@ -69,7 +69,7 @@ class Farm {
 
   void SpawnWorker();
   void Dispatch();
-  SendOutcome SendOneTo(Worker& worker);
+  SendOutcome SendBatchTo(Worker& worker);
   void PollOnce(std::chrono::milliseconds timeout);
   void DrainSink();
   void HandleMessage(wire::Message& message);

@@ -19,20 +19,26 @@ bool Ledger::FillReady() {
 
 const TaskRecord* Ledger::PeekReady() { return FillReady() ? &ready_.front() : nullptr; }
 
-wire::Task Ledger::PeekReadyMessage() {
-  const TaskRecord& record = ready_.front();
-  return wire::Task{record.id, record.spec.kind, record.attempt + 1, record.spec.payload};
-}
-
-void Ledger::TakeReady(uint32_t worker, MonoClock::time_point now) {
+wire::Task Ledger::TakeReady(uint32_t worker, MonoClock::time_point now) {
   TaskRecord record = std::move(ready_.front());
   ready_.pop_front();
   record.attempt += 1;
   record.state = TaskState::kSent;
   record.worker = worker;
   record.sent_at = now;
-  const uint64_t id = record.id;
-  in_flight_.emplace(id, std::move(record));
+  wire::Task task{record.id, record.spec.kind, record.attempt, record.spec.payload};
+  in_flight_.emplace(record.id, std::move(record));
+  return task;
+}
+
+void Ledger::Untake(uint64_t id) {
+  auto it = in_flight_.find(id);
+  if (it == in_flight_.end()) return;
+  TaskRecord record = std::move(it->second);
+  in_flight_.erase(it);
+  record.attempt -= 1;
+  record.state = TaskState::kReady;
+  ready_.push_front(std::move(record));
 }
 
 bool Ledger::MarkStarted(uint64_t id, uint32_t worker, MonoClock::time_point now) {

@@ -36,10 +36,10 @@ class Ledger {
 
   /// The next task to send (retries first), or nullptr when none is ready now.
   const TaskRecord* PeekReady();
-  /// The wire message for the task PeekReady() returned, with its next attempt number.
-  wire::Task PeekReadyMessage();
-  /// Hands the peeked task to `worker`; it is now in flight.
-  void TakeReady(uint32_t worker, MonoClock::time_point now);
+  /// Hands the peeked task to `worker`; it is now in flight. Returns its wire message.
+  wire::Task TakeReady(uint32_t worker, MonoClock::time_point now);
+  /// Undoes TakeReady of a task that could not be sent: ready again, first in line.
+  void Untake(uint64_t id);
 
   /// Records that `worker` began the task; false when the task is not in flight there.
   bool MarkStarted(uint64_t id, uint32_t worker, MonoClock::time_point now);

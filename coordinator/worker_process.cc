@@ -18,7 +18,8 @@ WorkerProcess::WorkerProcess(const std::filesystem::path& executable,
                              const std::vector<std::string>& args) {
   std::error_code ec;
   child_ = std::make_unique<bp::child>(executable.string(), bp::args(args), bp::std_in.close(),
-                                       bp::std_out > bp::null, bp::limit_handles, ec);
+                                       bp::std_out > bp::null,
+                                       bp::std_err > stderr, bp::limit_handles, ec);
   if (ec) {
     throw std::runtime_error("cannot start " + executable.string() + ": " + ec.message());
   }

@@ -6,7 +6,7 @@ namespace taskfarm::wire {
 namespace {
 
 // No honest message comes near these; they stop a few bytes from claiming gigabytes.
-constexpr std::size_t kMaxArrayItems = 64;
+constexpr std::size_t kMaxArrayItems = kMaxBatch;
 constexpr std::size_t kMaxMapItems = 64;
 constexpr std::size_t kMaxStrBytes = kMaxMessageBytes;
 constexpr std::size_t kMaxBinBytes = kMaxMessageBytes;
@@ -15,11 +15,10 @@ constexpr std::size_t kMaxDepth = 8;
 
 template <typename T>
 constexpr MessageType TypeOf();
-template <> constexpr MessageType TypeOf<Task>() { return MessageType::kTask; }
+template <> constexpr MessageType TypeOf<TaskBatch>() { return MessageType::kTaskBatch; }
 template <> constexpr MessageType TypeOf<Stop>() { return MessageType::kStop; }
 template <> constexpr MessageType TypeOf<Hello>() { return MessageType::kHello; }
-template <> constexpr MessageType TypeOf<Started>() { return MessageType::kStarted; }
-template <> constexpr MessageType TypeOf<Result>() { return MessageType::kResult; }
+template <> constexpr MessageType TypeOf<Report>() { return MessageType::kReport; }
 template <> constexpr MessageType TypeOf<Bye>() { return MessageType::kBye; }
 
 template <typename T>
@@ -29,11 +28,10 @@ Message BodyAs(const msgpack::object& body) {
 
 Message ConvertBody(MessageType type, const msgpack::object& body) {
   switch (type) {
-    case MessageType::kTask: return BodyAs<Task>(body);
+    case MessageType::kTaskBatch: return BodyAs<TaskBatch>(body);
     case MessageType::kStop: return BodyAs<Stop>(body);
     case MessageType::kHello: return BodyAs<Hello>(body);
-    case MessageType::kStarted: return BodyAs<Started>(body);
-    case MessageType::kResult: return BodyAs<Result>(body);
+    case MessageType::kReport: return BodyAs<Report>(body);
     case MessageType::kBye: return BodyAs<Bye>(body);
   }
   throw std::runtime_error("unknown message type");

@@ -4,8 +4,13 @@
 // Every ZeroMQ message is one msgpack array: [version, type, body], where body is the
 // msgpack array of the struct named by type (its fields in the order MSGPACK_DEFINE lists).
 //
-//   coordinator -> worker (one PUSH socket per worker):  Task, Stop
-//   worker -> coordinator (one shared sink PULL socket): Hello, Started, Result, Bye
+//   coordinator -> worker (one PUSH socket per worker):  TaskBatch, Stop
+//   worker -> coordinator (one shared sink PULL socket): Hello, Report, Bye
+//
+// Tasks travel in batches and a worker's Started notes and Results travel together in a
+// Report, so a stream of tiny tasks costs a few messages per batch, not several per task.
+// A worker sends its Report at once when it runs out of work, and otherwise within about a
+// millisecond, so a Started note never waits behind a long task.
 //
 // Version 1. A change that an older peer cannot read bumps kWireVersion; a peer drops
 // messages of another version (and says so in its log) instead of misreading them.
@@ -19,6 +24,7 @@
 #include <span>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include <msgpack.hpp>
 
@@ -31,13 +37,15 @@ inline constexpr uint32_t kWireVersion = 1;
 /// Upper bound of one message, also set as ZMQ_MAXMSGSIZE on receiving sockets.
 inline constexpr int64_t kMaxMessageBytes = 64 * 1024 * 1024;
 
+/// Most tasks in one TaskBatch and most results in one Report.
+inline constexpr std::size_t kMaxBatch = 256;
+
 enum class MessageType : uint8_t {
-  kTask = 1,
+  kTaskBatch = 1,
   kStop = 2,
   kHello = 3,
-  kStarted = 4,
-  kResult = 5,
-  kBye = 6,
+  kReport = 4,
+  kBye = 5,
 };
 
 /// One unit of work. `payload` is opaque here; the handler for `kind` decodes it.
@@ -47,6 +55,12 @@ struct Task {
   uint32_t attempt = 1;  // 1 for the first try
   std::string payload;
   MSGPACK_DEFINE(id, kind, attempt, payload);
+};
+
+/// Tasks for one worker, to run in order.
+struct TaskBatch {
+  std::vector<Task> tasks;
+  MSGPACK_DEFINE(tasks);
 };
 
 /// Asks a worker to finish what it holds, say Bye and exit.
@@ -63,13 +77,6 @@ struct Hello {
   MSGPACK_DEFINE(worker_id, pid, wire_version);
 };
 
-/// The worker began running a task (it is no longer only queued at the worker).
-struct Started {
-  uint64_t task_id = 0;
-  uint32_t worker_id = 0;
-  MSGPACK_DEFINE(task_id, worker_id);
-};
-
 /// The outcome of one task attempt: a payload when ok, an error value otherwise.
 struct Result {
   uint64_t task_id = 0;
@@ -83,6 +90,15 @@ struct Result {
   MSGPACK_DEFINE(task_id, worker_id, attempt, ok, error, payload, run_ns, cpu_ns);
 };
 
+/// What a worker did since its last Report: the tasks it began (no longer only queued at
+/// the worker), then the results it has.
+struct Report {
+  uint32_t worker_id = 0;
+  std::vector<uint64_t> started;
+  std::vector<Result> results;
+  MSGPACK_DEFINE(worker_id, started, results);
+};
+
 /// A worker's last message before it exits cleanly.
 struct Bye {
   uint32_t worker_id = 0;
@@ -90,7 +106,7 @@ struct Bye {
   MSGPACK_DEFINE(worker_id, tasks_done);
 };
 
-using Message = std::variant<Task, Stop, Hello, Started, Result, Bye>;
+using Message = std::variant<TaskBatch, Stop, Hello, Report, Bye>;
 
 /// Encodes a message as [version, type, body] into `out` (cleared first).
 void Encode(const Message& message, msgpack::sbuffer& out);

@@ -10,11 +10,11 @@ TEST(Ledger, PullsLazilyAndGivesIdsInOrder) {
   Ledger ledger(source);
   ASSERT_NE(ledger.PeekReady(), nullptr);
   EXPECT_EQ(ledger.tasks_created(), 1u);  // only what is about to be sent
-  EXPECT_EQ(ledger.PeekReadyMessage().id, 1u);
-  EXPECT_EQ(ledger.PeekReadyMessage().attempt, 1u);
-  ledger.TakeReady(1, MonoClock::now());
+  const wire::Task first = ledger.TakeReady(1, MonoClock::now());
+  EXPECT_EQ(first.id, 1u);
+  EXPECT_EQ(first.attempt, 1u);
   ASSERT_NE(ledger.PeekReady(), nullptr);
-  EXPECT_EQ(ledger.PeekReadyMessage().id, 2u);
+  EXPECT_EQ(ledger.PeekReady()->id, 2u);
   EXPECT_EQ(ledger.in_flight(), 1u);
   EXPECT_EQ(ledger.Unfinished(), 3u);
 }
@@ -40,10 +40,23 @@ TEST(Ledger, RequeuedTaskGoesFirstWithTheNextAttempt) {
   auto requeued = ledger.Requeue(1, /*crashed=*/true);
   ASSERT_TRUE(requeued.has_value());
   EXPECT_EQ(requeued->crashes, 1u);
-  ASSERT_NE(ledger.PeekReady(), nullptr);
-  EXPECT_EQ(ledger.PeekReadyMessage().id, 1u);
-  EXPECT_EQ(ledger.PeekReadyMessage().attempt, 2u);
   EXPECT_EQ(ledger.in_flight(), 0u);
+  ASSERT_NE(ledger.PeekReady(), nullptr);
+  const wire::Task again = ledger.TakeReady(2, MonoClock::now());
+  EXPECT_EQ(again.id, 1u);
+  EXPECT_EQ(again.attempt, 2u);
+}
+
+TEST(Ledger, UntakeRestoresTheTaskAsItWas) {
+  CountedSource source("noop", 2, nullptr);
+  Ledger ledger(source);
+  ledger.PeekReady();
+  ledger.TakeReady(1, MonoClock::now());
+  ledger.Untake(1);
+  EXPECT_EQ(ledger.in_flight(), 0u);
+  const wire::Task task = ledger.TakeReady(1, MonoClock::now());
+  EXPECT_EQ(task.id, 1u);
+  EXPECT_EQ(task.attempt, 1u) << "an unsent task is not a retry";
 }
 
 TEST(Ledger, AbandonedTaskLeavesWithoutResult) {

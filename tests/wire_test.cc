@@ -24,16 +24,20 @@ T RoundTrip(const T& value) {
   return std::get<T>(*decoded.message);
 }
 
-TEST(Wire, TaskRoundTrip) {
-  Task task{42, "burn", 3, std::string("\x00\x01payload", 9)};
-  Task back = RoundTrip(task);
-  EXPECT_EQ(back.id, 42u);
-  EXPECT_EQ(back.kind, "burn");
-  EXPECT_EQ(back.attempt, 3u);
-  EXPECT_EQ(back.payload, task.payload);
+TEST(Wire, TaskBatchRoundTrip) {
+  TaskBatch batch;
+  batch.tasks.push_back(Task{42, "burn", 3, std::string("\x00\x01payload", 9)});
+  batch.tasks.push_back(Task{43, "noop", 1, ""});
+  TaskBatch back = RoundTrip(batch);
+  ASSERT_EQ(back.tasks.size(), 2u);
+  EXPECT_EQ(back.tasks[0].id, 42u);
+  EXPECT_EQ(back.tasks[0].kind, "burn");
+  EXPECT_EQ(back.tasks[0].attempt, 3u);
+  EXPECT_EQ(back.tasks[0].payload, batch.tasks[0].payload);
+  EXPECT_EQ(back.tasks[1].kind, "noop");
 }
 
-TEST(Wire, ResultRoundTripKeepsTheErrorValue) {
+TEST(Wire, ReportRoundTripKeepsTheErrorValue) {
   Result result;
   result.task_id = 7;
   result.worker_id = 2;
@@ -43,26 +47,35 @@ TEST(Wire, ResultRoundTripKeepsTheErrorValue) {
   result.payload = "p";
   result.run_ns = 123;
   result.cpu_ns = 45;
-  Result back = RoundTrip(result);
-  EXPECT_EQ(back.task_id, 7u);
+  Report back = RoundTrip(Report{2, {7, 8}, {result}});
   EXPECT_EQ(back.worker_id, 2u);
-  EXPECT_FALSE(back.ok);
-  EXPECT_EQ(back.error.code, ErrorCode::kHandlerFailed);
-  EXPECT_EQ(back.error.message, "it broke");
-  EXPECT_TRUE(back.error.retryable);
-  EXPECT_EQ(back.run_ns, 123u);
-  EXPECT_EQ(back.cpu_ns, 45u);
+  EXPECT_EQ(back.started, (std::vector<uint64_t>{7, 8}));
+  ASSERT_EQ(back.results.size(), 1u);
+  const Result& r = back.results[0];
+  EXPECT_EQ(r.task_id, 7u);
+  EXPECT_EQ(r.worker_id, 2u);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.error.code, ErrorCode::kHandlerFailed);
+  EXPECT_EQ(r.error.message, "it broke");
+  EXPECT_TRUE(r.error.retryable);
+  EXPECT_EQ(r.run_ns, 123u);
+  EXPECT_EQ(r.cpu_ns, 45u);
 }
 
 TEST(Wire, ControlMessagesRoundTrip) {
   EXPECT_EQ(RoundTrip(Hello{5, 1234}).pid, 1234);
-  EXPECT_EQ(RoundTrip(Started{9, 5}).task_id, 9u);
   EXPECT_EQ(RoundTrip(Bye{5, 77}).tasks_done, 77u);
   EXPECT_EQ(RoundTrip(Stop{"done"}).reason, "done");
 }
 
+TEST(Wire, RejectsABatchOverTheLimit) {
+  TaskBatch batch;
+  batch.tasks.resize(kMaxBatch + 1);
+  EXPECT_FALSE(DecodeString(EncodeToString(batch)).message.has_value());
+}
+
 TEST(Wire, RejectsEveryTruncation) {
-  const std::string bytes = EncodeToString(Task{1, "noop", 1, "xyz"});
+  const std::string bytes = EncodeToString(TaskBatch{{Task{1, "noop", 1, "xyz"}}});
   for (std::size_t length = 0; length < bytes.size(); ++length) {
     Decoded decoded = DecodeString(bytes.substr(0, length));
     EXPECT_FALSE(decoded.message.has_value()) << "length " << length;

@@ -6,13 +6,47 @@
 
 #include "shared/clock.h"
 #include "shared/transport.h"
+#include "worker/outbox.h"
 
 namespace taskfarm {
 namespace {
 
-// Results still queued when the worker stops get this long to reach the coordinator.
-constexpr std::chrono::milliseconds kSinkLinger{5000};
+// Batches queued for this worker; the coordinator's credit keeps it far below this.
 constexpr int kTaskQueueHwm = 1000;
+// Results of a batch of short tasks are handed to the outbox together, at least this often.
+constexpr std::chrono::microseconds kMaxResultDelay{500};
+
+// The next message for this worker, blocking only after the outbox was told to send what
+// it holds (so the coordinator hears of finished work before the worker sleeps).
+Received NextMessage(zmq::socket_t& tasks, Outbox& outbox) {
+  Received received = ReceiveMessage(tasks, /*dont_wait=*/true);
+  if (!received.nothing) return received;
+  outbox.Flush();
+  for (;;) {
+    try {
+      return ReceiveMessage(tasks, /*dont_wait=*/false);
+    } catch (const zmq::error_t& e) {
+      if (e.num() != EINTR) throw;
+    }
+  }
+}
+
+// Reading a thread's CPU clock is a system call that costs more than a no-op task, so it is
+// read once per group of tasks and the group's CPU time is shared by their wall times.
+void ShareCpuTime(std::vector<wire::Result>& group, uint64_t cpu_ns) {
+  if (group.size() == 1) {
+    group[0].cpu_ns = cpu_ns;
+    return;
+  }
+  uint64_t wall_ns = 0;
+  for (const wire::Result& result : group) wall_ns += result.run_ns;
+  for (wire::Result& result : group) {
+    result.cpu_ns = wall_ns == 0 ? cpu_ns / group.size()
+                                 : static_cast<uint64_t>(static_cast<double>(cpu_ns) *
+                                                         static_cast<double>(result.run_ns) /
+                                                         static_cast<double>(wall_ns));
+  }
+}
 
 }  // namespace
 
@@ -29,7 +63,6 @@ wire::Result RunTask(const wire::Task& task, uint32_t worker_id, const HandlerTa
     return result;
   }
   const auto wall_start = MonoClock::now();
-  const uint64_t cpu_start = ThreadCpuNanos();
   try {
     result.payload = (*handler)(task);
   } catch (const TaskFailure& failure) {
@@ -43,45 +76,63 @@ wire::Result RunTask(const wire::Task& task, uint32_t worker_id, const HandlerTa
     result.error = {ErrorCode::kHandlerFailed, "handler threw a non-standard exception", false};
   }
   result.run_ns = ToNanos(MonoClock::now() - wall_start);
-  result.cpu_ns = ThreadCpuNanos() - cpu_start;
   return result;
+}
+
+void RunBatch(const wire::TaskBatch& batch, uint32_t worker_id, const HandlerTable& handlers,
+              Outbox& outbox) {
+  // Tasks run in groups of at most kMaxResultDelay. The first task of a group is reported
+  // started at once (the outbox sends it within its delay even if the task runs for hours);
+  // the others start and finish within the group and are reported together with it.
+  std::vector<uint64_t> started;
+  std::vector<wire::Result> group;
+  auto group_start = MonoClock::now();
+  uint64_t group_cpu_start = ThreadCpuNanos();
+  for (std::size_t i = 0; i < batch.tasks.size(); ++i) {
+    if (group.empty()) {
+      outbox.AddStarted(batch.tasks[i].id);
+    } else {
+      started.push_back(batch.tasks[i].id);
+    }
+    group.push_back(RunTask(batch.tasks[i], worker_id, handlers));
+    const auto now = MonoClock::now();
+    if (i + 1 < batch.tasks.size() && now - group_start < kMaxResultDelay) continue;
+    const uint64_t cpu_now = ThreadCpuNanos();
+    ShareCpuTime(group, cpu_now - group_cpu_start);
+    outbox.AddResults(started, group);
+    started.clear();
+    group.clear();
+    group_start = now;
+    group_cpu_start = cpu_now;
+  }
 }
 
 int RunWorkerLoop(const WorkerConfig& config, const HandlerTable& handlers) {
   zmq::context_t context(1);
   zmq::socket_t tasks = MakeSocket(context, zmq::socket_type::pull, {kTaskQueueHwm, {}});
-  zmq::socket_t sink = MakeSocket(context, zmq::socket_type::push, {10000, kSinkLinger});
   tasks.connect(config.task_endpoint);
-  sink.connect(config.sink_endpoint);
-
-  msgpack::sbuffer scratch;
-  SendMessage(sink, wire::Hello{config.worker_id, static_cast<int32_t>(getpid())}, scratch, false);
-
   uint64_t tasks_done = 0;
-  for (;;) {
-    Received received;
-    try {
-      received = ReceiveMessage(tasks, false);
-    } catch (const zmq::error_t& e) {
-      if (e.num() == EINTR) continue;
-      throw;
+  {
+    Outbox outbox(context, config.sink_endpoint, config.worker_id);
+    outbox.SendControl(wire::Hello{config.worker_id, static_cast<int32_t>(getpid())});
+    for (;;) {
+      Received received = NextMessage(tasks, outbox);
+      if (!received.message) {
+        spdlog::warn("dropped a malformed message: {}", received.error);
+        continue;
+      }
+      if (std::holds_alternative<wire::Stop>(*received.message)) break;
+      auto* batch = std::get_if<wire::TaskBatch>(&*received.message);
+      if (batch == nullptr) {
+        spdlog::warn("ignored a message that is not a task batch");
+        continue;
+      }
+      RunBatch(*batch, config.worker_id, handlers, outbox);
+      tasks_done += batch->tasks.size();
     }
-    if (!received.message) {
-      if (!received.nothing) spdlog::warn("worker {}: dropped a message: {}", config.worker_id,
-                                          received.error);
-      continue;
-    }
-    if (std::holds_alternative<wire::Stop>(*received.message)) break;
-    auto* task = std::get_if<wire::Task>(&*received.message);
-    if (task == nullptr) {
-      spdlog::warn("worker {}: ignored a message that is not a task", config.worker_id);
-      continue;
-    }
-    SendMessage(sink, wire::Started{task->id, config.worker_id}, scratch, false);
-    SendMessage(sink, RunTask(*task, config.worker_id, handlers), scratch, false);
-    ++tasks_done;
-  }
-  SendMessage(sink, wire::Bye{config.worker_id, tasks_done}, scratch, false);
+    outbox.SendControl(wire::Bye{config.worker_id, tasks_done});
+  }  // the outbox sends what is left and closes the sink
+  tasks.close();
   return 0;
 }
 

@@ -19,7 +19,8 @@ struct WorkerConfig {
 /// Creates its own ZeroMQ context: call it in the worker process, never before a fork.
 int RunWorkerLoop(const WorkerConfig& config, const HandlerTable& handlers);
 
-/// Runs one task through the table, turning every failure into an error result.
+/// Runs one task through the table, turning every failure into an error result. Measures
+/// its wall time (run_ns); the caller accounts CPU time (cpu_ns).
 wire::Result RunTask(const wire::Task& task, uint32_t worker_id, const HandlerTable& handlers);
 
 }  // namespace taskfarm

@@ -1,0 +1,113 @@
+#include "worker/outbox.h"
+
+#include <spdlog/spdlog.h>
+
+#include "shared/transport.h"
+
+namespace taskfarm {
+namespace {
+
+// Results still queued when the worker stops get this long to reach the coordinator.
+constexpr std::chrono::milliseconds kSinkLinger{5000};
+constexpr int kSinkHwm = 1000;
+
+}  // namespace
+
+Outbox::Outbox(zmq::context_t& context, std::string sink_endpoint, uint32_t worker_id)
+    : context_(context), sink_endpoint_(std::move(sink_endpoint)), worker_id_(worker_id) {
+  pending_.worker_id = worker_id_;
+  sender_ = std::thread([this] { Run(); });
+}
+
+Outbox::~Outbox() {
+  {
+    std::lock_guard lock(mutex_);
+    closing_ = true;
+  }
+  wake_.notify_one();
+  sender_.join();
+}
+
+bool Outbox::HasPending() const { return !pending_.started.empty() || !pending_.results.empty(); }
+
+void Outbox::AddStarted(uint64_t task_id) {
+  bool was_empty;
+  {
+    std::lock_guard lock(mutex_);
+    was_empty = !HasPending();
+    if (was_empty) oldest_ = MonoClock::now();
+    pending_.started.push_back(task_id);
+  }
+  if (was_empty) wake_.notify_one();  // the sender arms its kMaxDelay timer
+}
+
+void Outbox::AddResults(const std::vector<uint64_t>& started,
+                        std::vector<wire::Result>& results) {
+  bool notify;
+  {
+    std::lock_guard lock(mutex_);
+    const bool was_empty = !HasPending();
+    if (was_empty) oldest_ = MonoClock::now();
+    pending_.started.insert(pending_.started.end(), started.begin(), started.end());
+    for (wire::Result& result : results) pending_.results.push_back(std::move(result));
+    notify = was_empty || pending_.results.size() >= wire::kMaxBatch;
+  }
+  if (notify) wake_.notify_one();
+}
+
+void Outbox::Flush() {
+  {
+    std::lock_guard lock(mutex_);
+    if (!HasPending()) return;
+    flush_requested_ = true;
+  }
+  wake_.notify_one();
+}
+
+void Outbox::SendControl(wire::Message message) {
+  {
+    std::lock_guard lock(mutex_);
+    controls_.push_back(std::move(message));
+  }
+  wake_.notify_one();
+}
+
+void Outbox::Run() {
+  zmq::socket_t sink = MakeSocket(context_, zmq::socket_type::push, {kSinkHwm, kSinkLinger});
+  sink.connect(sink_endpoint_);
+  msgpack::sbuffer scratch;
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    const bool due = HasPending() && (flush_requested_ || closing_ || !controls_.empty() ||
+                                      pending_.results.size() >= wire::kMaxBatch ||
+                                      MonoClock::now() >= oldest_ + kMaxDelay);
+    if (due) {
+      wire::Report report;
+      report.worker_id = worker_id_;
+      std::swap(report, pending_);
+      flush_requested_ = false;
+      lock.unlock();
+      SendMessage(sink, report, scratch, /*dont_wait=*/false);
+      lock.lock();
+      continue;
+    }
+    if (!controls_.empty()) {
+      wire::Message message = std::move(controls_.front());
+      controls_.pop_front();
+      lock.unlock();
+      SendMessage(sink, message, scratch, /*dont_wait=*/false);
+      lock.lock();
+      continue;
+    }
+    if (closing_) break;
+    if (HasPending()) {
+      wake_.wait_until(lock, oldest_ + kMaxDelay);
+    } else {
+      wake_.wait(lock);
+    }
+  }
+  lock.unlock();
+  sink.close();  // lingers up to kSinkLinger for what is still queued
+}
+
+}  // namespace taskfarm

@@ -1,0 +1,58 @@
+#pragma once
+// Outbox: everything a worker tells the coordinator, sent from one background thread that
+// owns the sink socket. Started notes and results are gathered into Reports: one is sent
+// when the worker asks (it ran out of work), when kMaxBatch results are waiting, and in any
+// case within kMaxDelay of the oldest waiting entry, so a note never waits behind a long
+// task that the worker's main thread is busy with.
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include <zmq.hpp>
+
+#include "shared/clock.h"
+#include "shared/wire.h"
+
+namespace taskfarm {
+
+/// Thread-safe: any thread may add entries. Destroying it sends what is waiting, then joins.
+class Outbox {
+ public:
+  static constexpr std::chrono::microseconds kMaxDelay{1000};
+
+  Outbox(zmq::context_t& context, std::string sink_endpoint, uint32_t worker_id);
+  ~Outbox();
+  Outbox(const Outbox&) = delete;
+  Outbox& operator=(const Outbox&) = delete;
+
+  void AddStarted(uint64_t task_id);
+  /// Adds tasks begun since the last call, then results (moved from `results`).
+  void AddResults(const std::vector<uint64_t>& started, std::vector<wire::Result>& results);
+  /// Sends what is waiting now, without waiting for the delay.
+  void Flush();
+  /// Sends `message` after everything added before it.
+  void SendControl(wire::Message message);
+
+ private:
+  void Run();
+  bool HasPending() const;  // requires mutex_
+
+  zmq::context_t& context_;
+  const std::string sink_endpoint_;
+  const uint32_t worker_id_;
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  wire::Report pending_;                      // guarded by mutex_
+  MonoClock::time_point oldest_{};            // guarded by mutex_: when pending_ was begun
+  std::deque<wire::Message> controls_;        // guarded by mutex_
+  bool flush_requested_ = false;              // guarded by mutex_
+  bool closing_ = false;                      // guarded by mutex_
+  std::thread sender_;
+};
+
+}  // namespace taskfarm
