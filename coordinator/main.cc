@@ -12,6 +12,7 @@
 int main(int argc, char** argv) {
   CLI::App app{"taskfarm: a multiprocess worker farm for CPU-heavy and rate-limited network jobs"};
   app.require_subcommand(1);
+  app.fallthrough();  // --log-level may also follow the subcommand
   std::string log_level = "warn";
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
