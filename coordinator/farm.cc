@@ -67,12 +67,16 @@ void Farm::SpawnWorker() {
   worker.socket = MakeSocket(context_, zmq::socket_type::push, {kWorkerSocketHwm, {}});
   const std::string endpoint = run_directory_.IpcEndpoint("w" + std::to_string(id));
   worker.socket.bind(endpoint);
-  worker.process = std::make_unique<WorkerProcess>(
-      config_.worker_executable,
-      std::vector<std::string>{"--id", std::to_string(id), "--tasks", endpoint, "--sink",
-                               run_directory_.IpcEndpoint("sink"), "--parent",
-                               std::to_string(getpid()), "--run-dir",
-                               run_directory_.path().string()});
+  std::vector<std::string> args{"--id",     std::to_string(id),
+                                "--tasks",  endpoint,
+                                "--sink",   run_directory_.IpcEndpoint("sink"),
+                                "--parent", std::to_string(getpid()),
+                                "--run-dir", run_directory_.path().string()};
+  if (!config_.shm_segment.empty()) {
+    args.push_back("--shm");
+    args.push_back(config_.shm_segment);
+  }
+  worker.process = std::make_unique<WorkerProcess>(config_.worker_executable, args);
   worker.spawned_at = MonoClock::now();
   spdlog::debug("worker {} started as pid {}", id, worker.process->pid());
   workers_.emplace(id, std::move(worker));

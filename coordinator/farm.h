@@ -33,6 +33,8 @@ struct FarmConfig {
   uint32_t max_attempts = 3;
   /// A worker that has not said Hello by then is killed and replaced.
   std::chrono::milliseconds startup_timeout{10'000};
+  /// The run's rate-limiter segment, which workers map (empty: no rate limits).
+  std::string shm_segment;
 };
 
 /// How the run ended.

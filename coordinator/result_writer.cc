@@ -1,6 +1,7 @@
 #include "coordinator/result_writer.h"
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <stdexcept>
@@ -45,10 +46,21 @@ class FileWriter : public ResultWriter {
                                std::strerror(errno));
     }
   }
-  void Flush() override { out_.flush(); }
+  void Flush() override {
+    out_.flush();
+    last_flush_ = std::chrono::steady_clock::now();
+  }
 
  protected:
+  // Rows reach the file at least this often, so a watcher (or a killed run) sees them.
+  static constexpr std::chrono::milliseconds kFlushInterval{1000};
+
+  void FlushIfDue() {
+    if (std::chrono::steady_clock::now() - last_flush_ >= kFlushInterval) Flush();
+  }
+
   std::ofstream out_;
+  std::chrono::steady_clock::time_point last_flush_ = std::chrono::steady_clock::now();
 };
 
 class JsonLinesWriter : public FileWriter {
@@ -57,6 +69,7 @@ class JsonLinesWriter : public FileWriter {
   void Write(const TaskRecord& record, const wire::Result& result) override {
     out_ << ResultRow(record, result).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
          << '\n';
+    FlushIfDue();
   }
 };
 
@@ -77,6 +90,7 @@ class CsvWriter : public FileWriter {
       if (row.contains(kColumns[i])) out_ << CsvField(row[kColumns[i]]);
     }
     out_ << '\n';
+    FlushIfDue();
   }
 
  private:

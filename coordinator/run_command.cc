@@ -13,6 +13,8 @@
 #include "coordinator/result_writer.h"
 #include "coordinator/task_source.h"
 #include "shared/builtin_payloads.h"
+#include "shared/rate_limiter.h"
+#include "shared/rate_spec.h"
 
 namespace taskfarm {
 namespace {
@@ -31,7 +33,40 @@ struct RunOptions {
   bool quiet = false;
   double grace_s = 10;
   uint32_t max_attempts = 3;
+  std::vector<std::string> rates;
+  std::optional<double> burst;
+  uint64_t tick = 0;
+  std::string tick_bucket;
 };
+
+// The --rate specs as buckets, or an error message naming the bad value.
+std::optional<std::vector<RateSpec>> ParseRates(const RunOptions& options, std::string& error) {
+  std::vector<RateSpec> specs;
+  for (const std::string& text : options.rates) {
+    auto spec = ParseRateSpec(text, error);
+    if (!spec) return std::nullopt;
+    for (const RateSpec& other : specs) {
+      if (other.name == spec->name) {
+        error = "--rate '" + text + "': bucket '" + spec->name + "' is given twice";
+        return std::nullopt;
+      }
+    }
+    ApplyBurst(*spec, options.burst);
+    specs.push_back(std::move(*spec));
+  }
+  return specs;
+}
+
+std::vector<BucketSummary> SummarizeBuckets(RateLimiter& limiter,
+                                            const std::vector<RateSpec>& specs) {
+  std::vector<BucketSummary> buckets;
+  for (const RateSpec& spec : specs) {
+    TokenBucket* bucket = limiter.Find(spec.name);
+    if (bucket == nullptr) continue;
+    buckets.push_back({spec.name, FormatRate(spec), bucket->max_tokens(), bucket->counters()});
+  }
+  return buckets;
+}
 
 std::filesystem::path WorkerExecutable() {
   std::error_code ec;
@@ -55,6 +90,11 @@ std::unique_ptr<TaskSource> MakeSource(const RunOptions& options) {
       return payloads::EncodeUint(pattern[i % pattern.size()]);
     }));
   }
+  if (options.tick > 0) {
+    const std::string payload = payloads::EncodeText(options.tick_bucket);
+    sources.push_back(std::make_unique<CountedSource>(
+        "tick", options.tick, [payload](uint64_t) { return payload; }));
+  }
   if (options.fault > 0) {
     const std::string payload = payloads::EncodeText(options.fault_mode);
     sources.push_back(std::make_unique<CountedSource>(
@@ -63,7 +103,20 @@ std::unique_ptr<TaskSource> MakeSource(const RunOptions& options) {
   return std::make_unique<InterleavedSource>(std::move(sources));
 }
 
-int RunFarm(const RunOptions& options) {
+int RunFarm(RunOptions options) {
+  std::string error;
+  std::optional<std::vector<RateSpec>> rates = ParseRates(options, error);
+  if (!rates) {
+    std::cerr << "taskfarm run: " << error << '\n';
+    return exit_codes::kBadUsage;
+  }
+  if (options.tick > 0 && options.tick_bucket.empty()) {
+    if (rates->empty()) {
+      std::cerr << "taskfarm run: --tick needs a --rate to draw tokens from\n";
+      return exit_codes::kBadUsage;
+    }
+    options.tick_bucket = rates->front().name;
+  }
   std::unique_ptr<ResultWriter> writer;
   try {
     if (!options.out.empty()) writer = OpenResultWriter(options.out);
@@ -85,10 +138,17 @@ int RunFarm(const RunOptions& options) {
   RunSummary summary;
   FarmExit farm_exit;
   try {
+    RemoveStaleSegments();
+    std::unique_ptr<RateLimiter> limiter;
+    if (!rates->empty()) {
+      limiter = RateLimiter::Create(*rates);
+      config.shm_segment = limiter->segment_name();
+    }
     Farm farm(config, *source, summary, [&](const TaskRecord& record, const wire::Result& result) {
       if (writer) writer->Write(record, result);
     });
     farm_exit = farm.Run();
+    if (limiter) summary.set_buckets(SummarizeBuckets(*limiter, *rates));
   } catch (const std::exception& e) {
     farm_exit.fatal_error = e.what();
   }
@@ -142,6 +202,19 @@ Exit status: 0 all tasks succeeded; 1 some tasks failed; 2 bad usage or input;
       ->group(testing);
   run->add_option("--fault-mode", options->fault_mode, "throw, abort, exit or hang")
       ->check(CLI::IsMember({"throw", "abort", "exit", "hang"}))
+      ->group(testing);
+
+  run->add_option("--rate", options->rates,
+                  "rate limit [NAME=]R/UNIT[,R/UNIT...], units s, min, h, day; repeatable "
+                  "(e.g. 10/s, google=50/s, locationiq=2/s,60/min)")
+      ->delimiter('\0');  // commas separate a bucket's windows, not values
+  run->add_option("--burst", options->burst,
+                  "bucket capacity in tokens (default: one second's worth of each rate)")
+      ->check(CLI::Range(1.0, 1e6));
+  run->add_option("--tick", options->tick, "COUNT tasks that each take one rate-limit token")
+      ->group(testing);
+  run->add_option("--tick-bucket", options->tick_bucket,
+                  "the bucket --tick tasks draw from (default: the first --rate)")
       ->group(testing);
 
   run->callback([options, exit_status] { *exit_status = RunFarm(*options); });

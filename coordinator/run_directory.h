@@ -32,7 +32,4 @@ std::filesystem::path RunDirectoryParent();
 /// Removes run directories under `parent` whose owner PID is dead; returns how many.
 int RemoveStaleRunDirectories(const std::filesystem::path& parent);
 
-/// True when `pid` names a live process (ours or someone else's).
-bool ProcessExists(pid_t pid);
-
 }  // namespace taskfarm

@@ -63,8 +63,20 @@ nlohmann::json RunSummary::ToJson() const {
         {"cpu_s", static_cast<double>(kind.cpu_ns) / 1e9},
     };
   }
+  nlohmann::json buckets = nlohmann::json::object();
+  for (const BucketSummary& bucket : buckets_) {
+    buckets[bucket.name] = {
+        {"rate", bucket.rate},
+        {"burst", bucket.burst},
+        {"granted", bucket.counters.granted},
+        {"wait_s", static_cast<double>(bucket.counters.wait_ns) / 1e9},
+        {"backoffs", bucket.counters.backoffs},
+        {"wasted", bucket.counters.wasted},
+    };
+  }
   const uint64_t finished_tasks = finished();
   return {
+      {"rate_limits", buckets},
       {"ok", ok()},
       {"wall_s", wall_seconds_},
       {"busy_s", busy_seconds_},
@@ -97,6 +109,15 @@ void RunSummary::Print(std::ostream& out) const {
       out << fmt::format("  [{}: {}]", reason, count);
     }
     out << '\n';
+  }
+  for (const BucketSummary& bucket : buckets_) {
+    const double granted_per_s =
+        wall_seconds_ > 0 ? static_cast<double>(bucket.counters.granted) / wall_seconds_ : 0.0;
+    out << fmt::format("  rate {:<8} {} (burst {}): {} tokens granted ({:.1f}/s over the run), "
+                       "{:.1f} s waited in all, {} back-offs\n",
+                       bucket.name, bucket.rate, bucket.burst, bucket.counters.granted,
+                       granted_per_s, static_cast<double>(bucket.counters.wait_ns) / 1e9,
+                       bucket.counters.backoffs);
   }
 }
 

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "coordinator/ledger.h"
+#include "shared/token_bucket.h"
 #include "shared/wire.h"
 
 namespace taskfarm {
@@ -21,6 +22,14 @@ struct KindSummary {
   std::map<std::string, uint64_t> failed_by_reason;  // ErrorCodeName -> count
   std::vector<uint64_t> run_ns;                      // one per finished task, for percentiles
   uint64_t cpu_ns = 0;
+};
+
+/// A rate-limit bucket's figures at the end of the run.
+struct BucketSummary {
+  std::string name;
+  std::string rate;  // as the user wrote it, normalized: "2/s,60/min"
+  uint32_t burst = 0;
+  BucketCounters counters;
 };
 
 /// Not thread-safe; fed by the coordinator's loop.
@@ -37,6 +46,7 @@ class RunSummary {
   void set_unfinished(uint64_t unfinished) { unfinished_ = unfinished; }
   void set_interrupted_by(int signal_number) { interrupted_by_ = signal_number; }
   void set_duplicates_dropped(uint64_t n) { duplicates_dropped_ = n; }
+  void set_buckets(std::vector<BucketSummary> buckets) { buckets_ = std::move(buckets); }
 
   uint64_t finished() const;
   uint64_t failed() const;
@@ -57,6 +67,7 @@ class RunSummary {
   uint64_t workers_lost_ = 0;
   uint64_t duplicates_dropped_ = 0;
   int interrupted_by_ = 0;
+  std::vector<BucketSummary> buckets_;
 };
 
 }  // namespace taskfarm

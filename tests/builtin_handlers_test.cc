@@ -18,7 +18,8 @@ TEST(BuiltinHandlers, BurnSpendsAboutTheAskedCpuTime) {
 }
 
 TEST(BuiltinHandlers, ThrowingHandlerBecomesAnErrorResult) {
-  const HandlerTable table = MakeHandlerTable();
+  WorkerResources resources;
+  const HandlerTable table = MakeHandlerTable(resources);
   wire::Result result =
       RunTask(wire::Task{1, "fault", 1, payloads::EncodeText("throw")}, 3, table);
   EXPECT_FALSE(result.ok);
@@ -28,7 +29,8 @@ TEST(BuiltinHandlers, ThrowingHandlerBecomesAnErrorResult) {
 }
 
 TEST(BuiltinHandlers, UnknownKindAndBadPayloadAreErrorValues) {
-  const HandlerTable table = MakeHandlerTable();
+  WorkerResources resources;
+  const HandlerTable table = MakeHandlerTable(resources);
   EXPECT_EQ(RunTask(wire::Task{1, "nope", 1, ""}, 1, table).error.code, ErrorCode::kUnknownKind);
   EXPECT_EQ(RunTask(wire::Task{2, "burn", 1, "not msgpack \xc1"}, 1, table).error.code,
             ErrorCode::kBadPayload);
@@ -37,7 +39,8 @@ TEST(BuiltinHandlers, UnknownKindAndBadPayloadAreErrorValues) {
 }
 
 TEST(BuiltinHandlers, NoopSucceeds) {
-  const HandlerTable table = MakeHandlerTable();
+  WorkerResources resources;
+  const HandlerTable table = MakeHandlerTable(resources);
   EXPECT_TRUE(RunTask(wire::Task{1, "noop", 1, ""}, 1, table).ok);
 }
 

@@ -96,6 +96,17 @@ std::vector<std::filesystem::path> RunDirectoriesIn(const std::filesystem::path&
   return found;
 }
 
+std::vector<std::string> SegmentsOwnedBy(pid_t owner) {
+  std::vector<std::string> found;
+  const std::string prefix = "taskfarm-" + std::to_string(owner) + "-";
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/dev/shm", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(prefix, 0) == 0) found.push_back(name);
+  }
+  return found;
+}
+
 bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds limit) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
   while (!condition()) {

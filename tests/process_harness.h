@@ -62,6 +62,9 @@ std::vector<pid_t> ProcessesMentioning(const std::string& text);
 /// Run directories (taskfarm-*) left in `dir`.
 std::vector<std::filesystem::path> RunDirectoriesIn(const std::filesystem::path& dir);
 
+/// Shared-memory segments in /dev/shm created by the process `owner` (taskfarm-<pid>-*).
+std::vector<std::string> SegmentsOwnedBy(pid_t owner);
+
 /// Polls `condition` every 20 ms until it holds or `limit` passes; returns whether it held.
 bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds limit);
 

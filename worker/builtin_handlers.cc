@@ -68,4 +68,15 @@ std::string RunFault(const wire::Task& task) {
   throw TaskFailure({ErrorCode::kBadPayload, "unknown fault mode '" + *mode + "'", false});
 }
 
+std::string RunTick(const wire::Task& task, RateLimiter* limiter) {
+  auto bucket_name = payloads::DecodeText(task.payload);
+  if (!bucket_name) throw TaskFailure({ErrorCode::kBadPayload, "tick payload must be a string", false});
+  TokenBucket* bucket = limiter ? limiter->Find(*bucket_name) : nullptr;
+  if (bucket == nullptr) {
+    throw TaskFailure({ErrorCode::kBadPayload, "no rate bucket '" + *bucket_name + "' in this run",
+                       false});
+  }
+  return payloads::EncodeUint(bucket->Acquire().value_or(0));
+}
+
 }  // namespace taskfarm

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 
+#include "shared/rate_limiter.h"
 #include "shared/wire.h"
 
 namespace taskfarm {
@@ -12,6 +13,8 @@ std::string RunNoop(const wire::Task& task);
 std::string RunBurn(const wire::Task& task);
 std::string RunSleep(const wire::Task& task);
 std::string RunFault(const wire::Task& task);
+/// Takes one token from the bucket its payload names (blocking) and returns the grant time.
+std::string RunTick(const wire::Task& task, RateLimiter* limiter);
 
 /// Spends about `micros` of this thread's CPU time in a loop the compiler cannot remove;
 /// returns a checksum of the work. CPU time, not wall time, so a task's work is the same

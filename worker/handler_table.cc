@@ -13,8 +13,11 @@ const Handler* HandlerTable::Find(const std::string& kind) const {
   return it == handlers_.end() ? nullptr : &it->second;
 }
 
-HandlerTable MakeHandlerTable() {
+HandlerTable MakeHandlerTable(WorkerResources& resources) {
   HandlerTable table;
+  table.Register("tick", [&resources](const wire::Task& task) {
+    return RunTick(task, resources.rate_limiter.get());
+  });
   table.Register("noop", RunNoop);
   table.Register("burn", RunBurn);
   table.Register("sleep", RunSleep);

@@ -4,9 +4,11 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <stdexcept>
 #include <string>
 
+#include "shared/rate_limiter.h"
 #include "shared/task_error.h"
 #include "shared/wire.h"
 
@@ -38,7 +40,12 @@ class HandlerTable {
   std::map<std::string, Handler, std::less<>> handlers_;
 };
 
-/// The table of every kind this build of the worker can run.
-HandlerTable MakeHandlerTable();
+/// What handlers may use besides their task; owned by the worker's main().
+struct WorkerResources {
+  std::unique_ptr<RateLimiter> rate_limiter;  // null when the run has no --rate
+};
+
+/// The table of every kind this build of the worker can run. `resources` must outlive it.
+HandlerTable MakeHandlerTable(WorkerResources& resources);
 
 }  // namespace taskfarm

@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   CLI::App app{"taskfarm-worker: a worker process started by `taskfarm run`; not for direct use"};
   taskfarm::WorkerConfig config;
   pid_t parent = 0;
+  taskfarm::CoordinatorLeftovers leftovers;
   std::string run_directory;
   app.add_option("--id", config.worker_id, "worker id")->required();
   app.add_option("--tasks", config.task_endpoint, "ZeroMQ endpoint to pull tasks from")
@@ -22,15 +23,21 @@ int main(int argc, char** argv) {
       ->required();
   app.add_option("--parent", parent, "the coordinator's PID; exit when it is gone")->required();
   app.add_option("--run-dir", run_directory, "the coordinator's run directory, removed if it dies");
+  app.add_option("--shm", leftovers.shm_segment, "the run's rate-limiter shared memory segment");
   CLI11_PARSE(app, argc, argv);
 
   // The coordinator alone decides when work stops; a terminal's Ctrl-C goes to it.
   std::signal(SIGINT, SIG_IGN);
   spdlog::set_default_logger(spdlog::stderr_color_mt("worker"));
   spdlog::set_pattern("[%H:%M:%S.%e] [worker " + std::to_string(config.worker_id) + "] %v");
-  taskfarm::WatchParent(parent, run_directory);
+  leftovers.run_directory = run_directory;
+  taskfarm::WatchParent(parent, leftovers);
   try {
-    return taskfarm::RunWorkerLoop(config, taskfarm::MakeHandlerTable());
+    taskfarm::WorkerResources resources;
+    if (!leftovers.shm_segment.empty()) {
+      resources.rate_limiter = taskfarm::RateLimiter::Open(leftovers.shm_segment);
+    }
+    return taskfarm::RunWorkerLoop(config, taskfarm::MakeHandlerTable(resources));
   } catch (const std::exception& e) {
     spdlog::error("fatal: {}", e.what());
     return 1;

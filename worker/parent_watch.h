@@ -5,13 +5,19 @@
 #include <sys/types.h>
 
 #include <filesystem>
+#include <string>
 
 namespace taskfarm {
 
+/// What the coordinator leaves for its workers to remove if it dies without cleaning up.
+struct CoordinatorLeftovers {
+  std::filesystem::path run_directory;  // its private directory of socket files
+  std::string shm_segment;              // its rate limiter's shared memory (may be empty)
+};
+
 /// Exits the process unless `parent` is still our parent. Then starts a thread that waits on
-/// a pidfd of the parent; when the parent dies the thread removes `run_directory` (the
-/// coordinator's private directory of socket files; empty path: nothing) and exits the whole
-/// process with status 70, whatever the other threads are doing (a hung task included).
-void WatchParent(pid_t parent, const std::filesystem::path& run_directory);
+/// a pidfd of the parent; when the parent dies the thread removes `leftovers` and exits the
+/// whole process with status 70, whatever the other threads are doing (a hung task included).
+void WatchParent(pid_t parent, const CoordinatorLeftovers& leftovers);
 
 }  // namespace taskfarm

@@ -1,0 +1,136 @@
+#include "shared/token_bucket.h"
+
+#include <time.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+
+namespace taskfarm {
+namespace {
+
+constexpr double kNanosPerSecond = 1e9;
+
+void SleepUntilNanos(uint64_t when_ns) {
+  timespec until{static_cast<time_t>(when_ns / 1'000'000'000),
+                 static_cast<long>(when_ns % 1'000'000'000)};
+  while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, nullptr) == EINTR) {
+  }
+}
+
+// Raises `target` to at least `value`.
+void AtomicMax(std::atomic<uint64_t>& target, uint64_t value) {
+  uint64_t current = target.load();
+  while (current < value && !target.compare_exchange_weak(current, value)) {
+  }
+}
+
+// The earliest time `window` grants n tokens, given its TAT.
+uint64_t EarliestGrant(const GcraWindow& window, uint64_t tat, uint32_t n) {
+  const uint64_t last = tat + (n - 1) * window.interval_ns;
+  return last > window.tolerance_ns ? last - window.tolerance_ns : 0;
+}
+
+}  // namespace
+
+uint64_t MonotonicNanos() {
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return static_cast<uint64_t>(now.tv_sec) * 1'000'000'000ull + static_cast<uint64_t>(now.tv_nsec);
+}
+
+void TokenBucket::Init(const RateSpec& spec, uint64_t now_ns) {
+  std::strncpy(name, spec.name.c_str(), kBucketNameSize - 1);
+  window_count = static_cast<uint32_t>(std::min(spec.windows.size(), kMaxBucketWindows));
+  for (uint32_t i = 0; i < window_count; ++i) {
+    GcraWindow& window = windows[i];
+    window.interval_ns =
+        std::max<uint64_t>(1, static_cast<uint64_t>(std::llround(kNanosPerSecond /
+                                                                 spec.windows[i].per_second)));
+    window.burst = static_cast<uint32_t>(std::max(1.0, std::floor(spec.windows[i].burst)));
+    window.tolerance_ns = (window.burst - 1) * window.interval_ns;
+    // Zero tokens now: the first one is due one interval from now.
+    window.tat_ns.store(now_ns + window.interval_ns + window.tolerance_ns);
+  }
+}
+
+uint32_t TokenBucket::max_tokens() const {
+  uint32_t most = UINT32_MAX;
+  for (uint32_t i = 0; i < window_count; ++i) most = std::min(most, windows[i].burst);
+  return most;
+}
+
+std::optional<uint64_t> TokenBucket::Reserve(uint32_t n, uint64_t deadline_ns, uint64_t now_ns) {
+  if (n == 0 || n > max_tokens()) {
+    throw std::invalid_argument("a request for " + std::to_string(n) + " tokens from bucket '" +
+                                name + "' (at most " + std::to_string(max_tokens()) + ")");
+  }
+  for (;;) {
+    uint64_t slot = std::max(now_ns, backoff_until_ns.load());
+    uint64_t tats[kMaxBucketWindows];
+    for (uint32_t i = 0; i < window_count; ++i) {
+      tats[i] = windows[i].tat_ns.load();
+      slot = std::max(slot, EarliestGrant(windows[i], tats[i], n));
+    }
+    if (slot > deadline_ns) return std::nullopt;
+    uint32_t reserved = 0;
+    for (; reserved < window_count; ++reserved) {
+      GcraWindow& window = windows[reserved];
+      uint64_t tat = tats[reserved];
+      bool taken = false;
+      // Another process may move TAT between our read and our CAS; as long as the slot is
+      // still allowed, try again on the new value.
+      while (EarliestGrant(window, tat, n) <= slot) {
+        if (window.tat_ns.compare_exchange_weak(tat, std::max(tat, slot) + n * window.interval_ns)) {
+          taken = true;
+          break;
+        }
+      }
+      if (!taken) break;
+    }
+    if (reserved == window_count) {
+      granted.fetch_add(n);
+      return slot;
+    }
+    if (reserved > 0) wasted.fetch_add(n);  // those windows' tokens go unused
+  }
+}
+
+bool TokenBucket::TryAcquire(uint32_t n) {
+  const uint64_t now = MonotonicNanos();
+  return Reserve(n, now, now).has_value();
+}
+
+std::optional<uint64_t> TokenBucket::Acquire(uint32_t n, uint64_t deadline_ns) {
+  const uint64_t start = MonotonicNanos();
+  for (;;) {
+    std::optional<uint64_t> slot = Reserve(n, deadline_ns, MonotonicNanos());
+    if (!slot) return std::nullopt;
+    if (*slot > MonotonicNanos()) SleepUntilNanos(*slot);
+    if (*slot < backoff_until_ns.load()) {  // a back-off arrived while we slept
+      wasted.fetch_add(n);
+      granted.fetch_sub(n);
+      continue;
+    }
+    wait_ns.fetch_add(MonotonicNanos() - start);
+    return slot;
+  }
+}
+
+void TokenBucket::BackOff(uint64_t until_ns) {
+  const uint64_t before = backoff_until_ns.load();
+  AtomicMax(backoff_until_ns, until_ns);
+  if (until_ns > before) backoffs.fetch_add(1);
+  // Restart empty: the first token after the back-off is due at `until_ns`.
+  for (uint32_t i = 0; i < window_count; ++i) {
+    AtomicMax(windows[i].tat_ns, until_ns + windows[i].tolerance_ns);
+  }
+}
+
+BucketCounters TokenBucket::counters() const {
+  return {granted.load(), wait_ns.load(), backoffs.load(), wasted.load()};
+}
+
+}  // namespace taskfarm

@@ -1,0 +1,95 @@
+#pragma once
+// TokenBucket: a rate limit that any number of processes share through memory they all map.
+//
+// The algorithm is GCRA (the generic cell rate algorithm), the token bucket written as one
+// number per window: the theoretical arrival time (TAT) of the next token. A request for n
+// tokens is granted at the earliest time t with TAT + (n-1)*T - tau <= t, and moves TAT to
+// max(TAT, t) + n*T, where T is the emission interval (1/rate) and tau = (burst-1)*T lets up
+// to `burst` tokens be taken at once after a quiet spell. Over any interval of length L at
+// most L*rate + burst tokens are granted.
+//
+// Why this design: Boost.Interprocess mutexes in Boost 1.74 are not robust, so a process
+// killed while holding one would wedge every other. Here every change is a single
+// compare-and-swap of a std::atomic<uint64_t> (lock-free on x86-64, so valid across
+// processes): a process can die at any instant and the others go on. The worst a death
+// costs is the tokens it had reserved and not used: the rate is then under-used, never
+// exceeded.
+//
+// Blocking: Acquire reserves its slot (the time its tokens will be there) with one CAS and
+// then sleeps until that moment; no polling, no busy-waiting. Waiters are served in the
+// order they reserved. Several windows (2/s and 60/min): the slot is the earliest time that
+// every window allows, reserved in each; a race that moves a window on makes the request
+// start over (tokens reserved in the other windows are counted as wasted).
+//
+// The bucket starts with zero tokens: the first is there one interval after creation.
+// Back-off: BackOff(until) makes every process wait until `until`; reservations made before
+// and falling earlier are voided when their holder wakes, and the bucket restarts empty.
+
+#include <atomic>
+#include <cstdint>
+#include <optional>
+
+#include "shared/rate_spec.h"
+
+namespace taskfarm {
+
+/// CLOCK_MONOTONIC in nanoseconds: the same clock in every process of this host.
+uint64_t MonotonicNanos();
+
+inline constexpr std::size_t kMaxBucketWindows = 4;
+inline constexpr std::size_t kBucketNameSize = 32;
+
+struct GcraWindow {
+  uint64_t interval_ns = 0;   // T: time between tokens
+  uint64_t tolerance_ns = 0;  // tau = (burst - 1) * T
+  uint32_t burst = 1;
+  std::atomic<uint64_t> tat_ns{0};
+};
+
+struct BucketCounters {
+  uint64_t granted = 0;   // tokens granted
+  uint64_t wait_ns = 0;   // total time acquirers slept for their tokens
+  uint64_t backoffs = 0;  // BackOff calls that pushed the bucket further
+  uint64_t wasted = 0;    // tokens reserved and then not used (a race, a voided slot)
+};
+
+/// The state of one bucket, placed in shared memory. Initialized once by its creator
+/// (Init), then used concurrently by any process through the functions below.
+struct alignas(64) TokenBucket {
+  char name[kBucketNameSize] = {};
+  uint32_t window_count = 0;
+  GcraWindow windows[kMaxBucketWindows];
+  std::atomic<uint64_t> backoff_until_ns{0};
+  std::atomic<uint64_t> granted{0};
+  std::atomic<uint64_t> wait_ns{0};
+  std::atomic<uint64_t> backoffs{0};
+  std::atomic<uint64_t> wasted{0};
+
+  /// Sets the windows from `spec` (bursts applied) with zero tokens at `now_ns`.
+  void Init(const RateSpec& spec, uint64_t now_ns);
+
+  /// The smallest burst of its windows: the most tokens one request may take.
+  uint32_t max_tokens() const;
+
+  /// Reserves `n` tokens at the earliest time every window allows (not before `now_ns` and
+  /// not during a back-off) and returns that time; nullopt, reserving nothing, if it would
+  /// be after `deadline_ns`. Never blocks. Requires 1 <= n <= max_tokens().
+  std::optional<uint64_t> Reserve(uint32_t n, uint64_t deadline_ns, uint64_t now_ns);
+
+  /// Takes `n` tokens if they are there now.
+  bool TryAcquire(uint32_t n = 1);
+
+  /// Sleeps until `n` tokens are granted and returns the grant time, or returns nullopt
+  /// without sleeping past `deadline_ns` (default: none) when they would come later.
+  std::optional<uint64_t> Acquire(uint32_t n = 1, uint64_t deadline_ns = UINT64_MAX);
+
+  /// No token is granted before `until_ns`, to anyone; afterwards the bucket starts empty.
+  void BackOff(uint64_t until_ns);
+
+  BucketCounters counters() const;
+};
+
+static_assert(std::atomic<uint64_t>::is_always_lock_free,
+              "the shared token bucket needs lock-free 64-bit atomics");
+
+}  // namespace taskfarm
