@@ -4,8 +4,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <fstream>
 #include <vector>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "shared/transport.h"
@@ -16,9 +18,21 @@ namespace {
 constexpr int kSinkHwm = 100'000;
 constexpr int kWorkerSocketHwm = static_cast<int>(CreditPolicy::kMaxCredit) * 2;
 constexpr std::size_t kMaxMessagesPerDrain = 4096;
-constexpr unsigned kMaxFailedStartsInARow = 3;
+// A pool whose workers die before saying Hello this many times in a row cannot start.
+constexpr unsigned kMaxFailedStartsInARow = 10;
 constexpr std::chrono::milliseconds kIdlePollTimeout{1000};
 constexpr std::chrono::milliseconds kStopTimeout{3000};
+// Timeouts and memory limits are checked this often, not on every turn of the loop.
+constexpr std::chrono::milliseconds kHealthCheckInterval{100};
+
+// Resident set size of a process, from /proc; 0 when it cannot be read.
+uint64_t ResidentBytes(pid_t pid) {
+  std::ifstream statm("/proc/" + std::to_string(pid) + "/statm");
+  uint64_t pages_total = 0;
+  uint64_t pages_resident = 0;
+  statm >> pages_total >> pages_resident;
+  return pages_resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+}
 
 }  // namespace
 
@@ -31,6 +45,7 @@ Farm::Farm(FarmConfig config, TaskSource& source, RunSummary& summary, OutcomeHa
       sink_(MakeSocket(context_, zmq::socket_type::pull, {kSinkHwm, {}})) {
   sink_.bind(run_directory_.IpcEndpoint("sink"));
   summary_.set_workers(config_.workers);
+  ledger_.SkipFinished(std::move(config_.finished_tasks));
 }
 
 Farm::~Farm() = default;
@@ -47,7 +62,12 @@ FarmExit Farm::Run() {
     Dispatch();
     if (Done()) break;
     PollOnce(NextTimeout());
-    CheckStartupTimeouts();
+    if (MonoClock::now() >= next_health_check_) {
+      next_health_check_ = MonoClock::now() + kHealthCheckInterval;
+      CheckStartupTimeouts();
+      CheckTaskTimeouts();
+      CheckWorkerMemory();
+    }
   }
   StopAllWorkers();
   summary_.set_wall_seconds(std::chrono::duration<double>(MonoClock::now() - started).count());
@@ -56,6 +76,7 @@ FarmExit Farm::Run() {
   }
   summary_.set_unfinished(ledger_.Unfinished());
   summary_.set_duplicates_dropped(ledger_.duplicates_dropped());
+  summary_.set_resumed_skipped(ledger_.skipped());
   summary_.set_interrupted_by(exit_.interrupted_by);
   return exit_;
 }
@@ -95,7 +116,7 @@ void Farm::Dispatch() {
       order.push_back(&it->second);
     }
     for (Worker* worker : order) {
-      if (worker->state != WorkerState::kReady || worker->blocked) continue;
+      if (worker->state != WorkerState::kReady || worker->blocked || worker->retiring) continue;
       switch (SendBatchTo(*worker)) {
         case SendOutcome::kSent:
           sent_any = true;
@@ -112,8 +133,12 @@ void Farm::Dispatch() {
 
 Farm::SendOutcome Farm::SendBatchTo(Worker& worker) {
   const auto now = MonoClock::now();
+  std::size_t most = wire::kMaxBatch;
+  if (config_.max_tasks_per_worker > 0) {
+    most = std::min<uint64_t>(most, config_.max_tasks_per_worker - worker.sent);
+  }
   wire::TaskBatch batch;
-  while (batch.tasks.size() < wire::kMaxBatch) {
+  while (batch.tasks.size() < most) {
     const TaskRecord* next = ledger_.PeekReady();
     if (next == nullptr) break;
     if (!credit_.MayTake(worker.held.size(), worker.held_ns, next->spec.kind)) break;
@@ -135,6 +160,10 @@ Farm::SendOutcome Farm::SendBatchTo(Worker& worker) {
   }
   for (const wire::Task& task : batch.tasks) {
     if (task.attempt > 1) summary_.RecordRetry(task.kind);
+  }
+  worker.sent += batch.tasks.size();
+  if (config_.max_tasks_per_worker > 0 && worker.sent >= config_.max_tasks_per_worker) {
+    worker.retiring = true;
   }
   if (!first_send_) first_send_ = now;
   return SendOutcome::kSent;
@@ -209,6 +238,7 @@ void Farm::HandleHello(const wire::Hello& hello) {
 void Farm::HandleResult(wire::Result& result) {
   if (auto it = workers_.find(result.worker_id); it != workers_.end()) {
     ReleaseHeld(it->second, result.task_id);
+    RetireIfDone(it->second);
   }
   const TaskRecord* record = ledger_.Find(result.task_id);
   if (record == nullptr) {
@@ -245,7 +275,8 @@ void Farm::HandleExitedWorkers() {
       workers_.erase(id);
       continue;
     }
-    LoseWorker(worker, worker.process->ExitDescription());
+    LoseWorker(worker, worker.kill_reason.empty() ? worker.process->ExitDescription()
+                                                  : worker.kill_reason);
   }
 }
 
@@ -262,8 +293,11 @@ void Farm::LoseWorker(Worker& worker, const std::string& why) {
     if (record == nullptr || record->worker != id) continue;
     const bool crashed = record->state == TaskState::kStarted || task_id == running;
     if (crashed && record->crashes + 1 >= config_.max_attempts) {
-      Quarantine(task_id, "its worker died each of the " + std::to_string(record->crashes + 1) +
-                              " times it ran (last: " + why + ")");
+      const ErrorCode code = worker.kill_reason.empty() ? ErrorCode::kQuarantined
+                                                        : ErrorCode::kTimedOut;
+      Quarantine(task_id, code,
+                 "its worker died each of the " + std::to_string(record->crashes + 1) +
+                     " times it ran (last: " + why + ")");
     } else {
       ledger_.Requeue(task_id, crashed);
     }
@@ -301,7 +335,7 @@ uint64_t Farm::PresumedRunningTask(const Worker& worker) const {
   return oldest;
 }
 
-void Farm::Quarantine(uint64_t task_id, const std::string& why) {
+void Farm::Quarantine(uint64_t task_id, ErrorCode code, const std::string& why) {
   std::optional<TaskRecord> record = ledger_.Abandon(task_id);
   if (!record) return;
   record->crashes += 1;
@@ -310,7 +344,7 @@ void Farm::Quarantine(uint64_t task_id, const std::string& why) {
   result.worker_id = record->worker;
   result.attempt = record->attempt;
   result.ok = false;
-  result.error = {ErrorCode::kQuarantined, "quarantined: " + why, false};
+  result.error = {code, "quarantined: " + why, false};
   spdlog::warn("task {} ({}) {}", task_id, record->spec.kind, result.error.message);
   summary_.RecordOutcome(*record, result);
   on_outcome_(*record, result);
@@ -323,6 +357,55 @@ void Farm::CheckStartupTimeouts() {
         now - worker.spawned_at > config_.startup_timeout) {
       worker.process->Signal(SIGKILL);  // its pidfd reports the death; then it is replaced
     }
+  }
+}
+
+std::chrono::milliseconds Farm::TimeoutFor(const std::string& kind) const {
+  auto it = config_.task_timeouts.find(kind);
+  return it == config_.task_timeouts.end() ? config_.default_task_timeout : it->second;
+}
+
+void Farm::CheckTaskTimeouts() {
+  const auto now = MonoClock::now();
+  for (auto& [id, worker] : workers_) {
+    if (!worker.kill_reason.empty()) continue;
+    const TaskRecord* record = ledger_.Find(PresumedRunningTask(worker));
+    if (record == nullptr || record->state != TaskState::kStarted) continue;
+    const auto limit = TimeoutFor(record->spec.kind);
+    if (limit.count() == 0 || now - record->started_at <= limit) continue;
+    worker.kill_reason = fmt::format("killed: task {} ({}) ran past its timeout of {:g} s",
+                                     record->id, record->spec.kind, limit.count() / 1000.0);
+    spdlog::warn("worker {} {}", id, worker.kill_reason);
+    worker.process->Signal(SIGKILL);  // its pidfd reports the death; the task is retried
+  }
+}
+
+void Farm::CheckWorkerMemory() {
+  if (config_.max_worker_rss_bytes == 0) return;
+  for (auto& [id, worker] : workers_) {
+    if (worker.state != WorkerState::kReady || worker.retiring) continue;
+    const uint64_t rss = ResidentBytes(worker.process->pid());
+    if (rss <= config_.max_worker_rss_bytes) continue;
+    spdlog::info("worker {} uses {} MB, over --max-worker-rss: replacing it between tasks", id,
+                 rss >> 20);
+    worker.retiring = true;
+    RetireIfDone(worker);
+  }
+}
+
+void Farm::RetireIfDone(Worker& worker) {
+  if (!worker.retiring || !worker.held.empty() || worker.state != WorkerState::kReady) return;
+  if (!SendMessage(worker.socket, wire::Stop{"retired"}, scratch_, /*dont_wait=*/true)) {
+    worker.process->Signal(SIGTERM);
+  }
+  worker.state = WorkerState::kStopping;
+  summary_.RecordWorkerRetired();
+  if (draining_ || stop_now_) return;
+  try {
+    SpawnWorker();
+  } catch (const std::exception& e) {
+    exit_.fatal_error = e.what();
+    stop_now_ = true;
   }
 }
 

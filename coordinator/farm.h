@@ -35,6 +35,16 @@ struct FarmConfig {
   std::chrono::milliseconds startup_timeout{10'000};
   /// The run's rate-limiter segment, which workers map (empty: no rate limits).
   std::string shm_segment;
+  /// How long a task may run before its worker is killed and the task retried, per kind;
+  /// kinds not listed get `default_task_timeout`. Zero: no limit.
+  std::map<std::string, std::chrono::milliseconds> task_timeouts;
+  std::chrono::milliseconds default_task_timeout{600'000};
+  /// Tasks of a resumed run that already have a result, sorted: skipped, ids unchanged.
+  std::vector<uint64_t> finished_tasks;
+  /// Replace a worker cleanly after this many tasks (0: never).
+  uint64_t max_tasks_per_worker = 0;
+  /// Replace a worker cleanly, between tasks, once its resident memory passes this (0: never).
+  uint64_t max_worker_rss_bytes = 0;
 };
 
 /// How the run ended.
@@ -65,6 +75,9 @@ class Farm {
     std::unordered_map<uint64_t, uint64_t> held;  // task id -> estimated run ns
     uint64_t held_ns = 0;
     bool blocked = false;  // its socket refused a send; wait for POLLOUT
+    uint64_t sent = 0;       // tasks sent to it
+    bool retiring = false;   // gets no more tasks; stopped once it holds none
+    std::string kill_reason;  // why the coordinator killed it, if it did
   };
 
   enum class SendOutcome { kSent, kWorkerFull, kNoTask };
@@ -80,9 +93,13 @@ class Farm {
   void ReleaseHeld(Worker& worker, uint64_t task_id);
   void HandleExitedWorkers();
   void LoseWorker(Worker& worker, const std::string& why);
-  void Quarantine(uint64_t task_id, const std::string& why);
+  void Quarantine(uint64_t task_id, ErrorCode code, const std::string& why);
   uint64_t PresumedRunningTask(const Worker& worker) const;
   void CheckStartupTimeouts();
+  void CheckTaskTimeouts();
+  void CheckWorkerMemory();
+  void RetireIfDone(Worker& worker);
+  std::chrono::milliseconds TimeoutFor(const std::string& kind) const;
   void HandleSignals();
   void StopAllWorkers();
   bool Done();
@@ -108,6 +125,7 @@ class Farm {
   MonoClock::time_point drain_deadline_{};
   std::optional<MonoClock::time_point> first_send_;
   MonoClock::time_point last_outcome_{};
+  MonoClock::time_point next_health_check_{};
 };
 
 }  // namespace taskfarm

@@ -1,11 +1,19 @@
 #include "coordinator/ledger.h"
 
+#include <algorithm>
+
 namespace taskfarm {
 
 bool Ledger::FillReady() {
   if (!ready_.empty()) return true;
   if (source_exhausted_) return false;
   auto spec = source_.Next();
+  while (spec && next_skip_ < skip_.size() && skip_[next_skip_] == next_id_) {
+    ++next_skip_;
+    ++next_id_;
+    ++skipped_;
+    spec = source_.Next();
+  }
   if (!spec) {
     source_exhausted_ = true;
     return false;
@@ -87,7 +95,9 @@ const TaskRecord* Ledger::Find(uint64_t id) const {
 uint64_t Ledger::Unfinished() const {
   uint64_t unfinished = in_flight_.size() + ready_.size();
   if (auto total = source_.Total(); total && *total > tasks_created()) {
-    unfinished += *total - tasks_created();
+    // Ids not produced yet, less those a resumed run will skip.
+    const uint64_t not_produced = *total - tasks_created();
+    unfinished += not_produced - std::min<uint64_t>(not_produced, skip_.size() - next_skip_);
   }
   return unfinished;
 }

@@ -34,6 +34,11 @@ class Ledger {
  public:
   explicit Ledger(TaskSource& source) : source_(source) {}
 
+  /// Tasks that already have a result (a resumed run): the source still produces them, so
+  /// ids stay the same, but they are skipped. `ids` must be sorted.
+  void SkipFinished(std::vector<uint64_t> ids) { skip_ = std::move(ids); }
+  uint64_t skipped() const { return skipped_; }
+
   /// The next task to send (retries first), or nullptr when none is ready now.
   const TaskRecord* PeekReady();
   /// Hands the peeked task to `worker`; it is now in flight. Returns its wire message.
@@ -74,6 +79,9 @@ class Ledger {
   bool source_exhausted_ = false;
   uint64_t next_id_ = 1;
   uint64_t duplicates_ = 0;
+  std::vector<uint64_t> skip_;
+  std::size_t next_skip_ = 0;
+  uint64_t skipped_ = 0;
   std::deque<TaskRecord> ready_;
   std::unordered_map<uint64_t, TaskRecord> in_flight_;
 };

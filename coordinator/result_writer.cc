@@ -27,6 +27,11 @@ nlohmann::json ResultRow(const TaskRecord& record, const wire::Result& result) {
   return row;
 }
 
+bool HasContent(const std::filesystem::path& path) {
+  std::error_code ec;
+  return std::filesystem::file_size(path, ec) > 0 && !ec;
+}
+
 std::string CsvField(const nlohmann::json& value) {
   std::string text = value.is_string() ? value.get<std::string>() : value.dump();
   if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
@@ -40,7 +45,8 @@ std::string CsvField(const nlohmann::json& value) {
 
 class FileWriter : public ResultWriter {
  public:
-  explicit FileWriter(const std::filesystem::path& path) : out_(path, std::ios::trunc) {
+  FileWriter(const std::filesystem::path& path, bool append)
+      : out_(path, append ? std::ios::app : std::ios::trunc), had_content_(append && HasContent(path)) {
     if (!out_) {
       throw std::runtime_error("cannot write results to " + path.string() + ": " +
                                std::strerror(errno));
@@ -60,6 +66,7 @@ class FileWriter : public ResultWriter {
   }
 
   std::ofstream out_;
+  const bool had_content_;  // appending to rows already there: no second CSV header
   std::chrono::steady_clock::time_point last_flush_ = std::chrono::steady_clock::now();
 };
 
@@ -79,7 +86,7 @@ class CsvWriter : public FileWriter {
   void Write(const TaskRecord& record, const wire::Result& result) override {
     static const char* const kColumns[] = {"id",     "kind",   "status",     "attempts",
                                            "worker", "run_ms", "error_code", "error"};
-    if (!header_written_) {
+    if (!header_written_ && !had_content_) {
       for (std::size_t i = 0; i < std::size(kColumns); ++i) out_ << (i ? "," : "") << kColumns[i];
       out_ << '\n';
       header_written_ = true;
@@ -99,10 +106,10 @@ class CsvWriter : public FileWriter {
 
 }  // namespace
 
-std::unique_ptr<ResultWriter> OpenResultWriter(const std::filesystem::path& path) {
+std::unique_ptr<ResultWriter> OpenResultWriter(const std::filesystem::path& path, bool append) {
   const std::string ext = path.extension().string();
-  if (ext == ".jsonl" || ext == ".json") return std::make_unique<JsonLinesWriter>(path);
-  if (ext == ".csv") return std::make_unique<CsvWriter>(path);
+  if (ext == ".jsonl" || ext == ".json") return std::make_unique<JsonLinesWriter>(path, append);
+  if (ext == ".csv") return std::make_unique<CsvWriter>(path, append);
   throw std::invalid_argument("--out " + path.string() +
                               ": unknown extension; use .jsonl or .csv");
 }

@@ -18,9 +18,9 @@ class ResultWriter {
   virtual void Flush() = 0;
 };
 
-/// A writer chosen by the file's extension (.jsonl, .json, .csv). Throws
-/// std::invalid_argument for another extension and std::runtime_error when the file cannot
-/// be created; the message names the file.
-std::unique_ptr<ResultWriter> OpenResultWriter(const std::filesystem::path& path);
+/// A writer chosen by the file's extension (.jsonl, .json, .csv); `append` keeps what the
+/// file holds (a resumed run). Throws std::invalid_argument for another extension and
+/// std::runtime_error when the file cannot be opened; the message names the file.
+std::unique_ptr<ResultWriter> OpenResultWriter(const std::filesystem::path& path, bool append);
 
 }  // namespace taskfarm

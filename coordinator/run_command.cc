@@ -1,7 +1,5 @@
 #include "coordinator/run_command.h"
 
-#include <unistd.h>
-
 #include <iostream>
 #include <memory>
 #include <thread>
@@ -10,48 +8,51 @@
 
 #include "coordinator/exit_codes.h"
 #include "coordinator/farm.h"
+#include "coordinator/journal.h"
 #include "coordinator/result_writer.h"
-#include "coordinator/task_source.h"
-#include "shared/builtin_payloads.h"
+#include "coordinator/task_options.h"
 #include "shared/rate_limiter.h"
 #include "shared/rate_spec.h"
 
 namespace taskfarm {
 namespace {
 
+constexpr int kSpecVersion = 1;
+
 struct RunOptions {
+  TaskOptions tasks;
   unsigned workers = std::max(1u, std::thread::hardware_concurrency());
-  uint64_t noop = 0;
-  uint64_t burn = 0;
-  uint64_t burn_us = 1000;
-  uint64_t sleep = 0;
-  std::vector<uint64_t> sleep_ms{10};
-  uint64_t fault = 0;
-  std::string fault_mode = "throw";
   std::string out;
+  std::string db;
+  bool resume = false;
   bool json = false;
   bool quiet = false;
   double grace_s = 10;
   uint32_t max_attempts = 3;
-  std::vector<std::string> rates;
-  std::optional<double> burst;
-  uint64_t tick = 0;
-  std::string tick_bucket;
+  std::optional<double> task_timeout_s;
+  uint64_t max_tasks_per_worker = 0;
+  uint64_t max_worker_rss_mb = 0;
 };
 
-// The --rate specs as buckets, or an error message naming the bad value.
-std::optional<std::vector<RateSpec>> ParseRates(const RunOptions& options, std::string& error) {
+/// A problem with what the user asked for: reported as one line, exit status 2.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The --rate specs as buckets.
+std::vector<RateSpec> ParseRates(const TaskOptions& tasks) {
   std::vector<RateSpec> specs;
-  for (const std::string& text : options.rates) {
+  for (const std::string& text : tasks.rates) {
+    std::string error;
     auto spec = ParseRateSpec(text, error);
-    if (!spec) return std::nullopt;
+    if (!spec) throw UsageError(error);
     for (const RateSpec& other : specs) {
       if (other.name == spec->name) {
-        error = "--rate '" + text + "': bucket '" + spec->name + "' is given twice";
-        return std::nullopt;
+        throw UsageError("--rate '" + text + "': bucket '" + spec->name + "' is given twice");
       }
     }
-    ApplyBurst(*spec, options.burst);
+    ApplyBurst(*spec, tasks.burst);
     specs.push_back(std::move(*spec));
   }
   return specs;
@@ -74,146 +75,226 @@ std::filesystem::path WorkerExecutable() {
   return self.parent_path() / "taskfarm-worker";
 }
 
-std::unique_ptr<TaskSource> MakeSource(const RunOptions& options) {
-  std::vector<std::unique_ptr<TaskSource>> sources;
-  if (options.noop > 0) {
-    sources.push_back(std::make_unique<CountedSource>("noop", options.noop, nullptr));
+JournalRow RowFor(const TaskRecord& record, const wire::Result& result) {
+  JournalRow row;
+  row.task_id = record.id;
+  row.kind = record.spec.kind;
+  row.ok = result.ok;
+  row.attempts = record.attempt;
+  row.worker = result.worker_id;
+  row.run_ms = static_cast<double>(result.run_ns) / 1e6;
+  row.cpu_ms = static_cast<double>(result.cpu_ns) / 1e6;
+  if (!result.ok) {
+    row.error_code = std::string(ErrorCodeName(result.error.code));
+    row.error = result.error.message;
   }
-  if (options.burn > 0) {
-    const std::string payload = payloads::EncodeUint(options.burn_us);
-    sources.push_back(std::make_unique<CountedSource>(
-        "burn", options.burn, [payload](uint64_t) { return payload; }));
-  }
-  if (options.sleep > 0) {
-    auto pattern = options.sleep_ms;
-    sources.push_back(std::make_unique<CountedSource>("sleep", options.sleep, [pattern](uint64_t i) {
-      return payloads::EncodeUint(pattern[i % pattern.size()]);
-    }));
-  }
-  if (options.tick > 0) {
-    const std::string payload = payloads::EncodeText(options.tick_bucket);
-    sources.push_back(std::make_unique<CountedSource>(
-        "tick", options.tick, [payload](uint64_t) { return payload; }));
-  }
-  if (options.fault > 0) {
-    const std::string payload = payloads::EncodeText(options.fault_mode);
-    sources.push_back(std::make_unique<CountedSource>(
-        "fault", options.fault, [payload](uint64_t) { return payload; }));
-  }
-  return std::make_unique<InterleavedSource>(std::move(sources));
+  row.payload = result.payload;
+  return row;
 }
 
-int RunFarm(RunOptions options) {
-  std::string error;
-  std::optional<std::vector<RateSpec>> rates = ParseRates(options, error);
-  if (!rates) {
-    std::cerr << "taskfarm run: " << error << '\n';
-    return exit_codes::kBadUsage;
-  }
-  if (options.tick > 0 && options.tick_bucket.empty()) {
-    if (rates->empty()) {
-      std::cerr << "taskfarm run: --tick needs a --rate to draw tokens from\n";
-      return exit_codes::kBadUsage;
+// What the run is to do: its tasks from the flags, or, with --resume, from the journal.
+struct RunPlan {
+  TaskOptions tasks;
+  std::unique_ptr<Journal> journal;
+  int64_t run_id = 0;
+  std::vector<uint64_t> finished;  // resumed: tasks that already have a result
+};
+
+RunPlan PlanRun(const RunOptions& options) {
+  RunPlan plan;
+  if (options.resume) {
+    if (options.db.empty()) throw UsageError("--resume needs the --db of the run to finish");
+    if (options.tasks.HasTasks() || !options.tasks.rates.empty()) {
+      throw UsageError("--resume takes the tasks and rates from --db; do not give them again");
     }
-    options.tick_bucket = rates->front().name;
+    if (!std::filesystem::exists(options.db)) {
+      throw UsageError("--db " + options.db + ": no such file to resume");
+    }
+    plan.journal = std::make_unique<Journal>(options.db);
+    auto latest = plan.journal->LatestRun();
+    if (!latest) throw UsageError("--db " + options.db + " holds no run to resume");
+    plan.run_id = latest->first;
+    try {
+      const auto spec = nlohmann::json::parse(latest->second);
+      plan.tasks = TaskOptionsFromJson(spec.at("tasks"));
+    } catch (const std::exception& e) {
+      throw UsageError("--db " + options.db + ": run " + std::to_string(plan.run_id) +
+                       " cannot be resumed: " + e.what());
+    }
+    plan.finished = plan.journal->FinishedTasks(plan.run_id);
+    return plan;
   }
-  std::unique_ptr<ResultWriter> writer;
-  try {
-    if (!options.out.empty()) writer = OpenResultWriter(options.out);
-  } catch (const std::exception& e) {
-    std::cerr << "taskfarm run: " << e.what() << '\n';
-    return exit_codes::kBadUsage;
+  plan.tasks = options.tasks;
+  if (!plan.tasks.HasTasks()) {
+    throw UsageError("no tasks given (use --noop, --burn, ...; see --help)");
   }
-  std::unique_ptr<TaskSource> source = MakeSource(options);
-  if (source->Total().value_or(1) == 0) {
-    std::cerr << "taskfarm run: no tasks given (use --noop, --burn, ...; see --help)\n";
-    return exit_codes::kBadUsage;
-  }
+  if (!options.db.empty()) plan.journal = std::make_unique<Journal>(options.db);
+  return plan;
+}
+
+FarmConfig MakeFarmConfig(const RunOptions& options, const TaskOptions& tasks) {
   FarmConfig config;
   config.workers = options.workers;
   config.worker_executable = WorkerExecutable();
   config.grace = std::chrono::milliseconds(static_cast<int64_t>(options.grace_s * 1000));
   config.max_attempts = options.max_attempts;
+  config.task_timeouts = DefaultTaskTimeouts(tasks);
+  if (options.task_timeout_s) {
+    const std::chrono::milliseconds limit(static_cast<int64_t>(*options.task_timeout_s * 1000));
+    config.default_task_timeout = limit;
+    for (auto& [kind, timeout] : config.task_timeouts) {
+      if (timeout.count() > 0) timeout = limit;  // waiting for a token is not hanging
+    }
+  }
+  config.max_tasks_per_worker = options.max_tasks_per_worker;
+  config.max_worker_rss_bytes = options.max_worker_rss_mb << 20;
+  return config;
+}
 
+int ExitStatus(const FarmExit& farm_exit, const RunSummary& summary) {
+  if (!farm_exit.fatal_error.empty()) return exit_codes::kBadUsage;
+  if (farm_exit.interrupted_by != 0) return 128 + farm_exit.interrupted_by;
+  return summary.ok() ? exit_codes::kSuccess : exit_codes::kTasksFailed;
+}
+
+int RunFarm(const RunOptions& options) {
+  RunPlan plan;
+  std::vector<RateSpec> rates;
+  std::unique_ptr<ResultWriter> writer;
+  try {
+    plan = PlanRun(options);
+    rates = ParseRates(plan.tasks);
+    if (plan.tasks.tick > 0 && plan.tasks.tick_bucket.empty()) {
+      if (rates.empty()) throw UsageError("--tick needs a --rate to draw tokens from");
+      plan.tasks.tick_bucket = rates.front().name;
+    }
+    if (!options.out.empty()) writer = OpenResultWriter(options.out, /*append=*/options.resume);
+  } catch (const std::exception& e) {  // UsageError, a bad --out, an unreadable --db
+    std::cerr << "taskfarm run: " << e.what() << '\n';
+    return exit_codes::kBadUsage;
+  }
+
+  FarmConfig config = MakeFarmConfig(options, plan.tasks);
+  config.finished_tasks = std::move(plan.finished);
+  std::unique_ptr<TaskSource> source = MakeTaskSource(plan.tasks);
   RunSummary summary;
   FarmExit farm_exit;
   try {
     RemoveStaleSegments();
     std::unique_ptr<RateLimiter> limiter;
-    if (!rates->empty()) {
-      limiter = RateLimiter::Create(*rates);
+    if (!rates.empty()) {
+      limiter = RateLimiter::Create(rates);
       config.shm_segment = limiter->segment_name();
+    }
+    if (plan.journal) {
+      if (options.resume) {
+        plan.journal->ContinueRun(plan.run_id);
+      } else {
+        const nlohmann::json spec = {{"version", kSpecVersion}, {"tasks", ToJson(plan.tasks)}};
+        plan.run_id = plan.journal->BeginRun(spec.dump());
+      }
     }
     Farm farm(config, *source, summary, [&](const TaskRecord& record, const wire::Result& result) {
       if (writer) writer->Write(record, result);
+      if (plan.journal) plan.journal->Append(RowFor(record, result));
     });
     farm_exit = farm.Run();
-    if (limiter) summary.set_buckets(SummarizeBuckets(*limiter, *rates));
+    if (limiter) summary.set_buckets(SummarizeBuckets(*limiter, rates));
   } catch (const std::exception& e) {
     farm_exit.fatal_error = e.what();
   }
   if (writer) writer->Flush();
+  const int status = ExitStatus(farm_exit, summary);
+  if (plan.journal && plan.run_id != 0) {
+    try {
+      plan.journal->EndRun(plan.run_id, status);
+    } catch (const std::exception& e) {
+      spdlog::error("{}", e.what());
+    }
+  }
   if (!options.quiet) summary.Print(std::cerr);
   if (options.json) std::cout << summary.ToJson().dump() << std::endl;
-  if (!farm_exit.fatal_error.empty()) {
-    std::cerr << "taskfarm run: " << farm_exit.fatal_error << '\n';
-    return exit_codes::kBadUsage;
-  }
-  if (farm_exit.interrupted_by != 0) return 128 + farm_exit.interrupted_by;
-  return summary.ok() ? exit_codes::kSuccess : exit_codes::kTasksFailed;
+  if (!farm_exit.fatal_error.empty()) std::cerr << "taskfarm run: " << farm_exit.fatal_error << '\n';
+  return status;
 }
 
 }  // namespace
 
 void AddRunCommand(CLI::App& app, int* exit_status) {
   auto options = std::make_shared<RunOptions>();
+  TaskOptions& tasks = options->tasks;
   CLI::App* run = app.add_subcommand("run", "Run a farm until its tasks are done");
   run->footer(R"(Examples:
   taskfarm run --noop 20000                 measure the farm itself
   taskfarm run --burn 1000 --burn-us 10000  1000 CPU tasks of 10 ms each, on every core
   taskfarm run --burn 200 --json            the summary as one JSON object on stdout
+  taskfarm run --burn 5000 --db run.db      journal results; after a crash:
+  taskfarm run --resume --db run.db         finish the tasks that have no result
 
 Exit status: 0 all tasks succeeded; 1 some tasks failed; 2 bad usage or input;
 130/143 interrupted by SIGINT/SIGTERM.)");
   run->add_option("--workers", options->workers, "worker processes (default: number of cores)")
       ->check(CLI::Range(1u, 1024u));
-  run->add_option("--noop", options->noop, "COUNT no-op tasks (measures the farm itself)");
-  run->add_option("--burn", options->burn, "COUNT CPU tasks of about --burn-us each");
-  run->add_option("--burn-us", options->burn_us, "CPU time of one burn task, in microseconds")
+  run->add_option("--noop", tasks.noop, "COUNT no-op tasks (measures the farm itself)");
+  run->add_option("--burn", tasks.burn, "COUNT CPU tasks of about --burn-us each");
+  run->add_option("--burn-us", tasks.burn_us, "CPU time of one burn task, in microseconds")
       ->check(CLI::Range(uint64_t{0}, uint64_t{3'600'000'000}));
+  run->add_option("--rate", tasks.rates,
+                  "rate limit [NAME=]R/UNIT[,R/UNIT...], units s, min, h, day; repeatable "
+                  "(e.g. 10/s, google=50/s, locationiq=2/s,60/min)")
+      ->delimiter('\0');  // commas separate a bucket's windows, not values
+  run->add_option("--burst", tasks.burst,
+                  "bucket capacity in tokens (default: one second's worth of each rate)")
+      ->check(CLI::Range(1.0, 1e6));
+  run->add_option("--db", options->db,
+                  "the run's SQLite database: every result is journaled there as it arrives");
+  run->add_flag("--resume", options->resume,
+                "finish the latest run in --db: only its tasks that have no result");
   run->add_option("--out", options->out, "write each task's result to FILE (.jsonl or .csv)");
   run->add_flag("--json", options->json, "print the final summary as one JSON object on stdout");
   run->add_flag("--quiet", options->quiet, "no progress output and no summary on stderr");
+
+  const std::string reliability = "Reliability";
   run->add_option("--grace", options->grace_s,
-                  "seconds tasks in flight may take to finish after SIGINT/SIGTERM")
-      ->check(CLI::Range(0.0, 86400.0));
+                  "seconds tasks in flight may take to finish after SIGINT/SIGTERM (default 10)")
+      ->check(CLI::Range(0.0, 86400.0))
+      ->group(reliability);
   run->add_option("--max-attempts", options->max_attempts,
-                  "give up a task after its worker died running it this many times")
-      ->check(CLI::Range(1u, 100u));
+                  "quarantine a task after its worker died running it this many times "
+                  "(default 3)")
+      ->check(CLI::Range(1u, 100u))
+      ->group(reliability);
+  run->add_option("--task-timeout", options->task_timeout_s,
+                  "seconds a task may run before its worker is killed and the task retried "
+                  "(default per kind: at least 60; time spent waiting for a rate-limit token "
+                  "does not count)")
+      ->check(CLI::Range(0.001, 31'536'000.0))
+      ->group(reliability);
+  run->add_option("--max-tasks-per-worker", options->max_tasks_per_worker,
+                  "replace a worker cleanly after this many tasks (default: never)")
+      ->group(reliability);
+  run->add_option("--max-worker-rss", options->max_worker_rss_mb,
+                  "replace a worker cleanly, between tasks, once it uses more than MB of "
+                  "memory (default: never)")
+      ->group(reliability);
 
   const std::string testing = "Testing and diagnostics";
-  run->add_option("--sleep", options->sleep, "COUNT tasks that sleep (no CPU)")->group(testing);
-  run->add_option("--sleep-ms", options->sleep_ms,
+  run->add_option("--sleep", tasks.sleep, "COUNT tasks that sleep (no CPU)")->group(testing);
+  run->add_option("--sleep-ms", tasks.sleep_ms,
                   "milliseconds each sleep task takes; a list cycles: 1,1,1,1,200")
       ->delimiter(',')
       ->check(CLI::Range(uint64_t{0}, uint64_t{3'600'000}))
       ->group(testing);
-  run->add_option("--fault", options->fault, "COUNT tasks that misbehave as --fault-mode says")
+  run->add_option("--fault", tasks.fault, "COUNT tasks that misbehave as --fault-mode says")
       ->group(testing);
-  run->add_option("--fault-mode", options->fault_mode, "throw, abort, exit or hang")
-      ->check(CLI::IsMember({"throw", "abort", "exit", "hang"}))
+  run->add_option("--fault-mode", tasks.fault_mode,
+                  "throw, abort, exit or hang; with -once (abort-once...) only the first attempt")
+      ->check(CLI::IsMember({"throw", "abort", "exit", "hang", "throw-once", "abort-once",
+                             "exit-once", "hang-once"}))
       ->group(testing);
-
-  run->add_option("--rate", options->rates,
-                  "rate limit [NAME=]R/UNIT[,R/UNIT...], units s, min, h, day; repeatable "
-                  "(e.g. 10/s, google=50/s, locationiq=2/s,60/min)")
-      ->delimiter('\0');  // commas separate a bucket's windows, not values
-  run->add_option("--burst", options->burst,
-                  "bucket capacity in tokens (default: one second's worth of each rate)")
-      ->check(CLI::Range(1.0, 1e6));
-  run->add_option("--tick", options->tick, "COUNT tasks that each take one rate-limit token")
+  run->add_option("--tick", tasks.tick, "COUNT tasks that each take one rate-limit token")
       ->group(testing);
-  run->add_option("--tick-bucket", options->tick_bucket,
+  run->add_option("--tick-bucket", tasks.tick_bucket,
                   "the bucket --tick tasks draw from (default: the first --rate)")
       ->group(testing);
 

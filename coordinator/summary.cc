@@ -84,6 +84,8 @@ nlohmann::json RunSummary::ToJson() const {
       {"tasks_per_s", wall_seconds_ > 0 ? static_cast<double>(finished_tasks) / wall_seconds_ : 0},
       {"workers", workers_},
       {"workers_lost", workers_lost_},
+      {"workers_retired", workers_retired_},
+      {"resumed_skipped", resumed_skipped_},
       {"unfinished", unfinished_},
       {"duplicates_dropped", duplicates_dropped_},
       {"interrupted", interrupted_by_ != 0},
@@ -99,6 +101,10 @@ void RunSummary::Print(std::ostream& out) const {
                      workers_, finished_tasks - failed(), failed());
   if (unfinished_ > 0) out << fmt::format(", {} unfinished", unfinished_);
   if (workers_lost_ > 0) out << fmt::format(", {} workers lost", workers_lost_);
+  if (workers_retired_ > 0) out << fmt::format(", {} workers replaced", workers_retired_);
+  if (resumed_skipped_ > 0) {
+    out << fmt::format(", {} tasks already done before --resume", resumed_skipped_);
+  }
   if (interrupted_by_ != 0) out << fmt::format(" (interrupted by {})", strsignal(interrupted_by_));
   out << '\n';
   for (const auto& [name, kind] : kinds_) {

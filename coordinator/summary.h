@@ -38,6 +38,8 @@ class RunSummary {
   void RecordOutcome(const TaskRecord& record, const wire::Result& result);
   void RecordRetry(const std::string& kind);
   void RecordWorkerLost() { ++workers_lost_; }
+  void RecordWorkerRetired() { ++workers_retired_; }
+  void set_resumed_skipped(uint64_t n) { resumed_skipped_ = n; }
 
   void set_workers(unsigned workers) { workers_ = workers; }
   void set_wall_seconds(double seconds) { wall_seconds_ = seconds; }
@@ -65,6 +67,8 @@ class RunSummary {
   double busy_seconds_ = 0;
   uint64_t unfinished_ = 0;
   uint64_t workers_lost_ = 0;
+  uint64_t workers_retired_ = 0;
+  uint64_t resumed_skipped_ = 0;
   uint64_t duplicates_dropped_ = 0;
   int interrupted_by_ = 0;
   std::vector<BucketSummary> buckets_;

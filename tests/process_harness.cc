@@ -30,6 +30,9 @@ TempDir::~TempDir() {
 
 Taskfarm::Taskfarm(const std::vector<std::string>& args, const TempDir& tmp)
     : out_path_(tmp / "stdout.txt"), err_path_(tmp / "stderr.txt") {
+  // Boost.Process opens redirect files without O_TRUNC: start them empty.
+  std::filesystem::remove(out_path_);
+  std::filesystem::remove(err_path_);
   bp::environment env = boost::this_process::environment();
   env["TMPDIR"] = tmp.path().string();
   child_ = std::make_unique<bp::child>(std::string(TASKFARM_BIN), bp::args(args), env,

@@ -59,10 +59,14 @@ std::string RunSleep(const wire::Task& task) {
 std::string RunFault(const wire::Task& task) {
   auto mode = payloads::DecodeText(task.payload);
   if (!mode) throw TaskFailure({ErrorCode::kBadPayload, "fault payload must be a string", false});
-  if (*mode == "throw") throw std::runtime_error("fault task threw as asked");
-  if (*mode == "abort") std::abort();
-  if (*mode == "exit") _exit(3);
-  if (*mode == "hang") {
+  // "-once" modes misbehave on the first attempt only, so the retry succeeds.
+  const bool once = mode->ends_with("-once");
+  const std::string what = once ? mode->substr(0, mode->size() - 5) : *mode;
+  if (once && task.attempt > 1) return {};
+  if (what == "throw") throw std::runtime_error("fault task threw as asked");
+  if (what == "abort") std::abort();
+  if (what == "exit") _exit(3);
+  if (what == "hang") {
     for (;;) pause();
   }
   throw TaskFailure({ErrorCode::kBadPayload, "unknown fault mode '" + *mode + "'", false});

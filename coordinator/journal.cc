@@ -1,0 +1,181 @@
+#include "coordinator/journal.h"
+
+#include <spdlog/spdlog.h>
+
+namespace taskfarm {
+namespace {
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS runs(
+  run_id INTEGER PRIMARY KEY,
+  started_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+  finished_at TEXT,
+  spec TEXT NOT NULL,
+  exit_code INTEGER
+);
+CREATE TABLE IF NOT EXISTS results(
+  run_id INTEGER NOT NULL,
+  task_id INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  worker INTEGER,
+  run_ms REAL,
+  cpu_ms REAL,
+  error_code TEXT,
+  error TEXT,
+  payload BLOB,
+  PRIMARY KEY(run_id, task_id)
+) WITHOUT ROWID;
+)sql";
+
+}  // namespace
+
+Journal::Journal(const std::filesystem::path& path) : db_(path, /*create=*/true) {
+  db_.Exec(kSchema);
+}
+
+Journal::~Journal() {
+  if (writer_.joinable()) {
+    {
+      std::lock_guard lock(mutex_);
+      closing_ = true;
+    }
+    changed_.notify_all();
+    writer_.join();
+  }
+}
+
+int64_t Journal::BeginRun(const std::string& spec) {
+  db_.Prepare("INSERT INTO runs(spec) VALUES(?)").Bind(1, spec).Run();
+  run_id_ = db_.LastInsertId();
+  writer_ = std::thread([this] { WriterLoop(); });
+  return run_id_;
+}
+
+void Journal::ContinueRun(int64_t run_id) {
+  run_id_ = run_id;
+  db_.Prepare("UPDATE runs SET finished_at = NULL, exit_code = NULL WHERE run_id = ?")
+      .Bind(1, run_id)
+      .Run();
+  writer_ = std::thread([this] { WriterLoop(); });
+}
+
+std::optional<std::pair<int64_t, std::string>> Journal::LatestRun() {
+  Statement latest = db_.Prepare("SELECT run_id, spec FROM runs ORDER BY run_id DESC LIMIT 1");
+  if (!latest.Step()) return std::nullopt;
+  return std::make_pair(latest.Int(0), latest.Text(1));
+}
+
+std::vector<uint64_t> Journal::FinishedTasks(int64_t run_id) {
+  std::vector<uint64_t> ids;
+  Statement select = db_.Prepare("SELECT task_id FROM results WHERE run_id = ? ORDER BY task_id");
+  select.Bind(1, run_id);
+  while (select.Step()) ids.push_back(static_cast<uint64_t>(select.Int(0)));
+  return ids;
+}
+
+void Journal::EndRun(int64_t run_id, int exit_code) {
+  Flush();
+  // The writer owns the connection while it runs; stop it, then write on this thread.
+  {
+    std::lock_guard lock(mutex_);
+    closing_ = true;
+  }
+  changed_.notify_all();
+  if (writer_.joinable()) writer_.join();
+  db_.Prepare("UPDATE runs SET finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), "
+              "exit_code = ? WHERE run_id = ?")
+      .Bind(1, static_cast<int64_t>(exit_code))
+      .Bind(2, run_id)
+      .Run();
+}
+
+void Journal::Append(JournalRow row) {
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [&] { return queue_.size() < kMaxQueued || closing_; });
+  queue_.push_back(std::move(row));
+  ++appended_;
+  if (queue_.size() == 1) changed_.notify_all();
+}
+
+void Journal::Flush() {
+  std::unique_lock lock(mutex_);
+  const uint64_t target = appended_;
+  changed_.notify_all();
+  changed_.wait(lock, [&] { return committed_ >= target || !writer_error_.empty() ||
+                                   !writer_.joinable(); });
+}
+
+void Journal::WriterLoop() {
+  std::vector<JournalRow> rows;
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    changed_.wait(lock, [&] { return !queue_.empty() || closing_; });
+    if (queue_.empty() && closing_) return;
+    while (!queue_.empty() && rows.size() < kMaxRowsPerTransaction) {
+      rows.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+    lock.unlock();
+    changed_.notify_all();  // room in the queue again
+    try {
+      Commit(rows);
+    } catch (const SqliteError& e) {
+      spdlog::error("journal: {}", e.what());
+      lock.lock();
+      writer_error_ = e.what();
+      committed_ += rows.size();
+      rows.clear();
+      changed_.notify_all();
+      continue;
+    }
+    lock.lock();
+    committed_ += rows.size();
+    rows.clear();
+    changed_.notify_all();
+  }
+}
+
+void Journal::Commit(std::vector<JournalRow>& rows) {
+  db_.Exec("BEGIN");
+  try {
+    InsertRows(rows);
+  } catch (const SqliteError&) {
+    try {
+      db_.Exec("ROLLBACK");
+    } catch (const SqliteError&) {
+    }
+    throw;
+  }
+  db_.Exec("COMMIT");
+}
+
+void Journal::InsertRows(const std::vector<JournalRow>& rows) {
+  Statement insert = db_.Prepare(
+      "INSERT INTO results(run_id, task_id, kind, status, attempts, worker, run_ms, cpu_ms, "
+      "error_code, error, payload) VALUES(?,?,?,?,?,?,?,?,?,?,?)");
+  for (const JournalRow& row : rows) {
+    insert.Bind(1, run_id_)
+        .Bind(2, static_cast<int64_t>(row.task_id))
+        .Bind(3, row.kind)
+        .Bind(4, std::string_view(row.ok ? "ok" : "error"))
+        .Bind(5, static_cast<int64_t>(row.attempts))
+        .Bind(6, static_cast<int64_t>(row.worker))
+        .Bind(7, row.run_ms)
+        .Bind(8, row.cpu_ms);
+    if (row.ok) {
+      insert.BindNull(9).BindNull(10);
+    } else {
+      insert.Bind(9, row.error_code).Bind(10, row.error);
+    }
+    if (row.payload.empty()) {
+      insert.BindNull(11);
+    } else {
+      insert.BindBlob(11, row.payload);
+    }
+    insert.Run();
+  }
+}
+
+}  // namespace taskfarm

@@ -1,0 +1,91 @@
+#pragma once
+// Journal: the run's SQLite database as its journal. Every run is a row in `runs` with the
+// settings that define its tasks; every task outcome is a row in `results`, committed as
+// outcomes arrive (batched, on a writer thread), so a killed coordinator loses at most the
+// last fraction of a second, and `taskfarm run --resume` finishes exactly the tasks that
+// have no row.
+//
+// Schema (version 1):
+//   runs(run_id INTEGER PRIMARY KEY, started_at, finished_at, spec TEXT, exit_code)
+//   results(run_id, task_id, kind, status, attempts, worker, run_ms, cpu_ms, error_code,
+//           error, payload BLOB, PRIMARY KEY(run_id, task_id))
+// A task's row is written once: the primary key makes a second result for a task an error,
+// never a second row.
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "coordinator/sqlite_db.h"
+
+namespace taskfarm {
+
+struct JournalRow {
+  uint64_t task_id = 0;
+  std::string kind;
+  bool ok = true;
+  uint32_t attempts = 0;
+  uint32_t worker = 0;
+  double run_ms = 0;
+  double cpu_ms = 0;
+  std::string error_code;
+  std::string error;
+  std::string payload;
+};
+
+/// Append() is thread-safe; everything else belongs to the thread that opened the journal.
+class Journal {
+ public:
+  /// Opens or creates the database at `path`. Throws SqliteError naming the file.
+  explicit Journal(const std::filesystem::path& path);
+  /// Commits what is queued, then stops the writer.
+  ~Journal();
+  Journal(const Journal&) = delete;
+  Journal& operator=(const Journal&) = delete;
+
+  /// Starts a new run with `spec` (the settings that define its tasks); returns its id.
+  int64_t BeginRun(const std::string& spec);
+  /// Continues an earlier run (for --resume): new rows join its results.
+  void ContinueRun(int64_t run_id);
+  /// The latest run: its id and spec, or nullopt when the database has none.
+  std::optional<std::pair<int64_t, std::string>> LatestRun();
+  /// Ids of the tasks of `run_id` that have a result row.
+  std::vector<uint64_t> FinishedTasks(int64_t run_id);
+  void EndRun(int64_t run_id, int exit_code);
+
+  /// Queues a result row of the current run; blocks while kMaxQueued rows wait.
+  void Append(JournalRow row);
+  /// Waits until every row appended so far is committed.
+  void Flush();
+
+  const std::filesystem::path& path() const { return db_.path(); }
+
+ private:
+  static constexpr std::size_t kMaxQueued = 100'000;
+  static constexpr std::size_t kMaxRowsPerTransaction = 20'000;
+
+  void WriterLoop();
+  void Commit(std::vector<JournalRow>& rows);
+  void InsertRows(const std::vector<JournalRow>& rows);
+
+  SqliteDb db_;  // used by the opening thread before the writer starts, then by the writer
+  int64_t run_id_ = 0;
+
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<JournalRow> queue_;  // guarded by mutex_
+  uint64_t appended_ = 0;         // guarded by mutex_
+  uint64_t committed_ = 0;        // guarded by mutex_
+  bool closing_ = false;          // guarded by mutex_
+  std::string writer_error_;      // guarded by mutex_
+  std::thread writer_;
+};
+
+}  // namespace taskfarm

@@ -1,0 +1,80 @@
+#include "coordinator/task_options.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "shared/builtin_payloads.h"
+
+namespace taskfarm {
+namespace {
+
+using std::chrono::milliseconds;
+
+constexpr milliseconds kMinimumTimeout{60'000};
+
+std::unique_ptr<TaskSource> Repeat(const std::string& kind, uint64_t count, std::string payload) {
+  return std::make_unique<CountedSource>(kind, count,
+                                         [payload](uint64_t) { return payload; });
+}
+
+}  // namespace
+
+nlohmann::json ToJson(const TaskOptions& o) {
+  nlohmann::json json = {
+      {"noop", o.noop},   {"burn", o.burn},           {"burn_us", o.burn_us},
+      {"sleep", o.sleep}, {"sleep_ms", o.sleep_ms},   {"fault", o.fault},
+      {"fault_mode", o.fault_mode}, {"tick", o.tick}, {"tick_bucket", o.tick_bucket},
+      {"rates", o.rates},
+  };
+  if (o.burst) json["burst"] = *o.burst;
+  return json;
+}
+
+TaskOptions TaskOptionsFromJson(const nlohmann::json& json) {
+  try {
+    TaskOptions o;
+    o.noop = json.at("noop").get<uint64_t>();
+    o.burn = json.at("burn").get<uint64_t>();
+    o.burn_us = json.at("burn_us").get<uint64_t>();
+    o.sleep = json.at("sleep").get<uint64_t>();
+    o.sleep_ms = json.at("sleep_ms").get<std::vector<uint64_t>>();
+    o.fault = json.at("fault").get<uint64_t>();
+    o.fault_mode = json.at("fault_mode").get<std::string>();
+    o.tick = json.at("tick").get<uint64_t>();
+    o.tick_bucket = json.at("tick_bucket").get<std::string>();
+    o.rates = json.at("rates").get<std::vector<std::string>>();
+    if (json.contains("burst")) o.burst = json.at("burst").get<double>();
+    if (o.sleep_ms.empty()) throw std::runtime_error("empty sleep_ms");
+    return o;
+  } catch (const nlohmann::json::exception& e) {
+    throw std::runtime_error(std::string("the stored run settings are not readable: ") + e.what());
+  }
+}
+
+std::unique_ptr<TaskSource> MakeTaskSource(const TaskOptions& o) {
+  std::vector<std::unique_ptr<TaskSource>> sources;
+  if (o.noop > 0) sources.push_back(std::make_unique<CountedSource>("noop", o.noop, nullptr));
+  if (o.burn > 0) sources.push_back(Repeat("burn", o.burn, payloads::EncodeUint(o.burn_us)));
+  if (o.sleep > 0) {
+    const std::vector<uint64_t> pattern = o.sleep_ms;
+    sources.push_back(std::make_unique<CountedSource>("sleep", o.sleep, [pattern](uint64_t i) {
+      return payloads::EncodeUint(pattern[i % pattern.size()]);
+    }));
+  }
+  if (o.tick > 0) sources.push_back(Repeat("tick", o.tick, payloads::EncodeText(o.tick_bucket)));
+  if (o.fault > 0) sources.push_back(Repeat("fault", o.fault, payloads::EncodeText(o.fault_mode)));
+  return std::make_unique<InterleavedSource>(std::move(sources));
+}
+
+std::map<std::string, milliseconds> DefaultTaskTimeouts(const TaskOptions& o) {
+  const uint64_t longest_sleep = *std::max_element(o.sleep_ms.begin(), o.sleep_ms.end());
+  return {
+      {"noop", kMinimumTimeout},
+      {"burn", std::max(kMinimumTimeout, milliseconds(o.burn_us / 100))},  // 10x the CPU time
+      {"sleep", std::max(kMinimumTimeout, milliseconds(longest_sleep * 10))},
+      {"fault", kMinimumTimeout},
+      {"tick", milliseconds(0)},
+  };
+}
+
+}  // namespace taskfarm
