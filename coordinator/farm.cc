@@ -36,10 +36,12 @@ uint64_t ResidentBytes(pid_t pid) {
 
 }  // namespace
 
-Farm::Farm(FarmConfig config, TaskSource& source, RunSummary& summary, OutcomeHandler on_outcome)
+Farm::Farm(FarmConfig config, TaskSource& source, RunSummary& summary, OutcomeHandler on_outcome,
+           ProgressDisplay* progress)
     : config_(std::move(config)),
       summary_(summary),
       on_outcome_(std::move(on_outcome)),
+      progress_(progress),
       ledger_(source),
       context_(1),
       sink_(MakeSocket(context_, zmq::socket_type::pull, {kSinkHwm, {}})) {
@@ -52,6 +54,7 @@ Farm::~Farm() = default;
 
 FarmExit Farm::Run() {
   const auto started = MonoClock::now();
+  started_ = started;
   try {
     for (unsigned i = 0; i < config_.workers; ++i) SpawnWorker();
   } catch (const std::exception& e) {
@@ -62,6 +65,7 @@ FarmExit Farm::Run() {
     Dispatch();
     if (Done()) break;
     PollOnce(NextTimeout());
+    if (progress_ && progress_->Due(MonoClock::now())) progress_->Show(Snapshot(), MonoClock::now());
     if (MonoClock::now() >= next_health_check_) {
       next_health_check_ = MonoClock::now() + kHealthCheckInterval;
       CheckStartupTimeouts();
@@ -69,6 +73,7 @@ FarmExit Farm::Run() {
       CheckWorkerMemory();
     }
   }
+  if (progress_) progress_->Finish();
   StopAllWorkers();
   summary_.set_wall_seconds(std::chrono::duration<double>(MonoClock::now() - started).count());
   if (first_send_ && last_outcome_ > *first_send_) {
@@ -93,6 +98,7 @@ void Farm::SpawnWorker() {
                                 "--sink",   run_directory_.IpcEndpoint("sink"),
                                 "--parent", std::to_string(getpid()),
                                 "--run-dir", run_directory_.path().string()};
+  args.insert(args.end(), config_.worker_args.begin(), config_.worker_args.end());
   if (!config_.shm_segment.empty()) {
     args.push_back("--shm");
     args.push_back(config_.shm_segment);
@@ -430,8 +436,34 @@ bool Farm::Done() {
   return ledger_.Exhausted();
 }
 
+ProgressSnapshot Farm::Snapshot() const {
+  ProgressSnapshot snapshot;
+  snapshot.elapsed_s = std::chrono::duration<double>(MonoClock::now() - started_).count();
+  std::map<std::string, KindProgress> kinds;
+  for (const auto& [kind, total] : config_.kind_totals) kinds[kind].total = total;
+  for (const auto& [kind, figures] : summary_.kinds()) {
+    kinds[kind].done = figures.done + figures.failed;
+    kinds[kind].failed = figures.failed;
+    kinds[kind].retried = figures.retried;
+  }
+  for (const auto& [kind, count] : ledger_.InFlightByKind()) kinds[kind].in_flight = count;
+  for (auto& [kind, progress] : kinds) {
+    progress.kind = kind;
+    snapshot.kinds.push_back(progress);
+  }
+  if (config_.bucket_figures) snapshot.buckets = config_.bucket_figures();
+  return snapshot;
+}
+
 std::chrono::milliseconds Farm::NextTimeout() const {
-  if (!draining_) return kIdlePollTimeout;
+  if (progress_) {
+    return std::min(progress_->TimeUntilDue(MonoClock::now()) + std::chrono::milliseconds(1),
+                    draining_ ? DrainTimeout() : kIdlePollTimeout);
+  }
+  return draining_ ? DrainTimeout() : kIdlePollTimeout;
+}
+
+std::chrono::milliseconds Farm::DrainTimeout() const {
   const auto left =
       std::chrono::duration_cast<std::chrono::milliseconds>(drain_deadline_ - MonoClock::now());
   return std::clamp(left, std::chrono::milliseconds(0), kIdlePollTimeout);

@@ -17,6 +17,7 @@
 
 #include "coordinator/credit_policy.h"
 #include "coordinator/ledger.h"
+#include "coordinator/progress.h"
 #include "coordinator/run_directory.h"
 #include "coordinator/signals.h"
 #include "coordinator/summary.h"
@@ -33,6 +34,8 @@ struct FarmConfig {
   uint32_t max_attempts = 3;
   /// A worker that has not said Hello by then is killed and replaced.
   std::chrono::milliseconds startup_timeout{10'000};
+  /// More arguments for every worker (its logging settings).
+  std::vector<std::string> worker_args;
   /// The run's rate-limiter segment, which workers map (empty: no rate limits).
   std::string shm_segment;
   /// How long a task may run before its worker is killed and the task retried, per kind;
@@ -45,6 +48,10 @@ struct FarmConfig {
   uint64_t max_tasks_per_worker = 0;
   /// Replace a worker cleanly, between tasks, once its resident memory passes this (0: never).
   uint64_t max_worker_rss_bytes = 0;
+  /// For the progress display: how many tasks of each kind the run has, when known.
+  std::map<std::string, uint64_t> kind_totals;
+  /// For the progress display: the rate-limit buckets' figures now (may be empty).
+  std::function<std::vector<BucketSummary>()> bucket_figures;
 };
 
 /// How the run ended.
@@ -59,7 +66,9 @@ using OutcomeHandler = std::function<void(const TaskRecord&, const wire::Result&
 /// One run. Not thread-safe; Run() is called once, on the thread that created the Farm.
 class Farm {
  public:
-  Farm(FarmConfig config, TaskSource& source, RunSummary& summary, OutcomeHandler on_outcome);
+  /// `progress` may be null (no live display).
+  Farm(FarmConfig config, TaskSource& source, RunSummary& summary, OutcomeHandler on_outcome,
+       ProgressDisplay* progress = nullptr);
   ~Farm();
 
   FarmExit Run();
@@ -104,10 +113,14 @@ class Farm {
   void StopAllWorkers();
   bool Done();
   std::chrono::milliseconds NextTimeout() const;
+  std::chrono::milliseconds DrainTimeout() const;
+  ProgressSnapshot Snapshot() const;
 
   FarmConfig config_;
   RunSummary& summary_;
   OutcomeHandler on_outcome_;
+  ProgressDisplay* progress_;
+  MonoClock::time_point started_{};
   Ledger ledger_;
   CreditPolicy credit_;
   RunDirectory run_directory_;

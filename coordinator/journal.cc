@@ -61,10 +61,26 @@ void Journal::ContinueRun(int64_t run_id) {
   writer_ = std::thread([this] { WriterLoop(); });
 }
 
-std::optional<std::pair<int64_t, std::string>> Journal::LatestRun() {
-  Statement latest = db_.Prepare("SELECT run_id, spec FROM runs ORDER BY run_id DESC LIMIT 1");
-  if (!latest.Step()) return std::nullopt;
-  return std::make_pair(latest.Int(0), latest.Text(1));
+std::optional<RunRecord> Journal::FindRun(std::optional<int64_t> run_id) {
+  Statement select = db_.Prepare(
+      "SELECT run_id, spec, started_at, finished_at, exit_code, "
+      "  (julianday(coalesce(finished_at, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))) - "
+      "   julianday(started_at)) * 86400.0 "
+      "FROM runs WHERE run_id = coalesce(?, (SELECT max(run_id) FROM runs))");
+  if (run_id) {
+    select.Bind(1, *run_id);
+  } else {
+    select.BindNull(1);
+  }
+  if (!select.Step()) return std::nullopt;
+  RunRecord run;
+  run.run_id = select.Int(0);
+  run.spec = select.Text(1);
+  run.started_at = select.Text(2);
+  if (!select.IsNull(3)) run.finished_at = select.Text(3);
+  if (!select.IsNull(4)) run.exit_code = static_cast<int>(select.Int(4));
+  run.wall_s = select.Double(5);
+  return run;
 }
 
 std::vector<uint64_t> Journal::FinishedTasks(int64_t run_id) {
@@ -73,6 +89,28 @@ std::vector<uint64_t> Journal::FinishedTasks(int64_t run_id) {
   select.Bind(1, run_id);
   while (select.Step()) ids.push_back(static_cast<uint64_t>(select.Int(0)));
   return ids;
+}
+
+void Journal::ForEachResult(int64_t run_id,
+                            const std::function<void(const OutcomeRow&)>& visit) {
+  Statement select = db_.Prepare(
+      "SELECT task_id, kind, status, attempts, worker, run_ms, cpu_ms, error_code, error, "
+      "payload FROM results WHERE run_id = ? ORDER BY task_id");
+  select.Bind(1, run_id);
+  while (select.Step()) {
+    OutcomeRow row;
+    row.task_id = static_cast<uint64_t>(select.Int(0));
+    row.kind = select.Text(1);
+    row.ok = select.Text(2) == "ok";
+    row.attempts = static_cast<uint32_t>(select.Int(3));
+    row.worker = static_cast<uint32_t>(select.Int(4));
+    row.run_ms = select.Double(5);
+    row.cpu_ms = select.Double(6);
+    row.error_code = select.Text(7);
+    row.error = select.Text(8);
+    row.payload = select.Text(9);
+    visit(row);
+  }
 }
 
 void Journal::EndRun(int64_t run_id, int exit_code) {
@@ -91,7 +129,7 @@ void Journal::EndRun(int64_t run_id, int exit_code) {
       .Run();
 }
 
-void Journal::Append(JournalRow row) {
+void Journal::Append(OutcomeRow row) {
   std::unique_lock lock(mutex_);
   changed_.wait(lock, [&] { return queue_.size() < kMaxQueued || closing_; });
   queue_.push_back(std::move(row));
@@ -108,7 +146,7 @@ void Journal::Flush() {
 }
 
 void Journal::WriterLoop() {
-  std::vector<JournalRow> rows;
+  std::vector<OutcomeRow> rows;
   std::unique_lock lock(mutex_);
   for (;;) {
     changed_.wait(lock, [&] { return !queue_.empty() || closing_; });
@@ -137,7 +175,7 @@ void Journal::WriterLoop() {
   }
 }
 
-void Journal::Commit(std::vector<JournalRow>& rows) {
+void Journal::Commit(std::vector<OutcomeRow>& rows) {
   db_.Exec("BEGIN");
   try {
     InsertRows(rows);
@@ -151,11 +189,11 @@ void Journal::Commit(std::vector<JournalRow>& rows) {
   db_.Exec("COMMIT");
 }
 
-void Journal::InsertRows(const std::vector<JournalRow>& rows) {
+void Journal::InsertRows(const std::vector<OutcomeRow>& rows) {
   Statement insert = db_.Prepare(
       "INSERT INTO results(run_id, task_id, kind, status, attempts, worker, run_ms, cpu_ms, "
       "error_code, error, payload) VALUES(?,?,?,?,?,?,?,?,?,?,?)");
-  for (const JournalRow& row : rows) {
+  for (const OutcomeRow& row : rows) {
     insert.Bind(1, run_id_)
         .Bind(2, static_cast<int64_t>(row.task_id))
         .Bind(3, row.kind)

@@ -15,6 +15,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -23,21 +24,19 @@
 #include <thread>
 #include <vector>
 
+#include "coordinator/outcome_row.h"
 #include "coordinator/sqlite_db.h"
 
 namespace taskfarm {
 
-struct JournalRow {
-  uint64_t task_id = 0;
-  std::string kind;
-  bool ok = true;
-  uint32_t attempts = 0;
-  uint32_t worker = 0;
-  double run_ms = 0;
-  double cpu_ms = 0;
-  std::string error_code;
-  std::string error;
-  std::string payload;
+/// A run as the `runs` table holds it.
+struct RunRecord {
+  int64_t run_id = 0;
+  std::string spec;
+  std::string started_at;
+  std::optional<std::string> finished_at;  // none: still running, or killed
+  std::optional<int> exit_code;
+  double wall_s = 0;  // started to finished (or to the last result of a killed run)
 };
 
 /// Append() is thread-safe; everything else belongs to the thread that opened the journal.
@@ -54,14 +53,16 @@ class Journal {
   int64_t BeginRun(const std::string& spec);
   /// Continues an earlier run (for --resume): new rows join its results.
   void ContinueRun(int64_t run_id);
-  /// The latest run: its id and spec, or nullopt when the database has none.
-  std::optional<std::pair<int64_t, std::string>> LatestRun();
+  /// The run `run_id`, or the latest one; nullopt when there is none.
+  std::optional<RunRecord> FindRun(std::optional<int64_t> run_id = std::nullopt);
   /// Ids of the tasks of `run_id` that have a result row.
   std::vector<uint64_t> FinishedTasks(int64_t run_id);
+  /// Calls `visit` for each result row of `run_id`, in task order.
+  void ForEachResult(int64_t run_id, const std::function<void(const OutcomeRow&)>& visit);
   void EndRun(int64_t run_id, int exit_code);
 
   /// Queues a result row of the current run; blocks while kMaxQueued rows wait.
-  void Append(JournalRow row);
+  void Append(OutcomeRow row);
   /// Waits until every row appended so far is committed.
   void Flush();
 
@@ -72,15 +73,15 @@ class Journal {
   static constexpr std::size_t kMaxRowsPerTransaction = 20'000;
 
   void WriterLoop();
-  void Commit(std::vector<JournalRow>& rows);
-  void InsertRows(const std::vector<JournalRow>& rows);
+  void Commit(std::vector<OutcomeRow>& rows);
+  void InsertRows(const std::vector<OutcomeRow>& rows);
 
   SqliteDb db_;  // used by the opening thread before the writer starts, then by the writer
   int64_t run_id_ = 0;
 
   std::mutex mutex_;
   std::condition_variable changed_;
-  std::deque<JournalRow> queue_;  // guarded by mutex_
+  std::deque<OutcomeRow> queue_;  // guarded by mutex_
   uint64_t appended_ = 0;         // guarded by mutex_
   uint64_t committed_ = 0;        // guarded by mutex_
   bool closing_ = false;          // guarded by mutex_

@@ -102,6 +102,12 @@ uint64_t Ledger::Unfinished() const {
   return unfinished;
 }
 
+std::map<std::string, uint64_t> Ledger::InFlightByKind() const {
+  std::map<std::string, uint64_t> counts;
+  for (const auto& [id, record] : in_flight_) ++counts[record.spec.kind];
+  return counts;
+}
+
 bool Ledger::Exhausted() { return in_flight_.empty() && !FillReady(); }
 
 }  // namespace taskfarm

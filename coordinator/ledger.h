@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -64,6 +65,8 @@ class Ledger {
   const TaskRecord* Find(uint64_t id) const;
 
   std::size_t in_flight() const { return in_flight_.size(); }
+  /// Tasks in flight per kind (walks them all: for the progress display, not hot paths).
+  std::map<std::string, uint64_t> InFlightByKind() const;
   /// True when nothing is left: the source is exhausted and no task is ready or in flight.
   bool Exhausted();
   uint64_t tasks_created() const { return next_id_ - 1; }

@@ -3,31 +3,45 @@
 #include <iostream>
 
 #include <CLI/CLI.hpp>
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "coordinator/exit_codes.h"
+#include "coordinator/report_command.h"
 #include "coordinator/run_command.h"
+#include "shared/logging.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"taskfarm: a multiprocess worker farm for CPU-heavy and rate-limited network jobs"};
   app.require_subcommand(1);
   app.fallthrough();  // --log-level may also follow the subcommand
-  std::string log_level = "warn";
-  app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")
+  taskfarm::LogSettings logging;
+  app.add_option("--log-level", logging.level, "trace, debug, info, warn (default), error, off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+  app.add_option("--log-file", logging.file,
+                 "append log lines (the workers' too, tagged) to FILE instead of stderr");
   int exit_status = taskfarm::exit_codes::kSuccess;
-  taskfarm::AddRunCommand(app, &exit_status);
+  taskfarm::AddRunCommand(app, logging, &exit_status);
+  taskfarm::AddReportCommand(app, &exit_status);
 
-  app.parse_complete_callback([&] { spdlog::set_level(spdlog::level::from_str(log_level)); });
-  // stdout carries only results and the --json summary; every log line goes to stderr.
-  spdlog::set_default_logger(spdlog::stderr_color_mt("taskfarm"));
-  spdlog::set_pattern("taskfarm: [%l] %v");
+  bool logging_failed = false;
+  app.parse_complete_callback([&] {
+    try {
+      taskfarm::SetUpLogging("coordinator", logging);
+    } catch (const std::exception& e) {
+      std::cerr << "taskfarm: " << e.what() << '\n';
+      logging_failed = true;
+      throw CLI::RuntimeError(taskfarm::exit_codes::kBadUsage);
+    }
+  });
+  taskfarm::SetUpLogging("coordinator", taskfarm::LogSettings{});
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::RuntimeError& e) {
+    if (logging_failed) return taskfarm::exit_codes::kBadUsage;
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     std::cerr << "taskfarm: " << e.what() << "\nRun 'taskfarm --help' or 'taskfarm run --help' for usage.\n";

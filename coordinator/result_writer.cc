@@ -11,18 +11,18 @@
 namespace taskfarm {
 namespace {
 
-nlohmann::json ResultRow(const TaskRecord& record, const wire::Result& result) {
+nlohmann::json JsonRow(const OutcomeRow& outcome) {
   nlohmann::json row = {
-      {"id", record.id},
-      {"kind", record.spec.kind},
-      {"status", result.ok ? "ok" : "error"},
-      {"attempts", record.attempt},
-      {"worker", result.worker_id},
-      {"run_ms", static_cast<double>(result.run_ns) / 1e6},
+      {"id", outcome.task_id},
+      {"kind", outcome.kind},
+      {"status", outcome.ok ? "ok" : "error"},
+      {"attempts", outcome.attempts},
+      {"worker", outcome.worker},
+      {"run_ms", outcome.run_ms},
   };
-  if (!result.ok) {
-    row["error_code"] = ErrorCodeName(result.error.code);
-    row["error"] = result.error.message;
+  if (!outcome.ok) {
+    row["error_code"] = outcome.error_code;
+    row["error"] = outcome.error;
   }
   return row;
 }
@@ -73,8 +73,8 @@ class FileWriter : public ResultWriter {
 class JsonLinesWriter : public FileWriter {
  public:
   using FileWriter::FileWriter;
-  void Write(const TaskRecord& record, const wire::Result& result) override {
-    out_ << ResultRow(record, result).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+  void Write(const OutcomeRow& outcome) override {
+    out_ << JsonRow(outcome).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
          << '\n';
     FlushIfDue();
   }
@@ -83,7 +83,7 @@ class JsonLinesWriter : public FileWriter {
 class CsvWriter : public FileWriter {
  public:
   using FileWriter::FileWriter;
-  void Write(const TaskRecord& record, const wire::Result& result) override {
+  void Write(const OutcomeRow& outcome) override {
     static const char* const kColumns[] = {"id",     "kind",   "status",     "attempts",
                                            "worker", "run_ms", "error_code", "error"};
     if (!header_written_ && !had_content_) {
@@ -91,7 +91,7 @@ class CsvWriter : public FileWriter {
       out_ << '\n';
       header_written_ = true;
     }
-    const nlohmann::json row = ResultRow(record, result);
+    const nlohmann::json row = JsonRow(outcome);
     for (std::size_t i = 0; i < std::size(kColumns); ++i) {
       if (i) out_ << ',';
       if (row.contains(kColumns[i])) out_ << CsvField(row[kColumns[i]]);

@@ -6,15 +6,14 @@
 #include <memory>
 #include <string>
 
-#include "coordinator/ledger.h"
-#include "shared/wire.h"
+#include "coordinator/outcome_row.h"
 
 namespace taskfarm {
 
 class ResultWriter {
  public:
   virtual ~ResultWriter() = default;
-  virtual void Write(const TaskRecord& record, const wire::Result& result) = 0;
+  virtual void Write(const OutcomeRow& row) = 0;
   virtual void Flush() = 0;
 };
 

@@ -27,6 +27,8 @@ struct RunOptions {
   bool resume = false;
   bool json = false;
   bool quiet = false;
+  std::optional<double> progress_interval_s;
+  std::vector<std::string> worker_log_args;
   double grace_s = 10;
   uint32_t max_attempts = 3;
   std::optional<double> task_timeout_s;
@@ -75,23 +77,6 @@ std::filesystem::path WorkerExecutable() {
   return self.parent_path() / "taskfarm-worker";
 }
 
-JournalRow RowFor(const TaskRecord& record, const wire::Result& result) {
-  JournalRow row;
-  row.task_id = record.id;
-  row.kind = record.spec.kind;
-  row.ok = result.ok;
-  row.attempts = record.attempt;
-  row.worker = result.worker_id;
-  row.run_ms = static_cast<double>(result.run_ns) / 1e6;
-  row.cpu_ms = static_cast<double>(result.cpu_ns) / 1e6;
-  if (!result.ok) {
-    row.error_code = std::string(ErrorCodeName(result.error.code));
-    row.error = result.error.message;
-  }
-  row.payload = result.payload;
-  return row;
-}
-
 // What the run is to do: its tasks from the flags, or, with --resume, from the journal.
 struct RunPlan {
   TaskOptions tasks;
@@ -111,11 +96,11 @@ RunPlan PlanRun(const RunOptions& options) {
       throw UsageError("--db " + options.db + ": no such file to resume");
     }
     plan.journal = std::make_unique<Journal>(options.db);
-    auto latest = plan.journal->LatestRun();
+    auto latest = plan.journal->FindRun();
     if (!latest) throw UsageError("--db " + options.db + " holds no run to resume");
-    plan.run_id = latest->first;
+    plan.run_id = latest->run_id;
     try {
-      const auto spec = nlohmann::json::parse(latest->second);
+      const auto spec = nlohmann::json::parse(latest->spec);
       plan.tasks = TaskOptionsFromJson(spec.at("tasks"));
     } catch (const std::exception& e) {
       throw UsageError("--db " + options.db + ": run " + std::to_string(plan.run_id) +
@@ -147,8 +132,19 @@ FarmConfig MakeFarmConfig(const RunOptions& options, const TaskOptions& tasks) {
     }
   }
   config.max_tasks_per_worker = options.max_tasks_per_worker;
+  config.worker_args = options.worker_log_args;
   config.max_worker_rss_bytes = options.max_worker_rss_mb << 20;
   return config;
+}
+
+ProgressDisplay MakeProgressDisplay(const RunOptions& options) {
+  const ProgressDisplay::Mode mode =
+      options.quiet ? ProgressDisplay::Mode::kOff : ProgressDisplay::ModeFor(stderr);
+  // A terminal redraws often; a log gets a line every few seconds.
+  const double default_s = mode == ProgressDisplay::Mode::kTerminal ? 0.25 : 5.0;
+  const double seconds = options.progress_interval_s.value_or(default_s);
+  return ProgressDisplay(mode, std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000)),
+                         stderr);
 }
 
 int ExitStatus(const FarmExit& farm_exit, const RunSummary& summary) {
@@ -190,14 +186,26 @@ int RunFarm(const RunOptions& options) {
       if (options.resume) {
         plan.journal->ContinueRun(plan.run_id);
       } else {
-        const nlohmann::json spec = {{"version", kSpecVersion}, {"tasks", ToJson(plan.tasks)}};
+        const nlohmann::json spec = {{"version", kSpecVersion},
+                                     {"tasks", ToJson(plan.tasks)},
+                                     {"workers", options.workers}};
         plan.run_id = plan.journal->BeginRun(spec.dump());
       }
     }
-    Farm farm(config, *source, summary, [&](const TaskRecord& record, const wire::Result& result) {
-      if (writer) writer->Write(record, result);
-      if (plan.journal) plan.journal->Append(RowFor(record, result));
-    });
+    if (!options.resume) config.kind_totals = KindTotals(plan.tasks);
+    if (limiter) {
+      config.bucket_figures = [&] { return SummarizeBuckets(*limiter, rates); };
+    }
+    ProgressDisplay progress = MakeProgressDisplay(options);
+    Farm farm(
+        config, *source, summary,
+        [&](const TaskRecord& record, const wire::Result& result) {
+          if (!writer && !plan.journal) return;
+          OutcomeRow row = MakeOutcomeRow(record, result);
+          if (writer) writer->Write(row);
+          if (plan.journal) plan.journal->Append(std::move(row));
+        },
+        &progress);
     farm_exit = farm.Run();
     if (limiter) summary.set_buckets(SummarizeBuckets(*limiter, rates));
   } catch (const std::exception& e) {
@@ -220,7 +228,7 @@ int RunFarm(const RunOptions& options) {
 
 }  // namespace
 
-void AddRunCommand(CLI::App& app, int* exit_status) {
+void AddRunCommand(CLI::App& app, const LogSettings& logging, int* exit_status) {
   auto options = std::make_shared<RunOptions>();
   TaskOptions& tasks = options->tasks;
   CLI::App* run = app.add_subcommand("run", "Run a farm until its tasks are done");
@@ -253,6 +261,10 @@ Exit status: 0 all tasks succeeded; 1 some tasks failed; 2 bad usage or input;
   run->add_option("--out", options->out, "write each task's result to FILE (.jsonl or .csv)");
   run->add_flag("--json", options->json, "print the final summary as one JSON object on stdout");
   run->add_flag("--quiet", options->quiet, "no progress output and no summary on stderr");
+  run->add_option("--progress-interval", options->progress_interval_s,
+                  "seconds between progress updates (default: 0.25 on a terminal, where lines "
+                  "are rewritten in place; 5 otherwise, one key=value line per kind)")
+      ->check(CLI::Range(0.01, 3600.0));
 
   const std::string reliability = "Reliability";
   run->add_option("--grace", options->grace_s,
@@ -298,7 +310,10 @@ Exit status: 0 all tasks succeeded; 1 some tasks failed; 2 bad usage or input;
                   "the bucket --tick tasks draw from (default: the first --rate)")
       ->group(testing);
 
-  run->callback([options, exit_status] { *exit_status = RunFarm(*options); });
+  run->callback([options, &logging, exit_status] {
+    options->worker_log_args = logging.AsArgs();
+    *exit_status = RunFarm(*options);
+  });
 }
 
 }  // namespace taskfarm

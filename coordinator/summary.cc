@@ -24,15 +24,22 @@ double MaxMillis(const std::vector<uint64_t>& samples) {
 }  // namespace
 
 void RunSummary::RecordOutcome(const TaskRecord& record, const wire::Result& result) {
-  KindSummary& kind = kinds_[record.spec.kind];
-  if (result.ok) {
+  RecordOutcome(record.spec.kind, result.ok,
+                result.ok ? std::string() : std::string(ErrorCodeName(result.error.code)),
+                result.run_ns, result.cpu_ns);
+}
+
+void RunSummary::RecordOutcome(const std::string& kind_name, bool ok, const std::string& reason,
+                               uint64_t run_ns, uint64_t cpu_ns) {
+  KindSummary& kind = kinds_[kind_name];
+  if (ok) {
     ++kind.done;
   } else {
     ++kind.failed;
-    ++kind.failed_by_reason[std::string(ErrorCodeName(result.error.code))];
+    ++kind.failed_by_reason[reason];
   }
-  kind.run_ns.push_back(result.run_ns);
-  kind.cpu_ns += result.cpu_ns;
+  kind.run_ns.push_back(run_ns);
+  kind.cpu_ns += cpu_ns;
 }
 
 void RunSummary::RecordRetry(const std::string& kind) { ++kinds_[kind].retried; }
@@ -61,6 +68,9 @@ nlohmann::json RunSummary::ToJson() const {
                     {"p95", Percentile(kind.run_ns, 0.95)},
                     {"max", MaxMillis(kind.run_ns)}}},
         {"cpu_s", static_cast<double>(kind.cpu_ns) / 1e9},
+        {"tasks_per_s", wall_seconds_ > 0 ? static_cast<double>(kind.done + kind.failed) /
+                                                wall_seconds_
+                                          : 0.0},
     };
   }
   nlohmann::json buckets = nlohmann::json::object();
@@ -108,9 +118,11 @@ void RunSummary::Print(std::ostream& out) const {
   if (interrupted_by_ != 0) out << fmt::format(" (interrupted by {})", strsignal(interrupted_by_));
   out << '\n';
   for (const auto& [name, kind] : kinds_) {
-    out << fmt::format("  {:<8} {:>8} ok {:>6} failed {:>6} retried   run p50 {:.2f} ms  p95 {:.2f} ms  max {:.2f} ms",
+    out << fmt::format("  {:<8} {:>8} ok {:>6} failed {:>6} retried   run p50 {:.2f} ms  "
+                       "p95 {:.2f} ms  max {:.2f} ms   CPU {:.2f} s",
                        name, kind.done, kind.failed, kind.retried, Percentile(kind.run_ns, 0.5),
-                       Percentile(kind.run_ns, 0.95), MaxMillis(kind.run_ns));
+                       Percentile(kind.run_ns, 0.95), MaxMillis(kind.run_ns),
+                       static_cast<double>(kind.cpu_ns) / 1e9);
     for (const auto& [reason, count] : kind.failed_by_reason) {
       out << fmt::format("  [{}: {}]", reason, count);
     }

@@ -36,6 +36,10 @@ struct BucketSummary {
 class RunSummary {
  public:
   void RecordOutcome(const TaskRecord& record, const wire::Result& result);
+  /// The same from stored figures (a journal row): `reason` is empty when ok.
+  void RecordOutcome(const std::string& kind, bool ok, const std::string& reason, uint64_t run_ns,
+                     uint64_t cpu_ns);
+  void RecordRetries(const std::string& kind, uint64_t n) { kinds_[kind].retried += n; }
   void RecordRetry(const std::string& kind);
   void RecordWorkerLost() { ++workers_lost_; }
   void RecordWorkerRetired() { ++workers_retired_; }

@@ -66,6 +66,16 @@ std::unique_ptr<TaskSource> MakeTaskSource(const TaskOptions& o) {
   return std::make_unique<InterleavedSource>(std::move(sources));
 }
 
+std::map<std::string, uint64_t> KindTotals(const TaskOptions& o) {
+  std::map<std::string, uint64_t> totals;
+  const std::pair<const char*, uint64_t> counts[] = {
+      {"noop", o.noop}, {"burn", o.burn}, {"sleep", o.sleep}, {"tick", o.tick}, {"fault", o.fault}};
+  for (const auto& [kind, count] : counts) {
+    if (count > 0) totals[kind] = count;
+  }
+  return totals;
+}
+
 std::map<std::string, milliseconds> DefaultTaskTimeouts(const TaskOptions& o) {
   const uint64_t longest_sleep = *std::max_element(o.sleep_ms.begin(), o.sleep_ms.end());
   return {

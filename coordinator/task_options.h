@@ -40,6 +40,9 @@ TaskOptions TaskOptionsFromJson(const nlohmann::json& json);
 /// The run's tasks, interleaved across kinds, in a fixed order (ids are positions in it).
 std::unique_ptr<TaskSource> MakeTaskSource(const TaskOptions& options);
 
+/// How many tasks of each kind the options make.
+std::map<std::string, uint64_t> KindTotals(const TaskOptions& options);
+
 /// A sensible time limit per kind: generous beside what the task is asked to do; a `tick`
 /// waits for tokens, which is not hanging, so it has none (zero).
 std::map<std::string, std::chrono::milliseconds> DefaultTaskTimeouts(const TaskOptions& options);

@@ -4,9 +4,9 @@
 #include <iostream>
 
 #include <CLI/CLI.hpp>
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "shared/logging.h"
 #include "worker/parent_watch.h"
 #include "worker/worker_loop.h"
 
@@ -24,12 +24,19 @@ int main(int argc, char** argv) {
   app.add_option("--parent", parent, "the coordinator's PID; exit when it is gone")->required();
   app.add_option("--run-dir", run_directory, "the coordinator's run directory, removed if it dies");
   app.add_option("--shm", leftovers.shm_segment, "the run's rate-limiter shared memory segment");
+  taskfarm::LogSettings logging;
+  app.add_option("--log-level", logging.level, "trace, debug, info, warn, error or off");
+  app.add_option("--log-file", logging.file, "append log lines to FILE instead of stderr");
   CLI11_PARSE(app, argc, argv);
 
   // The coordinator alone decides when work stops; a terminal's Ctrl-C goes to it.
   std::signal(SIGINT, SIG_IGN);
-  spdlog::set_default_logger(spdlog::stderr_color_mt("worker"));
-  spdlog::set_pattern("[%H:%M:%S.%e] [worker " + std::to_string(config.worker_id) + "] %v");
+  try {
+    taskfarm::SetUpLogging("worker " + std::to_string(config.worker_id), logging);
+  } catch (const std::exception& e) {
+    taskfarm::SetUpLogging("worker " + std::to_string(config.worker_id), {});
+    spdlog::warn("{}", e.what());
+  }
   leftovers.run_directory = run_directory;
   taskfarm::WatchParent(parent, leftovers);
   try {

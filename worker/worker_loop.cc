@@ -115,6 +115,7 @@ int RunWorkerLoop(const WorkerConfig& config, const HandlerTable& handlers) {
   {
     Outbox outbox(context, config.sink_endpoint, config.worker_id);
     outbox.SendControl(wire::Hello{config.worker_id, static_cast<int32_t>(getpid())});
+    spdlog::debug("connected as pid {}", getpid());
     for (;;) {
       Received received = NextMessage(tasks, outbox);
       if (!received.message) {
@@ -130,6 +131,7 @@ int RunWorkerLoop(const WorkerConfig& config, const HandlerTable& handlers) {
       RunBatch(*batch, config.worker_id, handlers, outbox);
       tasks_done += batch->tasks.size();
     }
+    spdlog::debug("stopping after {} tasks", tasks_done);
     outbox.SendControl(wire::Bye{config.worker_id, tasks_done});
   }  // the outbox sends what is left and closes the sink
   tasks.close();

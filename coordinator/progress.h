@@ -1,0 +1,67 @@
+#pragma once
+// ProgressDisplay: live progress on stderr while a run lasts, as ninja's LinePrinter does:
+// on a terminal one line per task kind (and per rate-limit bucket) rewritten in place; in a
+// pipe or a log file a plain `key=value` line per kind every few seconds, easy to parse.
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "coordinator/summary.h"
+
+namespace taskfarm {
+
+struct KindProgress {
+  std::string kind;
+  uint64_t done = 0;  // finished, ok or not
+  uint64_t failed = 0;
+  uint64_t retried = 0;
+  uint64_t in_flight = 0;
+  std::optional<uint64_t> total;
+};
+
+struct ProgressSnapshot {
+  double elapsed_s = 0;
+  std::vector<KindProgress> kinds;
+  std::vector<BucketSummary> buckets;
+};
+
+/// Not thread-safe; the coordinator's loop calls it.
+class ProgressDisplay {
+ public:
+  enum class Mode { kOff, kTerminal, kLines };
+
+  /// kTerminal when `out` is a terminal (and TERM is not "dumb"), kLines otherwise.
+  static Mode ModeFor(FILE* out);
+
+  ProgressDisplay(Mode mode, std::chrono::milliseconds interval, FILE* out);
+  /// True when the next Show() is due.
+  bool Due(std::chrono::steady_clock::time_point now) const;
+  /// How long until it is due (the loop's poll timeout takes it into account).
+  std::chrono::milliseconds TimeUntilDue(std::chrono::steady_clock::time_point now) const;
+  void Show(const ProgressSnapshot& snapshot, std::chrono::steady_clock::time_point now);
+  /// Clears the in-place lines, so the summary follows on a clean screen.
+  void Finish();
+
+ private:
+  struct Rate {
+    double per_second = 0;
+    uint64_t last_count = 0;
+    double last_elapsed = 0;
+  };
+  double UpdateRate(const std::string& key, uint64_t count, double elapsed);
+  std::vector<std::string> Lines(const ProgressSnapshot& snapshot);
+
+  Mode mode_;
+  std::chrono::milliseconds interval_;
+  FILE* out_;
+  std::chrono::steady_clock::time_point next_{};
+  std::size_t lines_shown_ = 0;  // terminal mode: how many lines to rewrite
+  std::map<std::string, Rate> rates_;
+};
+
+}  // namespace taskfarm

@@ -1,0 +1,201 @@
+// The operator's view: progress lines, --quiet, --json against the database, exit codes,
+// logging, `taskfarm report`, the terminal display, and every example the docs show.
+
+#include <signal.h>
+#include <sqlite3.h>
+
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "tests/process_harness.h"
+
+namespace taskfarm::testing {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+int64_t QueryInt(const std::filesystem::path& db, const std::string& sql) {
+  sqlite3* handle = nullptr;
+  sqlite3_open_v2(db.c_str(), &handle, SQLITE_OPEN_READONLY, nullptr);
+  sqlite3_stmt* stmt = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(handle, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK);
+  int64_t value = -1;
+  if (sqlite3_step(stmt) == SQLITE_ROW) value = sqlite3_column_int64(stmt, 0);
+  sqlite3_finalize(stmt);
+  sqlite3_close(handle);
+  return value;
+}
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+TEST(Operator, ProgressInAPipeIsParseableLinesAndQuietPrintsNone) {
+  TempDir tmp;
+  RunOutput run = RunTaskfarm({"run", "--burn", "150", "--burn-us", "10000", "--tick", "10",
+                               "--rate", "api=10/s", "--progress-interval", "0.2"},
+                              tmp);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const std::regex kind_line(
+      R"(taskfarm: progress t=[0-9.]+s kind=(burn|tick) done=\d+/(150|10) failed=\d+ )"
+      R"(retried=\d+ in_flight=\d+ rate=[0-9.]+/s eta=\S+)");
+  const std::regex bucket_line(
+      R"(taskfarm: progress t=[0-9.]+s bucket=api granted=\d+ rate=[0-9.]+/s limit=10/s )"
+      R"(waited=[0-9.]+s backoffs=\d+)");
+  int kind_lines = 0, bucket_lines = 0;
+  for (const std::string& line : Lines(run.err)) {
+    if (line.rfind("taskfarm: progress", 0) != 0) continue;
+    if (std::regex_match(line, kind_line)) {
+      ++kind_lines;
+    } else if (std::regex_match(line, bucket_line)) {
+      ++bucket_lines;
+    } else {
+      ADD_FAILURE() << "unparseable progress line: " << line;
+    }
+  }
+  EXPECT_GE(kind_lines, 4);
+  EXPECT_GE(bucket_lines, 2);
+  EXPECT_EQ(run.err.find('\x1b'), std::string::npos) << "no terminal codes in a pipe";
+
+  RunOutput quiet = RunTaskfarm({"run", "--burn", "100", "--burn-us", "5000", "--quiet",
+                                 "--progress-interval", "0.1"},
+                                tmp);
+  EXPECT_EQ(quiet.exit_code, 0);
+  EXPECT_EQ(quiet.err, "");
+  EXPECT_EQ(quiet.out, "");
+}
+
+TEST(Operator, TerminalProgressIsRewrittenInPlace) {
+  TempDir tmp;
+  // `script` gives the run a real pseudo-terminal.
+  const std::string command = std::string(TASKFARM_BIN) +
+                              " run --burn 120 --burn-us 10000 --progress-interval 0.1";
+  const std::string typescript = (tmp / "pty.txt").string();
+  const std::string shell = "TMPDIR='" + tmp.path().string() + "' TERM=xterm script -qfec '" +
+                            command + "' " + typescript + " >/dev/null 2>&1";
+  EXPECT_EQ(WEXITSTATUS(std::system(shell.c_str())), 0);
+  const std::string screen = ReadFile(typescript);
+  EXPECT_NE(screen.find("\r\x1b[2Kburn"), std::string::npos) << "a line cleared and redrawn";
+  EXPECT_NE(screen.find("\x1b[1A"), std::string::npos) << "the cursor goes back up";
+  EXPECT_NE(screen.find("taskfarm: 120 tasks"), std::string::npos) << "then the summary";
+}
+
+TEST(Operator, JsonSummaryMatchesTheDatabase) {
+  TempDir tmp;
+  const auto db = tmp / "run.db";
+  RunOutput run = RunTaskfarm({"run", "--noop", "500", "--fault", "7", "--db", db.string(),
+                               "--json", "--quiet"},
+                              tmp);
+  EXPECT_EQ(run.exit_code, 1);
+  const auto summary = nlohmann::json::parse(run.out);
+  EXPECT_EQ(summary["kinds"]["noop"]["done"].get<int64_t>(),
+            QueryInt(db, "SELECT count(*) FROM results WHERE kind='noop' AND status='ok'"));
+  EXPECT_EQ(summary["kinds"]["fault"]["failed"].get<int64_t>(),
+            QueryInt(db, "SELECT count(*) FROM results WHERE kind='fault' AND status='error'"));
+  EXPECT_EQ(summary["tasks"].get<int64_t>(), QueryInt(db, "SELECT count(*) FROM results"));
+  EXPECT_EQ(summary["tasks"], 507);
+
+  RunOutput report = RunTaskfarm({"report", "--db", db.string(), "--json", "--out",
+                                  (tmp / "all.csv").string()},
+                                 tmp);
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  const auto reported = nlohmann::json::parse(report.out);
+  EXPECT_EQ(reported["kinds"]["noop"]["done"], summary["kinds"]["noop"]["done"]);
+  EXPECT_EQ(reported["kinds"]["fault"]["failed_by_reason"]["handler_failed"], 7);
+  EXPECT_EQ(reported["exit_code"], 1);
+  EXPECT_EQ(reported["workers"], summary["workers"]);
+  EXPECT_EQ(Lines(ReadFile(tmp / "all.csv")).size(), 508u) << "a header and a row per task";
+}
+
+TEST(Operator, ReportOfAKilledRunSaysItDidNotFinish) {
+  TempDir tmp;
+  const auto db = tmp / "run.db";
+  Taskfarm farm({"run", "--burn", "5000", "--burn-us", "2000", "--db", db.string(), "--quiet"},
+                tmp);
+  std::this_thread::sleep_for(milliseconds(800));
+  farm.Signal(SIGKILL);
+  farm.Wait();
+  RunOutput report = RunTaskfarm({"report", "--db", db.string()}, tmp);
+  EXPECT_EQ(report.exit_code, 0) << report.err;
+  EXPECT_NE(report.out.find("did not finish"), std::string::npos) << report.out;
+  EXPECT_NE(report.out.find("unfinished"), std::string::npos) << report.out;
+}
+
+TEST(Operator, EveryDocumentedExitCode) {
+  TempDir tmp;
+  EXPECT_EQ(RunTaskfarm({"run", "--noop", "10", "--quiet"}, tmp).exit_code, 0);
+  EXPECT_EQ(RunTaskfarm({"run", "--noop", "10", "--fault", "1", "--quiet"}, tmp).exit_code, 1);
+  EXPECT_EQ(RunTaskfarm({"run", "--noop", "ten"}, tmp).exit_code, 2);
+  EXPECT_EQ(RunTaskfarm({"frobnicate"}, tmp).exit_code, 2);
+  EXPECT_EQ(RunTaskfarm({"report", "--db", (tmp / "missing.db").string()}, tmp).exit_code, 2);
+  for (int signal_number : {SIGINT, SIGTERM}) {
+    Taskfarm farm({"run", "--sleep", "100", "--sleep-ms", "50", "--quiet"}, tmp);
+    std::this_thread::sleep_for(milliseconds(400));
+    farm.Signal(signal_number);
+    EXPECT_EQ(farm.Wait().exit_code, 128 + signal_number);
+  }
+}
+
+TEST(Operator, LogFileHoldsCoordinatorAndWorkerLinesTagged) {
+  TempDir tmp;
+  const auto log = tmp / "run.log";
+  RunOutput run = RunTaskfarm({"run", "--noop", "100", "--fault", "1", "--fault-mode",
+                               "abort-once", "--log-level", "debug", "--log-file", log.string(),
+                               "--quiet"},
+                              tmp);
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.err, "") << "with a log file, nothing on stderr";
+  const std::string text = ReadFile(log);
+  EXPECT_NE(text.find("[coordinator] [warning] worker"), std::string::npos) << text;
+  EXPECT_NE(text.find("died: killed by signal 6"), std::string::npos) << text;
+  EXPECT_NE(text.find("[worker 1] [debug] connected as pid"), std::string::npos) << text;
+  EXPECT_TRUE(std::regex_search(text, std::regex(R"(\[worker \d+\] \[debug\] stopping after)")))
+      << text;
+}
+
+// Commands from the README's ```sh blocks and from each --help's Examples, in order, in one
+// directory (later examples use files earlier ones made).
+std::vector<std::string> DocumentedExamples(const TempDir& tmp) {
+  std::vector<std::string> commands;
+  std::ifstream readme(std::string(TASKFARM_SOURCE_DIR) + "/README.md");
+  bool in_sh = false;
+  for (std::string line; std::getline(readme, line);) {
+    if (line.rfind("```", 0) == 0) {
+      in_sh = line == "```sh";
+      continue;
+    }
+    if (in_sh && line.rfind("taskfarm ", 0) == 0) commands.push_back(line.substr(0, line.find('#')));
+  }
+  for (const std::string& subcommand : {"run", "report"}) {
+    const std::string help = RunTaskfarm({subcommand, "--help"}, tmp).out;
+    for (const std::string& line : Lines(help)) {
+      if (line.rfind("  taskfarm ", 0) != 0) continue;
+      commands.push_back(line.substr(2, line.find("  ", 2) - 2));
+    }
+  }
+  return commands;
+}
+
+TEST(Operator, EveryDocumentedExampleRuns) {
+  TempDir tmp;
+  const auto commands = DocumentedExamples(tmp);
+  EXPECT_GE(commands.size(), 10u);
+  for (const std::string& command : commands) {
+    // Run through the shell, in tmp, with `taskfarm` meaning this build.
+    const std::string shell = "cd '" + tmp.path().string() + "' && " + std::string(TASKFARM_BIN) +
+                              command.substr(std::string("taskfarm").size()) +
+                              " >/dev/null 2>&1";
+    EXPECT_EQ(WEXITSTATUS(std::system(shell.c_str())), 0) << command;
+  }
+}
+
+}  // namespace
+}  // namespace taskfarm::testing
