@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "coordinator/exit_codes.h"
+#include "coordinator/geoserver_command.h"
 #include "coordinator/report_command.h"
 #include "coordinator/run_command.h"
 #include "shared/logging.h"
@@ -22,6 +23,7 @@ int main(int argc, char** argv) {
   int exit_status = taskfarm::exit_codes::kSuccess;
   taskfarm::AddRunCommand(app, logging, &exit_status);
   taskfarm::AddReportCommand(app, &exit_status);
+  taskfarm::AddGeoserverCommand(app, &exit_status);
 
   bool logging_failed = false;
   app.parse_complete_callback([&] {

@@ -1,0 +1,75 @@
+#pragma once
+// GeoServer: a local geocoding service that answers in both the Google Geocoding API and the
+// Nominatim /search formats from the offline gazetteer, for the demo and the tests. It can
+// misbehave on purpose: latency, a maximum rate beyond which it answers 429 (Nominatim) or
+// OVER_QUERY_LIMIT (Google), a spell of such answers at start, a daily quota, server errors,
+// malformed bodies, requests that hang.
+//
+//   GET /maps/api/geocode/json?address=...&key=...   Google format (key required)
+//   GET /search?q=...&format=jsonv2                   Nominatim format (User-Agent required)
+//   GET /stats                                        what the server saw, as JSON
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "shared/gazetteer.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace taskfarm {
+
+struct GeoServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 0;  // 0: any free port
+  std::chrono::milliseconds latency{0};
+  double max_rate = 0;        // requests/s over a sliding second beyond which it refuses; 0: none
+  double overload_for_s = 0;  // refuse everything for this long after start
+  uint64_t daily_limit = 0;   // answer OVER_DAILY_LIMIT / 403 after this many; 0: none
+  double error_rate = 0;      // fraction answered with HTTP 503
+  double malformed_rate = 0;  // fraction answered with a body that is not JSON
+  double hang_rate = 0;       // fraction that never get an answer (the client times out)
+  int retry_after_s = 1;      // Retry-After of a 429
+  uint32_t seed = 1;
+};
+
+/// Thread-safe: the HTTP library answers on a pool of threads.
+class GeoServer {
+ public:
+  GeoServer(GeoServerOptions options, std::shared_ptr<const Gazetteer> gazetteer);
+  ~GeoServer();
+
+  /// Binds; returns the port (throws std::runtime_error when it cannot bind).
+  int Bind();
+  /// Serves until Stop() (from any thread).
+  void Serve();
+  void Stop();
+
+ private:
+  enum class Verdict { kAnswer, kOverRate, kOverDaily, kError, kMalformed, kHang };
+  Verdict Judge();
+  std::string StatsJson();
+
+  GeoServerOptions options_;
+  std::shared_ptr<const Gazetteer> gazetteer_;
+  std::unique_ptr<httplib::Server> server_;
+  const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+
+  std::mutex mutex_;
+  std::mt19937 random_;                                   // guarded by mutex_
+  std::vector<std::chrono::steady_clock::time_point> recent_;  // guarded by mutex_: last second
+  uint64_t requests_ = 0;                                 // guarded by mutex_
+  uint64_t answered_ = 0;                                 // guarded by mutex_
+  uint64_t refused_ = 0;                                  // guarded by mutex_
+  std::size_t max_in_a_second_ = 0;                       // guarded by mutex_
+  std::atomic<bool> stopping_{false};
+};
+
+}  // namespace taskfarm
