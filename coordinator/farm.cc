@@ -36,18 +36,19 @@ uint64_t ResidentBytes(pid_t pid) {
 
 }  // namespace
 
-Farm::Farm(FarmConfig config, TaskSource& source, RunSummary& summary, OutcomeHandler on_outcome,
-           ProgressDisplay* progress)
+Farm::Farm(FarmConfig config, std::array<LaneSource, kLaneCount> sources, RunSummary& summary,
+           OutcomeHandler on_outcome, ProgressDisplay* progress)
     : config_(std::move(config)),
       summary_(summary),
       on_outcome_(std::move(on_outcome)),
       progress_(progress),
-      ledger_(source),
+      ledger_(sources),
       context_(1),
       sink_(MakeSocket(context_, zmq::socket_type::pull, {kSinkHwm, {}})) {
   sink_.bind(run_directory_.IpcEndpoint("sink"));
   summary_.set_workers(config_.workers);
-  ledger_.SkipFinished(std::move(config_.finished_tasks));
+  ledger_.SkipFinished(config_.finished_tasks);
+  config_.finished_tasks.clear();
 }
 
 Farm::~Farm() = default;
@@ -144,18 +145,21 @@ Farm::SendOutcome Farm::SendBatchTo(Worker& worker) {
     most = std::min<uint64_t>(most, config_.max_tasks_per_worker - worker.sent);
   }
   wire::TaskBatch batch;
-  while (batch.tasks.size() < most) {
-    const TaskRecord* next = ledger_.PeekReady();
-    if (next == nullptr) break;
-    if (!credit_.MayTake(worker.held.size(), worker.held_ns, next->spec.kind)) break;
-    batch.tasks.push_back(ledger_.TakeReady(worker.id, now));
-    const uint64_t estimate = credit_.Estimate(batch.tasks.back().kind);
-    worker.held.emplace(batch.tasks.back().id, estimate);
-    worker.held_ns += estimate;
+  bool any_ready = false;
+  for (Lane lane : kLanes) {
+    while (batch.tasks.size() < most) {
+      const TaskRecord* next = ledger_.PeekReady(lane);
+      if (next == nullptr) break;
+      any_ready = true;
+      if (!MayTake(worker, *next)) break;
+      batch.tasks.push_back(ledger_.TakeReady(worker.id, now, lane));
+      const uint64_t estimate = lane == Lane::kCpu ? credit_.Estimate(batch.tasks.back().kind) : 0;
+      worker.held.emplace(batch.tasks.back().id, Worker::Held{estimate, lane});
+      ++worker.held_count[static_cast<std::size_t>(lane)];
+      worker.held_ns += estimate;
+    }
   }
-  if (batch.tasks.empty()) {
-    return ledger_.PeekReady() == nullptr ? SendOutcome::kNoTask : SendOutcome::kWorkerFull;
-  }
+  if (batch.tasks.empty()) return any_ready ? SendOutcome::kWorkerFull : SendOutcome::kNoTask;
   if (!SendMessage(worker.socket, batch, scratch_, /*dont_wait=*/true)) {
     for (auto it = batch.tasks.rbegin(); it != batch.tasks.rend(); ++it) {
       ReleaseHeld(worker, it->id);
@@ -173,6 +177,14 @@ Farm::SendOutcome Farm::SendBatchTo(Worker& worker) {
   }
   if (!first_send_) first_send_ = now;
   return SendOutcome::kSent;
+}
+
+bool Farm::MayTake(const Worker& worker, const TaskRecord& next) const {
+  if (next.lane == Lane::kNetwork) {
+    return worker.held_count[static_cast<std::size_t>(Lane::kNetwork)] < config_.network_credit;
+  }
+  return credit_.MayTake(worker.held_count[static_cast<std::size_t>(Lane::kCpu)], worker.held_ns,
+                         next.spec.kind);
 }
 
 void Farm::PollOnce(std::chrono::milliseconds timeout) {
@@ -266,7 +278,8 @@ void Farm::HandleResult(wire::Result& result) {
 void Farm::ReleaseHeld(Worker& worker, uint64_t task_id) {
   auto it = worker.held.find(task_id);
   if (it == worker.held.end()) return;
-  worker.held_ns -= it->second;
+  worker.held_ns -= it->second.estimate_ns;
+  --worker.held_count[static_cast<std::size_t>(it->second.lane)];
   worker.held.erase(it);
 }
 
@@ -294,10 +307,12 @@ void Farm::LoseWorker(Worker& worker, const std::string& why) {
                worker.process->pid(), never_started ? "failed to start: " : "died: ", why,
                worker.held.size());
   const uint64_t running = PresumedRunningTask(worker);
-  for (const auto& [task_id, estimate] : worker.held) {
+  for (const auto& [task_id, held] : worker.held) {
     const TaskRecord* record = ledger_.Find(task_id);
     if (record == nullptr || record->worker != id) continue;
-    const bool crashed = record->state == TaskState::kStarted || task_id == running;
+    // Network tasks run side by side; only the CPU task can be blamed for a death.
+    const bool crashed = record->lane == Lane::kCpu &&
+                         (record->state == TaskState::kStarted || task_id == running);
     if (crashed && record->crashes + 1 >= config_.max_attempts) {
       const ErrorCode code = worker.kill_reason.empty() ? ErrorCode::kQuarantined
                                                         : ErrorCode::kTimedOut;
@@ -329,7 +344,8 @@ uint64_t Farm::PresumedRunningTask(const Worker& worker) const {
   // oldest task it held is the one it was running.
   uint64_t oldest = 0;
   MonoClock::time_point oldest_sent = MonoClock::time_point::max();
-  for (const auto& [task_id, estimate] : worker.held) {
+  for (const auto& [task_id, held] : worker.held) {
+    if (held.lane != Lane::kCpu) continue;
     const TaskRecord* record = ledger_.Find(task_id);
     if (record == nullptr || record->worker != worker.id) continue;
     if (record->state == TaskState::kStarted) return task_id;

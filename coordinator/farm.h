@@ -42,6 +42,8 @@ struct FarmConfig {
   /// kinds not listed get `default_task_timeout`. Zero: no limit.
   std::map<std::string, std::chrono::milliseconds> task_timeouts;
   std::chrono::milliseconds default_task_timeout{600'000};
+  /// Network-lane tasks one worker may hold (in flight and queued in its lane).
+  std::size_t network_credit = 32;
   /// Tasks of a resumed run that already have a result, sorted: skipped, ids unchanged.
   std::vector<uint64_t> finished_tasks;
   /// Replace a worker cleanly after this many tasks (0: never).
@@ -67,7 +69,8 @@ using OutcomeHandler = std::function<void(const TaskRecord&, const wire::Result&
 class Farm {
  public:
   /// `progress` may be null (no live display).
-  Farm(FarmConfig config, TaskSource& source, RunSummary& summary, OutcomeHandler on_outcome,
+  Farm(FarmConfig config, std::array<LaneSource, kLaneCount> sources, RunSummary& summary,
+       OutcomeHandler on_outcome,
        ProgressDisplay* progress = nullptr);
   ~Farm();
 
@@ -81,8 +84,13 @@ class Farm {
     zmq::socket_t socket;
     WorkerState state = WorkerState::kStarting;
     MonoClock::time_point spawned_at{};
-    std::unordered_map<uint64_t, uint64_t> held;  // task id -> estimated run ns
-    uint64_t held_ns = 0;
+    struct Held {
+      uint64_t estimate_ns = 0;  // CPU lane: its expected run time
+      Lane lane = Lane::kCpu;
+    };
+    std::unordered_map<uint64_t, Held> held;  // every task it holds, both lanes
+    std::array<std::size_t, kLaneCount> held_count{};
+    uint64_t held_ns = 0;  // CPU lane: expected work queued
     bool blocked = false;  // its socket refused a send; wait for POLLOUT
     uint64_t sent = 0;       // tasks sent to it
     bool retiring = false;   // gets no more tasks; stopped once it holds none
@@ -94,6 +102,7 @@ class Farm {
   void SpawnWorker();
   void Dispatch();
   SendOutcome SendBatchTo(Worker& worker);
+  bool MayTake(const Worker& worker, const TaskRecord& next) const;
   void PollOnce(std::chrono::milliseconds timeout);
   void DrainSink();
   void HandleMessage(wire::Message& message);

@@ -17,6 +17,7 @@ CREATE TABLE IF NOT EXISTS results(
   run_id INTEGER NOT NULL,
   task_id INTEGER NOT NULL,
   kind TEXT NOT NULL,
+  input TEXT,
   status TEXT NOT NULL,
   attempts INTEGER NOT NULL,
   worker INTEGER,
@@ -95,7 +96,7 @@ void Journal::ForEachResult(int64_t run_id,
                             const std::function<void(const OutcomeRow&)>& visit) {
   Statement select = db_.Prepare(
       "SELECT task_id, kind, status, attempts, worker, run_ms, cpu_ms, error_code, error, "
-      "payload FROM results WHERE run_id = ? ORDER BY task_id");
+      "payload, input FROM results WHERE run_id = ? ORDER BY task_id");
   select.Bind(1, run_id);
   while (select.Step()) {
     OutcomeRow row;
@@ -109,6 +110,8 @@ void Journal::ForEachResult(int64_t run_id,
     row.error_code = select.Text(7);
     row.error = select.Text(8);
     row.payload = select.Text(9);
+    row.input = select.Text(10);
+    DecodeKindFields(row);
     visit(row);
   }
 }
@@ -192,12 +195,13 @@ void Journal::Commit(std::vector<OutcomeRow>& rows) {
 void Journal::InsertRows(const std::vector<OutcomeRow>& rows) {
   Statement insert = db_.Prepare(
       "INSERT INTO results(run_id, task_id, kind, status, attempts, worker, run_ms, cpu_ms, "
-      "error_code, error, payload) VALUES(?,?,?,?,?,?,?,?,?,?,?)");
+      "error_code, error, payload, input) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
   for (const OutcomeRow& row : rows) {
     insert.Bind(1, run_id_)
         .Bind(2, static_cast<int64_t>(row.task_id))
         .Bind(3, row.kind)
-        .Bind(4, std::string_view(row.ok ? "ok" : "error"))
+        .Bind(4, row.geocode ? std::string_view(row.geocode->status)
+                             : std::string_view(row.ok ? "ok" : "error"))
         .Bind(5, static_cast<int64_t>(row.attempts))
         .Bind(6, static_cast<int64_t>(row.worker))
         .Bind(7, row.run_ms)
@@ -211,6 +215,11 @@ void Journal::InsertRows(const std::vector<OutcomeRow>& rows) {
       insert.BindNull(11);
     } else {
       insert.BindBlob(11, row.payload);
+    }
+    if (row.input.empty()) {
+      insert.BindNull(12);
+    } else {
+      insert.Bind(12, row.input);
     }
     insert.Run();
   }

@@ -4,32 +4,45 @@
 
 namespace taskfarm {
 
-bool Ledger::FillReady() {
-  if (!ready_.empty()) return true;
-  if (source_exhausted_) return false;
-  auto spec = source_.Next();
-  while (spec && next_skip_ < skip_.size() && skip_[next_skip_] == next_id_) {
-    ++next_skip_;
-    ++next_id_;
-    ++skipped_;
-    spec = source_.Next();
+Ledger::Ledger(std::array<LaneSource, kLaneCount> sources) {
+  for (std::size_t i = 0; i < kLaneCount; ++i) {
+    lanes_[i].source = sources[i];
+    lanes_[i].exhausted = sources[i].source == nullptr;
   }
-  if (!spec) {
-    source_exhausted_ = true;
-    return false;
-  }
-  TaskRecord record;
-  record.id = next_id_++;
-  record.spec = std::move(*spec);
-  ready_.push_back(std::move(record));
-  return true;
 }
 
-const TaskRecord* Ledger::PeekReady() { return FillReady() ? &ready_.front() : nullptr; }
+bool Ledger::FillReady(LaneQueue& lane) {
+  if (!lane.ready.empty()) return true;
+  while (!lane.exhausted) {
+    auto spec = lane.source.source->Next();
+    if (!spec) {
+      lane.exhausted = true;
+      break;
+    }
+    const uint64_t id = lane.source.first_id + lane.produced++;
+    if (skip_.count(id)) {
+      ++skipped_;
+      continue;
+    }
+    TaskRecord record;
+    record.id = id;
+    record.lane = LaneOf(spec->kind);
+    record.spec = std::move(*spec);
+    lane.ready.push_back(std::move(record));
+    return true;
+  }
+  return false;
+}
 
-wire::Task Ledger::TakeReady(uint32_t worker, MonoClock::time_point now) {
-  TaskRecord record = std::move(ready_.front());
-  ready_.pop_front();
+const TaskRecord* Ledger::PeekReady(Lane lane) {
+  LaneQueue& queue = QueueOf(lane);
+  return FillReady(queue) ? &queue.ready.front() : nullptr;
+}
+
+wire::Task Ledger::TakeReady(uint32_t worker, MonoClock::time_point now, Lane lane) {
+  LaneQueue& queue = QueueOf(lane);
+  TaskRecord record = std::move(queue.ready.front());
+  queue.ready.pop_front();
   record.attempt += 1;
   record.state = TaskState::kSent;
   record.worker = worker;
@@ -39,6 +52,12 @@ wire::Task Ledger::TakeReady(uint32_t worker, MonoClock::time_point now) {
   return task;
 }
 
+uint64_t Ledger::tasks_created() const {
+  uint64_t created = 0;
+  for (const LaneQueue& lane : lanes_) created += lane.produced;
+  return created;
+}
+
 void Ledger::Untake(uint64_t id) {
   auto it = in_flight_.find(id);
   if (it == in_flight_.end()) return;
@@ -46,7 +65,7 @@ void Ledger::Untake(uint64_t id) {
   in_flight_.erase(it);
   record.attempt -= 1;
   record.state = TaskState::kReady;
-  ready_.push_front(std::move(record));
+  QueueOf(record.lane).ready.push_front(std::move(record));
 }
 
 bool Ledger::MarkStarted(uint64_t id, uint32_t worker, MonoClock::time_point now) {
@@ -75,7 +94,7 @@ std::optional<TaskRecord> Ledger::Requeue(uint64_t id, bool crashed) {
   in_flight_.erase(it);
   if (crashed) record.crashes += 1;
   record.state = TaskState::kReady;
-  ready_.push_front(record);
+  QueueOf(record.lane).ready.push_front(record);
   return record;
 }
 
@@ -93,13 +112,18 @@ const TaskRecord* Ledger::Find(uint64_t id) const {
 }
 
 uint64_t Ledger::Unfinished() const {
-  uint64_t unfinished = in_flight_.size() + ready_.size();
-  if (auto total = source_.Total(); total && *total > tasks_created()) {
-    // Ids not produced yet, less those a resumed run will skip.
-    const uint64_t not_produced = *total - tasks_created();
-    unfinished += not_produced - std::min<uint64_t>(not_produced, skip_.size() - next_skip_);
+  uint64_t unfinished = in_flight_.size();
+  std::size_t skips_seen = skipped_;
+  for (const LaneQueue& lane : lanes_) {
+    unfinished += lane.ready.size();
+    if (lane.source.source == nullptr) continue;
+    if (auto total = lane.source.source->Total(); total && *total > lane.produced) {
+      unfinished += *total - lane.produced;
+    }
   }
-  return unfinished;
+  // Ids not produced yet that a resumed run will skip are not unfinished.
+  const uint64_t skips_ahead = skip_.size() > skips_seen ? skip_.size() - skips_seen : 0;
+  return unfinished > skips_ahead ? unfinished - skips_ahead : 0;
 }
 
 std::map<std::string, uint64_t> Ledger::InFlightByKind() const {
@@ -108,6 +132,12 @@ std::map<std::string, uint64_t> Ledger::InFlightByKind() const {
   return counts;
 }
 
-bool Ledger::Exhausted() { return in_flight_.empty() && !FillReady(); }
+bool Ledger::Exhausted() {
+  if (!in_flight_.empty()) return false;
+  for (LaneQueue& lane : lanes_) {
+    if (FillReady(lane)) return false;
+  }
+  return true;
+}
 
 }  // namespace taskfarm

@@ -3,15 +3,18 @@
 // that decides whether a result is a task's outcome (the first result wins).
 
 #include <cstdint>
+#include <array>
 #include <deque>
 #include <map>
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "coordinator/task_source.h"
 #include "shared/clock.h"
+#include "shared/lanes.h"
 #include "shared/wire.h"
 
 namespace taskfarm {
@@ -20,6 +23,7 @@ enum class TaskState : uint8_t { kReady, kSent, kStarted };
 
 struct TaskRecord {
   uint64_t id = 0;
+  Lane lane = Lane::kCpu;
   TaskSpec spec;
   uint32_t attempt = 0;  // times sent so far
   uint32_t crashes = 0;  // times its worker died (or was killed) while running it
@@ -29,21 +33,33 @@ struct TaskRecord {
   MonoClock::time_point started_at{};
 };
 
-/// Not thread-safe; the coordinator's loop owns it. Tasks are pulled from the source only
+/// Where a lane's tasks come from. Ids are the lane's base plus the position in its source,
+/// so the same settings give the same ids (what --resume relies on).
+struct LaneSource {
+  TaskSource* source = nullptr;  // may be null: the lane has no tasks
+  uint64_t first_id = 1;
+};
+
+/// The first id of the network lane's tasks (CPU tasks count from 1).
+inline constexpr uint64_t kNetworkLaneFirstId = uint64_t{1} << 40;
+
+/// Not thread-safe; the coordinator's loop owns it. Tasks are pulled from the sources only
 /// when about to be sent, so memory holds the tasks in flight plus retries, not the run.
 class Ledger {
  public:
-  explicit Ledger(TaskSource& source) : source_(source) {}
+  explicit Ledger(std::array<LaneSource, kLaneCount> sources);
+  /// One source, CPU lane (tests).
+  explicit Ledger(TaskSource& source) : Ledger({LaneSource{&source, 1}, LaneSource{}}) {}
 
-  /// Tasks that already have a result (a resumed run): the source still produces them, so
-  /// ids stay the same, but they are skipped. `ids` must be sorted.
-  void SkipFinished(std::vector<uint64_t> ids) { skip_ = std::move(ids); }
+  /// Tasks that already have a result (a resumed run): the sources still produce them, so
+  /// ids stay the same, but they are skipped.
+  void SkipFinished(const std::vector<uint64_t>& ids) { skip_.insert(ids.begin(), ids.end()); }
   uint64_t skipped() const { return skipped_; }
 
-  /// The next task to send (retries first), or nullptr when none is ready now.
-  const TaskRecord* PeekReady();
-  /// Hands the peeked task to `worker`; it is now in flight. Returns its wire message.
-  wire::Task TakeReady(uint32_t worker, MonoClock::time_point now);
+  /// The next task of `lane` to send (retries first), or nullptr when none is ready now.
+  const TaskRecord* PeekReady(Lane lane = Lane::kCpu);
+  /// Hands the peeked task of `lane` to `worker`; it is now in flight. Returns its message.
+  wire::Task TakeReady(uint32_t worker, MonoClock::time_point now, Lane lane = Lane::kCpu);
   /// Undoes TakeReady of a task that could not be sent: ready again, first in line.
   void Untake(uint64_t id);
 
@@ -69,23 +85,26 @@ class Ledger {
   std::map<std::string, uint64_t> InFlightByKind() const;
   /// True when nothing is left: the source is exhausted and no task is ready or in flight.
   bool Exhausted();
-  uint64_t tasks_created() const { return next_id_ - 1; }
+  uint64_t tasks_created() const;
   uint64_t duplicates_dropped() const { return duplicates_; }
   /// Tasks without an outcome: in flight, waiting, and (when the source knows its total)
   /// not produced yet.
   uint64_t Unfinished() const;
 
  private:
-  bool FillReady();
+  struct LaneQueue {
+    LaneSource source;
+    bool exhausted = false;
+    uint64_t produced = 0;
+    std::deque<TaskRecord> ready;
+  };
+  bool FillReady(LaneQueue& lane);
+  LaneQueue& QueueOf(Lane lane) { return lanes_[static_cast<std::size_t>(lane)]; }
 
-  TaskSource& source_;
-  bool source_exhausted_ = false;
-  uint64_t next_id_ = 1;
+  std::array<LaneQueue, kLaneCount> lanes_;
   uint64_t duplicates_ = 0;
-  std::vector<uint64_t> skip_;
-  std::size_t next_skip_ = 0;
+  std::unordered_set<uint64_t> skip_;
   uint64_t skipped_ = 0;
-  std::deque<TaskRecord> ready_;
   std::unordered_map<uint64_t, TaskRecord> in_flight_;
 };
 

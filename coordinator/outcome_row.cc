@@ -16,7 +16,15 @@ OutcomeRow MakeOutcomeRow(const TaskRecord& record, const wire::Result& result) 
     row.error = result.error.message;
   }
   row.payload = result.payload;
+  if (record.spec.kind == "geocode") {
+    if (auto request = DecodeGeocodeRequest(record.spec.payload)) row.input = request->query;
+  }
+  DecodeKindFields(row);
   return row;
+}
+
+void DecodeKindFields(OutcomeRow& row) {
+  if (row.kind == "geocode" && row.ok) row.geocode = DecodeGeocodeAnswer(row.payload);
 }
 
 }  // namespace taskfarm

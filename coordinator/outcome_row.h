@@ -3,9 +3,11 @@
 // a line of --out, a row of `taskfarm report --out`.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "coordinator/ledger.h"
+#include "shared/geocode_messages.h"
 #include "shared/wire.h"
 
 namespace taskfarm {
@@ -21,8 +23,13 @@ struct OutcomeRow {
   std::string error_code;  // ErrorCodeName; empty when ok
   std::string error;       // the message; empty when ok
   std::string payload;     // the handler's result bytes
+  std::string input;       // what the task was asked (a geocode's query); may be empty
+  std::optional<GeocodeAnswer> geocode;  // a geocode's answer, decoded from payload
 };
 
 OutcomeRow MakeOutcomeRow(const TaskRecord& record, const wire::Result& result);
+
+/// Fills `geocode` from `payload` for a geocode row (a row read back from the journal).
+void DecodeKindFields(OutcomeRow& row);
 
 }  // namespace taskfarm

@@ -20,6 +20,17 @@ nlohmann::json JsonRow(const OutcomeRow& outcome) {
       {"worker", outcome.worker},
       {"run_ms", outcome.run_ms},
   };
+  if (!outcome.input.empty()) row["query"] = outcome.input;
+  if (const auto& answer = outcome.geocode) {
+    row["status"] = answer->status;  // ok or not_found
+    row["provider"] = answer->provider;
+    row["attempts"] = answer->attempts;  // requests made, over every provider
+    if (answer->status == "ok") {
+      row["lat"] = answer->lat;
+      row["lon"] = answer->lon;
+      row["formatted_address"] = answer->formatted_address;
+    }
+  }
   if (!outcome.ok) {
     row["error_code"] = outcome.error_code;
     row["error"] = outcome.error;
@@ -84,8 +95,9 @@ class CsvWriter : public FileWriter {
  public:
   using FileWriter::FileWriter;
   void Write(const OutcomeRow& outcome) override {
-    static const char* const kColumns[] = {"id",     "kind",   "status",     "attempts",
-                                           "worker", "run_ms", "error_code", "error"};
+    static const char* const kColumns[] = {
+        "id",       "kind",   "query",  "status",     "lat",   "lon",      "formatted_address",
+        "provider", "attempts", "worker", "run_ms", "error_code", "error"};
     if (!header_written_ && !had_content_) {
       for (std::size_t i = 0; i < std::size(kColumns); ++i) out_ << (i ? "," : "") << kColumns[i];
       out_ << '\n';

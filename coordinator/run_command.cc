@@ -1,5 +1,7 @@
 #include "coordinator/run_command.h"
 
+#include <algorithm>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <thread>
@@ -29,6 +31,13 @@ struct RunOptions {
   bool quiet = false;
   std::optional<double> progress_interval_s;
   std::vector<std::string> worker_log_args;
+  // Network lane settings, handed to the workers.
+  unsigned io_concurrency = 16;
+  std::string user_agent;
+  uint32_t retries = 4;
+  double http_timeout_s = 20;
+  double zero_retry_after_pause_s = 60;
+  std::string gazetteer;
   double grace_s = 10;
   uint32_t max_attempts = 3;
   std::optional<double> task_timeout_s;
@@ -41,6 +50,53 @@ class UsageError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+const std::vector<std::string> kProviders = {"offline", "nominatim", "google"};
+
+// Checks the providers, and adds the rate each service's policy asks for when the user
+// gave none for it: Nominatim 1/s (its usage policy), Google 50/s (its default quota).
+void CheckGeocoding(TaskOptions& tasks) {
+  if (tasks.geocode.path.empty()) return;
+  for (const std::string& provider : tasks.geocode.providers) {
+    if (std::find(kProviders.begin(), kProviders.end(), provider) == kProviders.end()) {
+      throw UsageError("--provider '" + provider + "': use offline, nominatim or google");
+    }
+    if (provider == "google" && std::getenv("GOOGLE_MAPS_API_KEY") == nullptr) {
+      throw UsageError("--provider google needs the API key in GOOGLE_MAPS_API_KEY");
+    }
+  }
+  const auto has_bucket = [&](const std::string& name) {
+    return std::any_of(tasks.rates.begin(), tasks.rates.end(), [&](const std::string& rate) {
+      return rate.rfind(name + "=", 0) == 0 ||
+             (name == "default" && rate.find('=') == std::string::npos);
+    });
+  };
+  for (const auto& [provider, rate] : {std::pair{"nominatim", "nominatim=1/s"},
+                                       std::pair{"google", "google=50/s"}}) {
+    const auto& providers = tasks.geocode.providers;
+    if (std::find(providers.begin(), providers.end(), provider) != providers.end() &&
+        !has_bucket(provider) && !has_bucket("default")) {
+      tasks.rates.push_back(rate);
+    }
+  }
+}
+
+std::vector<std::string> NetworkWorkerArgs(const RunOptions& options) {
+  std::vector<std::string> args{"--io-concurrency", std::to_string(options.io_concurrency),
+                                "--retries", std::to_string(options.retries),
+                                "--http-timeout", std::to_string(options.http_timeout_s),
+                                "--zero-retry-after-pause",
+                                std::to_string(options.zero_retry_after_pause_s)};
+  if (!options.user_agent.empty()) {
+    args.push_back("--user-agent");
+    args.push_back(options.user_agent);
+  }
+  if (!options.gazetteer.empty()) {
+    args.push_back("--gazetteer");
+    args.push_back(options.gazetteer);
+  }
+  return args;
+}
 
 // The --rate specs as buckets.
 std::vector<RateSpec> ParseRates(const TaskOptions& tasks) {
@@ -133,8 +189,17 @@ FarmConfig MakeFarmConfig(const RunOptions& options, const TaskOptions& tasks) {
   }
   config.max_tasks_per_worker = options.max_tasks_per_worker;
   config.worker_args = options.worker_log_args;
+  const auto network_args = NetworkWorkerArgs(options);
+  config.worker_args.insert(config.worker_args.end(), network_args.begin(), network_args.end());
+  config.network_credit = 2 * options.io_concurrency;
   config.max_worker_rss_bytes = options.max_worker_rss_mb << 20;
   return config;
+}
+
+// Network tasks are numbered after the CPU tasks, so ids stay small and the same each run.
+uint64_t NetworkFirstId(const TaskSource& cpu) {
+  const auto total = cpu.Total();
+  return total ? *total + 1 : kNetworkLaneFirstId;
 }
 
 ProgressDisplay MakeProgressDisplay(const RunOptions& options) {
@@ -159,6 +224,7 @@ int RunFarm(const RunOptions& options) {
   std::unique_ptr<ResultWriter> writer;
   try {
     plan = PlanRun(options);
+    CheckGeocoding(plan.tasks);
     rates = ParseRates(plan.tasks);
     if (plan.tasks.tick > 0 && plan.tasks.tick_bucket.empty()) {
       if (rates.empty()) throw UsageError("--tick needs a --rate to draw tokens from");
@@ -170,9 +236,15 @@ int RunFarm(const RunOptions& options) {
     return exit_codes::kBadUsage;
   }
 
+  RunSources sources;
+  try {
+    sources = MakeRunSources(plan.tasks);
+  } catch (const std::exception& e) {
+    std::cerr << "taskfarm run: " << e.what() << '\n';
+    return exit_codes::kBadUsage;
+  }
   FarmConfig config = MakeFarmConfig(options, plan.tasks);
   config.finished_tasks = std::move(plan.finished);
-  std::unique_ptr<TaskSource> source = MakeTaskSource(plan.tasks);
   RunSummary summary;
   FarmExit farm_exit;
   try {
@@ -192,13 +264,16 @@ int RunFarm(const RunOptions& options) {
         plan.run_id = plan.journal->BeginRun(spec.dump());
       }
     }
-    if (!options.resume) config.kind_totals = KindTotals(plan.tasks);
+    if (!options.resume) config.kind_totals = sources.kind_totals;
     if (limiter) {
       config.bucket_figures = [&] { return SummarizeBuckets(*limiter, rates); };
     }
     ProgressDisplay progress = MakeProgressDisplay(options);
     Farm farm(
-        config, *source, summary,
+        config,
+        {LaneSource{sources.cpu.get(), 1},
+         LaneSource{sources.network.get(), NetworkFirstId(*sources.cpu)}},
+        summary,
         [&](const TaskRecord& record, const wire::Result& result) {
           if (!writer && !plan.journal) return;
           OutcomeRow row = MakeOutcomeRow(record, result);
@@ -265,6 +340,44 @@ Exit status: 0 all tasks succeeded; 1 some tasks failed; 2 bad usage or input;
                   "seconds between progress updates (default: 0.25 on a terminal, where lines "
                   "are rewritten in place; 5 otherwise, one key=value line per kind)")
       ->check(CLI::Range(0.01, 3600.0));
+
+  const std::string geocoding = "Geocoding";
+  run->add_option("--geocode", tasks.geocode.path,
+                  "FILE of places to geocode, one per line ('-' = stdin); blank lines and # "
+                  "comments are skipped, identical places asked once")
+      ->group(geocoding);
+  run->add_option("--column", tasks.geocode.column,
+                  "the --geocode FILE is CSV with a header; geocode this column")
+      ->group(geocoding);
+  run->add_option("--provider", tasks.geocode.providers,
+                  "offline, nominatim, google, or a cascade: google,offline (default offline); "
+                  "google reads its key from GOOGLE_MAPS_API_KEY")
+      ->delimiter(',')
+      ->group(geocoding);
+  run->add_option("--endpoint", tasks.geocode.endpoint,
+                  "base URL of a Google- or Nominatim-compatible server (e.g. taskfarm geoserver)")
+      ->group(geocoding);
+  run->add_option("--io-concurrency", options->io_concurrency,
+                  "network requests in flight per worker (default 16)")
+      ->check(CLI::Range(1u, 1024u))
+      ->group(geocoding);
+  run->add_option("--retries", options->retries,
+                  "retries of a transient failure (429, 5xx, timeout) per provider (default 4)")
+      ->check(CLI::Range(0u, 100u))
+      ->group(geocoding);
+  run->add_option("--user-agent", options->user_agent,
+                  "User-Agent of requests (Nominatim's policy asks for one naming your app)")
+      ->group(geocoding);
+  run->add_option("--http-timeout", options->http_timeout_s, "seconds one request may take (20)")
+      ->check(CLI::Range(0.1, 3600.0))
+      ->group(geocoding);
+  run->add_option("--zero-retry-after-pause", options->zero_retry_after_pause_s,
+                  "seconds to pause a provider that answers 429 with Retry-After: 0 (60)")
+      ->check(CLI::Range(0.0, 86400.0))
+      ->group(geocoding);
+  run->add_option("--gazetteer", options->gazetteer,
+                  "directory of the offline provider's GeoNames data (default: data/geonames)")
+      ->group(geocoding);
 
   const std::string reliability = "Reliability";
   run->add_option("--grace", options->grace_s,

@@ -19,6 +19,9 @@ std::unique_ptr<TaskSource> Repeat(const std::string& kind, uint64_t count, std:
 
 }  // namespace
 
+// Defined below MakeRunSources, which reads better first.
+std::unique_ptr<TaskSource> MakeCpuSource(const TaskOptions& o);
+
 nlohmann::json ToJson(const TaskOptions& o) {
   nlohmann::json json = {
       {"noop", o.noop},   {"burn", o.burn},           {"burn_us", o.burn_us},
@@ -27,6 +30,12 @@ nlohmann::json ToJson(const TaskOptions& o) {
       {"rates", o.rates},
   };
   if (o.burst) json["burst"] = *o.burst;
+  if (!o.geocode.path.empty()) {
+    json["geocode"] = {{"path", o.geocode.path},
+                       {"column", o.geocode.column},
+                       {"providers", o.geocode.providers},
+                       {"endpoint", o.geocode.endpoint}};
+  }
   return json;
 }
 
@@ -44,6 +53,13 @@ TaskOptions TaskOptionsFromJson(const nlohmann::json& json) {
     o.tick_bucket = json.at("tick_bucket").get<std::string>();
     o.rates = json.at("rates").get<std::vector<std::string>>();
     if (json.contains("burst")) o.burst = json.at("burst").get<double>();
+    if (json.contains("geocode")) {
+      const auto& geocode = json.at("geocode");
+      o.geocode.path = geocode.at("path").get<std::string>();
+      o.geocode.column = geocode.at("column").get<std::string>();
+      o.geocode.providers = geocode.at("providers").get<std::vector<std::string>>();
+      o.geocode.endpoint = geocode.at("endpoint").get<std::string>();
+    }
     if (o.sleep_ms.empty()) throw std::runtime_error("empty sleep_ms");
     return o;
   } catch (const nlohmann::json::exception& e) {
@@ -51,7 +67,20 @@ TaskOptions TaskOptionsFromJson(const nlohmann::json& json) {
   }
 }
 
-std::unique_ptr<TaskSource> MakeTaskSource(const TaskOptions& o) {
+RunSources MakeRunSources(const TaskOptions& o) {
+  RunSources sources;
+  sources.cpu = MakeCpuSource(o);
+  sources.kind_totals = KindTotals(o);
+  if (!o.geocode.path.empty()) {
+    auto geocode = std::make_unique<GeocodeSource>(o.geocode);
+    for (const auto& [kind, count] : geocode->KindCounts()) sources.kind_totals[kind] += count;
+    sources.duplicate_places = geocode->duplicates();
+    sources.network = std::move(geocode);
+  }
+  return sources;
+}
+
+std::unique_ptr<TaskSource> MakeCpuSource(const TaskOptions& o) {
   std::vector<std::unique_ptr<TaskSource>> sources;
   if (o.noop > 0) sources.push_back(std::make_unique<CountedSource>("noop", o.noop, nullptr));
   if (o.burn > 0) sources.push_back(Repeat("burn", o.burn, payloads::EncodeUint(o.burn_us)));

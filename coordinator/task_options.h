@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "coordinator/geocode_source.h"
 #include "coordinator/task_source.h"
 
 namespace taskfarm {
@@ -29,18 +30,28 @@ struct TaskOptions {
   std::string tick_bucket;
   std::vector<std::string> rates;
   std::optional<double> burst;
+  GeocodeInput geocode;  // geocode.path empty: no geocoding
 
-  bool HasTasks() const { return noop + burn + sleep + fault + tick > 0; }
+  bool HasTasks() const { return noop + burn + sleep + fault + tick > 0 || !geocode.path.empty(); }
+};
+
+/// The run's tasks per lane (either may be null), with how many of each kind they hold.
+struct RunSources {
+  std::unique_ptr<TaskSource> cpu;
+  std::unique_ptr<TaskSource> network;
+  std::map<std::string, uint64_t> kind_totals;
+  uint64_t duplicate_places = 0;
 };
 
 nlohmann::json ToJson(const TaskOptions& options);
 /// Throws std::runtime_error when `json` is not a stored TaskOptions.
 TaskOptions TaskOptionsFromJson(const nlohmann::json& json);
 
-/// The run's tasks, interleaved across kinds, in a fixed order (ids are positions in it).
-std::unique_ptr<TaskSource> MakeTaskSource(const TaskOptions& options);
+/// The run's tasks in a fixed order (ids are positions in it): CPU kinds interleaved, and
+/// the geocoding input. Throws InputError for input that stops the run.
+RunSources MakeRunSources(const TaskOptions& options);
 
-/// How many tasks of each kind the options make.
+/// How many tasks of each CPU kind the options make.
 std::map<std::string, uint64_t> KindTotals(const TaskOptions& options);
 
 /// A sensible time limit per kind: generous beside what the task is asked to do; a `tick`

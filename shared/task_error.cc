@@ -12,6 +12,11 @@ std::string_view ErrorCodeName(ErrorCode code) {
     case ErrorCode::kTimedOut: return "timed_out";
     case ErrorCode::kQuarantined: return "quarantined";
     case ErrorCode::kInterrupted: return "interrupted";
+    case ErrorCode::kServiceRefused: return "service_refused";
+    case ErrorCode::kRetriesExhausted: return "retries_exhausted";
+    case ErrorCode::kQuotaExceeded: return "quota_exceeded";
+    case ErrorCode::kBadInput: return "bad_input";
+    case ErrorCode::kMalformedResponse: return "malformed_response";
   }
   return "unknown";
 }

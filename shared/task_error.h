@@ -19,6 +19,11 @@ enum class ErrorCode : int32_t {
   kTimedOut = 5,         // the task ran past its timeout and its worker was killed
   kQuarantined = 6,      // the task kept killing workers and was given up
   kInterrupted = 7,      // the run stopped before the task finished
+  kServiceRefused = 8,   // a service answered that the request is wrong (4xx, REQUEST_DENIED)
+  kRetriesExhausted = 9, // a transient failure lasted through every retry
+  kQuotaExceeded = 10,   // the service's daily quota is used up: not attempted
+  kBadInput = 11,        // the input line itself is unusable
+  kMalformedResponse = 12,  // the service's answer could not be read
 };
 
 /// The stable short name of a code, e.g. "worker_lost", used in summaries and output files.

@@ -72,6 +72,11 @@ std::string RunFault(const wire::Task& task) {
   throw TaskFailure({ErrorCode::kBadPayload, "unknown fault mode '" + *mode + "'", false});
 }
 
+std::string RunReject(const wire::Task& task) {
+  throw TaskFailure({ErrorCode::kBadInput, payloads::DecodeText(task.payload).value_or("bad input"),
+                     false});
+}
+
 std::string RunTick(const wire::Task& task, RateLimiter* limiter) {
   auto bucket_name = payloads::DecodeText(task.payload);
   if (!bucket_name) throw TaskFailure({ErrorCode::kBadPayload, "tick payload must be a string", false});

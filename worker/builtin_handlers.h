@@ -13,6 +13,8 @@ std::string RunNoop(const wire::Task& task);
 std::string RunBurn(const wire::Task& task);
 std::string RunSleep(const wire::Task& task);
 std::string RunFault(const wire::Task& task);
+/// Fails at once with its payload as the message: an input line that cannot be a task.
+std::string RunReject(const wire::Task& task);
 /// Takes one token from the bucket its payload names (blocking) and returns the grant time.
 std::string RunTick(const wire::Task& task, RateLimiter* limiter);
 

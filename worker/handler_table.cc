@@ -1,5 +1,7 @@
 #include "worker/handler_table.h"
 
+#include <spdlog/spdlog.h>
+
 #include "worker/builtin_handlers.h"
 
 namespace taskfarm {
@@ -13,6 +15,17 @@ const Handler* HandlerTable::Find(const std::string& kind) const {
   return it == handlers_.end() ? nullptr : &it->second;
 }
 
+const Gazetteer* WorkerResources::gazetteer() {
+  std::call_once(gazetteer_once_, [this] {
+    try {
+      gazetteer_ = Gazetteer::Load(gazetteer_dir, aliases_file);
+    } catch (const std::exception& e) {
+      spdlog::error("{}", e.what());
+    }
+  });
+  return gazetteer_.get();
+}
+
 HandlerTable MakeHandlerTable(WorkerResources& resources) {
   HandlerTable table;
   table.Register("tick", [&resources](const wire::Task& task) {
@@ -22,6 +35,7 @@ HandlerTable MakeHandlerTable(WorkerResources& resources) {
   table.Register("burn", RunBurn);
   table.Register("sleep", RunSleep);
   table.Register("fault", RunFault);
+  table.Register("reject", RunReject);
   return table;
 }
 

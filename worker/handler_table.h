@@ -4,10 +4,13 @@
 
 #include <functional>
 #include <map>
+#include <filesystem>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 
+#include "shared/gazetteer.h"
 #include "shared/rate_limiter.h"
 #include "shared/task_error.h"
 #include "shared/wire.h"
@@ -43,6 +46,15 @@ class HandlerTable {
 /// What handlers may use besides their task; owned by the worker's main().
 struct WorkerResources {
   std::unique_ptr<RateLimiter> rate_limiter;  // null when the run has no --rate
+  std::filesystem::path gazetteer_dir;       // where the offline provider's data is
+  std::filesystem::path aliases_file;
+
+  /// The offline gazetteer, loaded on first use (thread-safe); null when it cannot be.
+  const Gazetteer* gazetteer();
+
+ private:
+  std::once_flag gazetteer_once_;
+  std::unique_ptr<Gazetteer> gazetteer_;
 };
 
 /// The table of every kind this build of the worker can run. `resources` must outlive it.

@@ -1,5 +1,7 @@
 // taskfarm-worker: one process of the pool. The coordinator starts it; users do not.
 
+#include <curl/curl.h>
+
 #include <csignal>
 #include <iostream>
 
@@ -24,6 +26,16 @@ int main(int argc, char** argv) {
   app.add_option("--parent", parent, "the coordinator's PID; exit when it is gone")->required();
   app.add_option("--run-dir", run_directory, "the coordinator's run directory, removed if it dies");
   app.add_option("--shm", leftovers.shm_segment, "the run's rate-limiter shared memory segment");
+  app.add_option("--io-concurrency", config.network.concurrency, "network requests in flight");
+  app.add_option("--user-agent", config.network.user_agent, "User-Agent of HTTP requests");
+  app.add_option("--retries", config.network.retries, "retries of transient failures");
+  double http_timeout_s = 20;
+  app.add_option("--http-timeout", http_timeout_s, "seconds one HTTP request may take");
+  double zero_retry_after_s = 60;
+  app.add_option("--zero-retry-after-pause", zero_retry_after_s,
+                 "seconds a 429 with Retry-After: 0 pauses the provider");
+  std::string gazetteer_dir;
+  app.add_option("--gazetteer", gazetteer_dir, "the offline gazetteer's data directory");
   taskfarm::LogSettings logging;
   app.add_option("--log-level", logging.level, "trace, debug, info, warn, error or off");
   app.add_option("--log-file", logging.file, "append log lines to FILE instead of stderr");
@@ -44,7 +56,20 @@ int main(int argc, char** argv) {
     if (!leftovers.shm_segment.empty()) {
       resources.rate_limiter = taskfarm::RateLimiter::Open(leftovers.shm_segment);
     }
-    return taskfarm::RunWorkerLoop(config, taskfarm::MakeHandlerTable(resources));
+    std::error_code ec;
+    const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+    resources.gazetteer_dir =
+        gazetteer_dir.empty() ? taskfarm::Gazetteer::DefaultDataDir(self)
+                              : std::filesystem::path(gazetteer_dir);
+    resources.aliases_file = taskfarm::Gazetteer::DefaultAliasesFile(self);
+    config.network.request_timeout =
+        std::chrono::milliseconds(static_cast<int64_t>(http_timeout_s * 1000));
+    config.network.zero_retry_after_pause =
+        std::chrono::milliseconds(static_cast<int64_t>(zero_retry_after_s * 1000));
+    if (const char* key = std::getenv("GOOGLE_MAPS_API_KEY")) config.network.google_key = key;
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    const taskfarm::HandlerTable handlers = taskfarm::MakeHandlerTable(resources);
+    return taskfarm::RunWorkerLoop(config, handlers, resources);
   } catch (const std::exception& e) {
     spdlog::error("fatal: {}", e.what());
     return 1;

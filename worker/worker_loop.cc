@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "shared/clock.h"
+#include "shared/lanes.h"
 #include "shared/transport.h"
 #include "worker/outbox.h"
 
@@ -80,7 +81,7 @@ wire::Result RunTask(const wire::Task& task, uint32_t worker_id, const HandlerTa
 }
 
 void RunBatch(const wire::TaskBatch& batch, uint32_t worker_id, const HandlerTable& handlers,
-              Outbox& outbox) {
+              Outbox& outbox, const std::function<NetworkLane&()>& network) {
   // Tasks run in groups of at most kMaxResultDelay. The first task of a group is reported
   // started at once (the outbox sends it within its delay even if the task runs for hours);
   // the others start and finish within the group and are reported together with it.
@@ -89,31 +90,48 @@ void RunBatch(const wire::TaskBatch& batch, uint32_t worker_id, const HandlerTab
   auto group_start = MonoClock::now();
   uint64_t group_cpu_start = ThreadCpuNanos();
   for (std::size_t i = 0; i < batch.tasks.size(); ++i) {
-    if (group.empty()) {
-      outbox.AddStarted(batch.tasks[i].id);
+    const wire::Task& task = batch.tasks[i];
+    if (LaneOf(task.kind) == Lane::kNetwork) {
+      network().Submit(task);  // the lane reports it started when its request begins
     } else {
-      started.push_back(batch.tasks[i].id);
+      if (group.empty()) {
+        outbox.AddStarted(task.id);
+      } else {
+        started.push_back(task.id);
+      }
+      group.push_back(RunTask(task, worker_id, handlers));
     }
-    group.push_back(RunTask(batch.tasks[i], worker_id, handlers));
     const auto now = MonoClock::now();
     if (i + 1 < batch.tasks.size() && now - group_start < kMaxResultDelay) continue;
-    const uint64_t cpu_now = ThreadCpuNanos();
-    ShareCpuTime(group, cpu_now - group_cpu_start);
-    outbox.AddResults(started, group);
+    if (!group.empty()) {
+      const uint64_t cpu_now = ThreadCpuNanos();
+      ShareCpuTime(group, cpu_now - group_cpu_start);
+      outbox.AddResults(started, group);
+      group_cpu_start = cpu_now;
+    }
     started.clear();
     group.clear();
     group_start = now;
-    group_cpu_start = cpu_now;
   }
 }
 
-int RunWorkerLoop(const WorkerConfig& config, const HandlerTable& handlers) {
+int RunWorkerLoop(const WorkerConfig& config, const HandlerTable& handlers,
+                  WorkerResources& resources) {
   zmq::context_t context(1);
   zmq::socket_t tasks = MakeSocket(context, zmq::socket_type::pull, {kTaskQueueHwm, {}});
   tasks.connect(config.task_endpoint);
   uint64_t tasks_done = 0;
   {
     Outbox outbox(context, config.sink_endpoint, config.worker_id);
+    std::unique_ptr<NetworkLane> network_lane;  // started on the first network task
+    const std::function<NetworkLane&()> network = [&]() -> NetworkLane& {
+      if (!network_lane) {
+        network_lane = std::make_unique<NetworkLane>(
+            config.network, config.worker_id, resources.rate_limiter.get(), outbox,
+            [&resources] { return resources.gazetteer(); });
+      }
+      return *network_lane;
+    };
     outbox.SendControl(wire::Hello{config.worker_id, static_cast<int32_t>(getpid())});
     spdlog::debug("connected as pid {}", getpid());
     for (;;) {
@@ -128,9 +146,10 @@ int RunWorkerLoop(const WorkerConfig& config, const HandlerTable& handlers) {
         spdlog::warn("ignored a message that is not a task batch");
         continue;
       }
-      RunBatch(*batch, config.worker_id, handlers, outbox);
+      RunBatch(*batch, config.worker_id, handlers, outbox, network);
       tasks_done += batch->tasks.size();
     }
+    network_lane.reset();  // finishes its requests first
     spdlog::debug("stopping after {} tasks", tasks_done);
     outbox.SendControl(wire::Bye{config.worker_id, tasks_done});
   }  // the outbox sends what is left and closes the sink

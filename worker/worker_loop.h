@@ -6,6 +6,7 @@
 #include <string>
 
 #include "worker/handler_table.h"
+#include "worker/network_lane.h"
 
 namespace taskfarm {
 
@@ -13,11 +14,13 @@ struct WorkerConfig {
   uint32_t worker_id = 0;
   std::string task_endpoint;  // this worker's own PULL endpoint
   std::string sink_endpoint;  // the coordinator's shared sink
+  NetworkLaneConfig network;
 };
 
 /// Runs until a Stop message arrives; returns the process exit status (0 on a clean stop).
 /// Creates its own ZeroMQ context: call it in the worker process, never before a fork.
-int RunWorkerLoop(const WorkerConfig& config, const HandlerTable& handlers);
+int RunWorkerLoop(const WorkerConfig& config, const HandlerTable& handlers,
+                  WorkerResources& resources);
 
 /// Runs one task through the table, turning every failure into an error result. Measures
 /// its wall time (run_ns); the caller accounts CPU time (cpu_ns).

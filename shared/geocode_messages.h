@@ -1,0 +1,38 @@
+#pragma once
+// The payloads of a `geocode` task and of its result (msgpack, inside wire::Task and
+// wire::Result). The API key is not among them: a worker reads GOOGLE_MAPS_API_KEY from its
+// own environment, so the key is never sent, logged or stored.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <msgpack.hpp>
+
+namespace taskfarm {
+
+struct GeocodeRequest {
+  std::string query;                   // the place as the input line gave it
+  std::vector<std::string> providers;  // cascade order: offline, nominatim, google
+  std::string endpoint;                // base URL for google/nominatim; empty: the real service
+  MSGPACK_DEFINE(query, providers, endpoint);
+};
+
+struct GeocodeAnswer {
+  std::string status;  // "ok" or "not_found"
+  double lat = 0;
+  double lon = 0;
+  std::string formatted_address;
+  std::string provider;  // the provider that answered
+  uint32_t attempts = 0; // HTTP requests made, over every provider
+  MSGPACK_DEFINE(status, lat, lon, formatted_address, provider, attempts);
+};
+
+std::string EncodeGeocodeRequest(const GeocodeRequest& request);
+std::optional<GeocodeRequest> DecodeGeocodeRequest(std::string_view bytes);
+std::string EncodeGeocodeAnswer(const GeocodeAnswer& answer);
+std::optional<GeocodeAnswer> DecodeGeocodeAnswer(std::string_view bytes);
+
+}  // namespace taskfarm

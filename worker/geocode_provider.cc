@@ -1,0 +1,124 @@
+#include "worker/geocode_provider.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace taskfarm {
+namespace {
+
+using Kind = ProviderVerdict::Kind;
+
+constexpr std::chrono::milliseconds kDefaultPause{2000};
+
+ProviderVerdict Verdict(Kind kind, std::string message) {
+  ProviderVerdict verdict;
+  verdict.kind = kind;
+  verdict.message = std::move(message);
+  return verdict;
+}
+
+ProviderVerdict TransportOrHttpProblem(const char* service, long http_status,
+                                       std::string_view transport_error) {
+  if (http_status == 0) {
+    return Verdict(Kind::kRetry, fmt::format("{}: {}", service, transport_error));
+  }
+  if (http_status >= 500) {
+    return Verdict(Kind::kRetry, fmt::format("{}: HTTP {}", service, http_status));
+  }
+  return Verdict(Kind::kPermanent, fmt::format("{}: HTTP {}", service, http_status));
+}
+
+double NumberOrString(const nlohmann::json& value) {
+  return value.is_string() ? std::stod(value.get<std::string>()) : value.get<double>();
+}
+
+}  // namespace
+
+std::string UrlEncode(std::string_view text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += fmt::format("%{:02X}", c);
+    }
+  }
+  return out;
+}
+
+std::string GoogleUrl(std::string_view endpoint, std::string_view query, std::string_view key) {
+  return fmt::format("{}/maps/api/geocode/json?address={}&key={}",
+                     endpoint.empty() ? kGoogleEndpoint : endpoint, UrlEncode(query),
+                     UrlEncode(key));
+}
+
+std::string NominatimUrl(std::string_view endpoint, std::string_view query) {
+  return fmt::format("{}/search?q={}&format=jsonv2&limit=1",
+                     endpoint.empty() ? kNominatimEndpoint : endpoint, UrlEncode(query));
+}
+
+ProviderVerdict ReadGoogleAnswer(long http_status, std::string_view body,
+                                 std::string_view transport_error) {
+  if (http_status != 200) return TransportOrHttpProblem("google", http_status, transport_error);
+  try {
+    const auto json = nlohmann::json::parse(body);
+    const std::string status = json.at("status").get<std::string>();
+    const std::string message = json.value("error_message", std::string());
+    if (status == "OK") {
+      const auto& first = json.at("results").at(0);
+      ProviderVerdict verdict = Verdict(Kind::kFound, {});
+      verdict.lat = first.at("geometry").at("location").at("lat").get<double>();
+      verdict.lon = first.at("geometry").at("location").at("lng").get<double>();
+      verdict.formatted_address = first.value("formatted_address", std::string());
+      return verdict;
+    }
+    if (status == "ZERO_RESULTS") return Verdict(Kind::kNotFound, "google: ZERO_RESULTS");
+    if (status == "OVER_QUERY_LIMIT" || status == "UNKNOWN_ERROR") {
+      ProviderVerdict verdict = Verdict(Kind::kRetry, "google: " + status);
+      if (status == "OVER_QUERY_LIMIT") verdict.pause = kDefaultPause;
+      return verdict;
+    }
+    if (status == "OVER_DAILY_LIMIT") {
+      return Verdict(Kind::kQuota, "google: OVER_DAILY_LIMIT" +
+                                       (message.empty() ? "" : ": " + message));
+    }
+    return Verdict(Kind::kPermanent,
+                   "google: " + status + (message.empty() ? "" : ": " + message));
+  } catch (const std::exception& e) {
+    return Verdict(Kind::kPermanent, std::string("google: malformed response: ") + e.what());
+  }
+}
+
+ProviderVerdict ReadNominatimAnswer(long http_status, std::string_view body,
+                                    std::string_view transport_error, std::string_view retry_after,
+                                    std::chrono::milliseconds zero_retry_after_pause) {
+  if (http_status == 429) {
+    ProviderVerdict verdict = Verdict(Kind::kRetry, "nominatim: HTTP 429 Too Many Requests");
+    verdict.pause = kDefaultPause;
+    if (!retry_after.empty()) {
+      try {
+        const long seconds = std::stol(std::string(retry_after));
+        verdict.pause = seconds <= 0 ? zero_retry_after_pause
+                                     : std::chrono::milliseconds(seconds * 1000);
+      } catch (const std::exception&) {
+      }
+    }
+    return verdict;
+  }
+  if (http_status != 200) return TransportOrHttpProblem("nominatim", http_status, transport_error);
+  try {
+    const auto json = nlohmann::json::parse(body);
+    if (!json.is_array()) throw std::runtime_error("not a JSON array");
+    if (json.empty()) return Verdict(Kind::kNotFound, "nominatim: no result");
+    const auto& first = json.at(0);
+    ProviderVerdict verdict = Verdict(Kind::kFound, {});
+    verdict.lat = NumberOrString(first.at("lat"));
+    verdict.lon = NumberOrString(first.at("lon"));
+    verdict.formatted_address = first.value("display_name", std::string());
+    return verdict;
+  } catch (const std::exception& e) {
+    return Verdict(Kind::kPermanent, std::string("nominatim: malformed response: ") + e.what());
+  }
+}
+
+}  // namespace taskfarm

@@ -1,0 +1,51 @@
+#pragma once
+// Geocoding providers' HTTP protocols: how to ask (URL, headers) and how to read the answer
+// (Google Geocoding API JSON, Nominatim /search jsonv2). Pure functions of their inputs: the
+// network lane does the I/O, and the parsers can be fuzzed on their own.
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace taskfarm {
+
+inline constexpr std::string_view kGoogleEndpoint = "https://maps.googleapis.com";
+inline constexpr std::string_view kNominatimEndpoint = "https://nominatim.openstreetmap.org";
+
+/// What one HTTP answer means for the task.
+struct ProviderVerdict {
+  enum class Kind {
+    kFound,      // lat/lon/formatted_address are set
+    kNotFound,   // the service has no such place: not retried
+    kRetry,      // transient (429, OVER_QUERY_LIMIT, 5xx, timeouts): retry after a back-off
+    kPermanent,  // the request is wrong (4xx, REQUEST_DENIED, malformed body): an error row
+    kQuota,      // OVER_DAILY_LIMIT: stop using this provider for the rest of the run
+  };
+  Kind kind = Kind::kPermanent;
+  double lat = 0;
+  double lon = 0;
+  std::string formatted_address;
+  std::string message;  // why, for error rows and logs
+  /// For kRetry: how long the whole farm should pause (429's Retry-After, or a default).
+  std::optional<std::chrono::milliseconds> pause;
+};
+
+/// The request URL for `query` at `endpoint` (empty: the real service).
+std::string GoogleUrl(std::string_view endpoint, std::string_view query, std::string_view key);
+std::string NominatimUrl(std::string_view endpoint, std::string_view query);
+
+/// Reads an answer. `http_status` 0 means no answer (`transport_error` says why).
+ProviderVerdict ReadGoogleAnswer(long http_status, std::string_view body,
+                                 std::string_view transport_error);
+/// `retry_after` is the Retry-After header (empty if none); `zero_retry_after_pause` is what
+/// "Retry-After: 0" means (Nominatim's front end sends it with 429: pause a long while).
+ProviderVerdict ReadNominatimAnswer(long http_status, std::string_view body,
+                                    std::string_view transport_error, std::string_view retry_after,
+                                    std::chrono::milliseconds zero_retry_after_pause);
+
+/// "%20"-style encoding of a query parameter.
+std::string UrlEncode(std::string_view text);
+
+}  // namespace taskfarm
