@@ -8,13 +8,22 @@
 #include <sstream>
 #include <thread>
 
+#include <atomic>
+
 #include <boost/process.hpp>
+#include <curl/curl.h>
 #include <gtest/gtest.h>
 
 namespace bp = boost::process;
 
 namespace taskfarm::testing {
 namespace {
+
+int NextRunNumber() {
+  static std::atomic<int> counter{0};
+  return counter++;
+}
+
 }  // namespace
 
 TempDir::TempDir() {
@@ -28,13 +37,16 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
-Taskfarm::Taskfarm(const std::vector<std::string>& args, const TempDir& tmp)
-    : out_path_(tmp / "stdout.txt"), err_path_(tmp / "stderr.txt") {
+Taskfarm::Taskfarm(const std::vector<std::string>& args, const TempDir& tmp,
+                   const std::map<std::string, std::string>& extra_env)
+    : out_path_(tmp / ("stdout-" + std::to_string(NextRunNumber()) + ".txt")),
+      err_path_(tmp / ("stderr-" + std::to_string(NextRunNumber()) + ".txt")) {
   // Boost.Process opens redirect files without O_TRUNC: start them empty.
   std::filesystem::remove(out_path_);
   std::filesystem::remove(err_path_);
   bp::environment env = boost::this_process::environment();
   env["TMPDIR"] = tmp.path().string();
+  for (const auto& [name, value] : extra_env) env[name] = value;
   child_ = std::make_unique<bp::child>(std::string(TASKFARM_BIN), bp::args(args), env,
                                        bp::std_in.close(), bp::std_out > out_path_.string(),
                                        bp::std_err > err_path_.string());
@@ -67,9 +79,48 @@ RunOutput Taskfarm::Wait(std::chrono::seconds limit) {
   return output;
 }
 
-RunOutput RunTaskfarm(const std::vector<std::string>& args, const TempDir& tmp) {
-  Taskfarm farm(args, tmp);
+RunOutput RunTaskfarm(const std::vector<std::string>& args, const TempDir& tmp,
+                      const std::map<std::string, std::string>& env) {
+  Taskfarm farm(args, tmp, env);
   return farm.Wait();
+}
+
+GeoServerProcess::GeoServerProcess(const std::vector<std::string>& args, const TempDir& tmp) {
+  std::vector<std::string> all{"geoserver", "--listen", "127.0.0.1:0"};
+  all.insert(all.end(), args.begin(), args.end());
+  process_ = std::make_unique<Taskfarm>(all, tmp);
+  const auto out = process_->stdout_path();
+  EXPECT_TRUE(WaitFor([&] { return ReadFile(out).find('\n') != std::string::npos; },
+                      std::chrono::seconds(20)))
+      << "geoserver printed no URL";
+  const std::string text = ReadFile(out);
+  url_ = text.substr(0, text.find('\n'));
+}
+
+GeoServerProcess::~GeoServerProcess() {
+  process_->Signal(SIGTERM);
+  process_->Wait(std::chrono::seconds(10));
+}
+
+nlohmann::json GeoServerProcess::Stats() const {
+  const std::string body = HttpGet(url_ + "/stats");
+  return body.empty() ? nlohmann::json::object() : nlohmann::json::parse(body);
+}
+
+std::string HttpGet(const std::string& url) {
+  CURL* curl = curl_easy_init();
+  std::string body;
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT, 10L);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION,
+                   +[](char* data, size_t size, size_t count, void* user) {
+                     static_cast<std::string*>(user)->append(data, size * count);
+                     return size * count;
+                   });
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
+  const bool ok = curl_easy_perform(curl) == CURLE_OK;
+  curl_easy_cleanup(curl);
+  return ok ? body : std::string();
 }
 
 std::vector<pid_t> ProcessesMentioning(const std::string& text) {

@@ -7,6 +7,8 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -40,10 +42,13 @@ struct RunOutput {
 /// A `taskfarm` process with TMPDIR set to `tmp`; stdout and stderr go to files in `tmp`.
 class Taskfarm {
  public:
-  Taskfarm(const std::vector<std::string>& args, const TempDir& tmp);
+  /// `env` adds to (or overrides) this process's environment.
+  Taskfarm(const std::vector<std::string>& args, const TempDir& tmp,
+           const std::map<std::string, std::string>& env = {});
   ~Taskfarm();
   pid_t pid() const;
   void Signal(int signal_number);
+  const std::filesystem::path& stdout_path() const { return out_path_; }
   /// Waits for the exit (at most `limit`; then kills it and fails the test).
   RunOutput Wait(std::chrono::seconds limit = std::chrono::seconds(120));
 
@@ -54,7 +59,25 @@ class Taskfarm {
 };
 
 /// Runs `taskfarm args...` to completion.
-RunOutput RunTaskfarm(const std::vector<std::string>& args, const TempDir& tmp);
+RunOutput RunTaskfarm(const std::vector<std::string>& args, const TempDir& tmp,
+                      const std::map<std::string, std::string>& env = {});
+
+/// `taskfarm geoserver` on a free loopback port, stopped (SIGTERM) when destroyed.
+class GeoServerProcess {
+ public:
+  GeoServerProcess(const std::vector<std::string>& args, const TempDir& tmp);
+  ~GeoServerProcess();
+  const std::string& url() const { return url_; }
+  /// GET /stats, parsed.
+  nlohmann::json Stats() const;
+
+ private:
+  std::unique_ptr<Taskfarm> process_;
+  std::string url_;
+};
+
+/// The body of an HTTP GET (empty on failure).
+std::string HttpGet(const std::string& url);
 
 /// PIDs of live (not zombie) processes whose command line contains `text`.
 std::vector<pid_t> ProcessesMentioning(const std::string& text);

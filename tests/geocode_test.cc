@@ -1,0 +1,176 @@
+// Geocoding end to end over real HTTP on loopback: `taskfarm geoserver` as the service,
+// real workers with their network lanes, the shared token bucket between them.
+
+#include <fstream>
+#include <map>
+
+#include <gtest/gtest.h>
+
+#include "tests/process_harness.h"
+
+namespace taskfarm::testing {
+namespace {
+
+// The first `count` places of the committed list of GeoNames cities.
+std::filesystem::path Places(const TempDir& tmp, int count) {
+  std::ifstream in(std::string(TASKFARM_SOURCE_DIR) + "/tests/data/places-1000.txt");
+  const auto path = tmp / ("places-" + std::to_string(count) + ".txt");
+  std::ofstream out(path);
+  int written = 0;
+  for (std::string line; written < count && std::getline(in, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    out << line << '\n';
+    ++written;
+  }
+  return path;
+}
+
+std::map<std::string, int> CountBy(const std::vector<nlohmann::json>& rows,
+                                   const std::string& field) {
+  std::map<std::string, int> counts;
+  for (const auto& row : rows) ++counts[row.value(field, std::string("-"))];
+  return counts;
+}
+
+TEST(Geocode, FiveHundredPlacesAtTheRateLimitAllResolved) {
+  TempDir tmp;
+  GeoServerProcess server({"--latency-ms", "20"}, tmp);
+  RunOutput run = RunTaskfarm({"run", "--geocode", Places(tmp, 500).string(), "--provider",
+                               "nominatim", "--endpoint", server.url(), "--rate",
+                               "nominatim=100/s", "--workers", "2", "--out",
+                               (tmp / "r.jsonl").string(), "--json", "--quiet"},
+                              tmp);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const auto rows = ReadJsonLines(tmp / "r.jsonl");
+  ASSERT_EQ(rows.size(), 500u);
+  EXPECT_EQ(CountBy(rows, "status")["ok"], 500);
+  for (const auto& row : rows) {
+    EXPECT_TRUE(row.contains("lat") && row.contains("lon")) << row.dump();
+    EXPECT_EQ(row["provider"], "nominatim");
+  }
+  const auto stats = server.Stats();
+  EXPECT_EQ(stats["requests"], 500);
+  EXPECT_EQ(stats["refused"], 0);
+  // The bucket starts empty and grants 100/s: over any second the server sees 100, plus one
+  // for a request that arrives a little late into the next window.
+  EXPECT_LE(stats["max_in_a_second"].get<int>(), 101);
+  const auto summary = nlohmann::json::parse(run.out);
+  EXPECT_GE(summary["wall_s"].get<double>(), 4.9) << "500 at 100/s cannot be faster than 5 s";
+}
+
+TEST(Geocode, ServerRefusingForTwoSecondsPausesTheFarmAndEveryPlaceResolves) {
+  TempDir tmp;
+  GeoServerProcess server({"--overload-for", "2", "--retry-after", "1"}, tmp);
+  RunOutput run = RunTaskfarm({"run", "--geocode", Places(tmp, 40).string(), "--provider",
+                               "nominatim", "--endpoint", server.url(), "--rate",
+                               "nominatim=50/s", "--retries", "10", "--workers", "2", "--out",
+                               (tmp / "r.jsonl").string(), "--json", "--quiet"},
+                              tmp);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const auto rows = ReadJsonLines(tmp / "r.jsonl");
+  EXPECT_EQ(CountBy(rows, "status")["ok"], 40);
+  const auto summary = nlohmann::json::parse(run.out);
+  EXPECT_GE(summary["rate_limits"]["nominatim"]["backoffs"].get<int>(), 1);
+  EXPECT_GE(summary["wall_s"].get<double>(), 2.0);
+  EXPECT_GT(server.Stats()["refused"].get<int>(), 0);
+}
+
+TEST(Geocode, MalformedBodiesAndRefusedRequestsAreErrorRowsAndTheRunEnds) {
+  TempDir tmp;
+  {
+    GeoServerProcess server({"--malformed-rate", "1"}, tmp);
+    RunOutput run = RunTaskfarm({"run", "--geocode", Places(tmp, 10).string(), "--provider",
+                                 "google", "--endpoint", server.url(), "--out",
+                                 (tmp / "malformed.jsonl").string(), "--quiet"},
+                                tmp, {{"GOOGLE_MAPS_API_KEY", "test-key"}});
+    EXPECT_EQ(run.exit_code, 1);
+    const auto rows = ReadJsonLines(tmp / "malformed.jsonl");
+    ASSERT_EQ(rows.size(), 10u);
+    for (const auto& row : rows) {
+      EXPECT_EQ(row["status"], "error");
+      EXPECT_EQ(row["error_code"], "malformed_response");
+      EXPECT_NE(row["error"].get<std::string>().find("google: malformed response"),
+                std::string::npos);
+    }
+  }
+  GeoServerProcess server({}, tmp);
+  RunOutput denied = RunTaskfarm({"run", "--geocode", Places(tmp, 5).string(), "--provider",
+                                  "google", "--endpoint", server.url(), "--out",
+                                  (tmp / "denied.jsonl").string(), "--quiet"},
+                                 tmp, {{"GOOGLE_MAPS_API_KEY", ""}});
+  EXPECT_EQ(denied.exit_code, 1);
+  for (const auto& row : ReadJsonLines(tmp / "denied.jsonl")) {
+    EXPECT_EQ(row["error_code"], "service_refused");
+    EXPECT_NE(row["error"].get<std::string>().find("REQUEST_DENIED: You must use an API key"),
+              std::string::npos)
+        << row.dump();
+  }
+  EXPECT_EQ(server.Stats()["requests"], 5) << "a permanent error is not retried";
+}
+
+TEST(Geocode, ServerErrorsAreRetriedUntilTheyPass) {
+  TempDir tmp;
+  GeoServerProcess server({"--error-rate", "0.3", "--seed", "7"}, tmp);
+  RunOutput run = RunTaskfarm({"run", "--geocode", Places(tmp, 60).string(), "--provider",
+                               "nominatim", "--endpoint", server.url(), "--rate",
+                               "nominatim=200/s", "--retries", "8", "--out",
+                               (tmp / "r.jsonl").string(), "--quiet"},
+                              tmp);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const auto rows = ReadJsonLines(tmp / "r.jsonl");
+  EXPECT_EQ(CountBy(rows, "status")["ok"], 60);
+  int retried = 0;
+  for (const auto& row : rows) retried += row["attempts"].get<int>() > 1;
+  EXPECT_GT(retried, 5) << "about 30% of requests fail once";
+  EXPECT_GT(server.Stats()["requests"].get<int>(), 60);
+}
+
+TEST(Geocode, BadLinesAreErrorRowsNamingTheLineAndTheRestResolves) {
+  TempDir tmp;
+  const auto input = tmp / "input.txt";
+  {
+    std::ofstream out(input, std::ios::binary);
+    out << "Paris\n\n# a comment\nCaf\xe9 latin-1\n" << std::string(600, 'x') << "\nLondon\n"
+        << "paris\n";
+  }
+  RunOutput run = RunTaskfarm({"run", "--geocode", input.string(), "--out",
+                               (tmp / "r.jsonl").string(), "--json", "--quiet"},
+                              tmp);
+  EXPECT_EQ(run.exit_code, 1);
+  std::map<std::string, std::string> errors;
+  int ok = 0;
+  for (const auto& row : ReadJsonLines(tmp / "r.jsonl")) {
+    if (row["status"] == "ok") ++ok;
+    if (row["status"] == "error") errors[row["error"]] = row["error_code"];
+  }
+  EXPECT_EQ(ok, 2) << "Paris once (the second is a duplicate) and London";
+  EXPECT_EQ(errors["line 4: not valid UTF-8"], "bad_input");
+  EXPECT_EQ(errors["line 5: longer than 512 bytes"], "bad_input");
+}
+
+TEST(Geocode, CsvColumnInputAndBadArguments) {
+  TempDir tmp;
+  const auto csv = tmp / "input.csv";
+  std::ofstream(csv) << "id,place,note\n1,\"Reykjavík, Iceland\",x\n2,Wroclaw,\"a, b\"\n";
+  RunOutput run = RunTaskfarm({"run", "--geocode", csv.string(), "--column", "place", "--out",
+                               (tmp / "r.csv").string(), "--quiet"},
+                              tmp);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const std::string table = ReadFile(tmp / "r.csv");
+  EXPECT_NE(table.find("\"Reykjavík, Iceland\",ok,64.1"), std::string::npos) << table;
+  EXPECT_NE(table.find("Wroclaw,ok,51.1"), std::string::npos) << table;
+
+  RunOutput no_column = RunTaskfarm({"run", "--geocode", csv.string(), "--column", "city"}, tmp);
+  EXPECT_EQ(no_column.exit_code, 2);
+  EXPECT_NE(no_column.err.find("no column 'city'"), std::string::npos) << no_column.err;
+  RunOutput missing = RunTaskfarm({"run", "--geocode", (tmp / "nope.txt").string()}, tmp);
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("nope.txt"), std::string::npos);
+  RunOutput bad_provider = RunTaskfarm({"run", "--geocode", csv.string(), "--provider", "bing"},
+                                       tmp);
+  EXPECT_EQ(bad_provider.exit_code, 2);
+  EXPECT_NE(bad_provider.err.find("'bing'"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace taskfarm::testing
