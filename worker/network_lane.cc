@@ -135,7 +135,10 @@ class NetworkLane::Loop {
       }
       if (TokenBucket* bucket = BucketFor(provider)) {
         if (job.slot_ns && *job.slot_ns < bucket->backoff_until_ns.load()) job.slot_ns.reset();
-        if (!job.slot_ns) job.slot_ns = bucket->Reserve(1, UINT64_MAX, now);
+        if (!job.slot_ns) {
+          job.slot_ns = bucket->Reserve(1, UINT64_MAX, now);
+          if (*job.slot_ns > now) bucket->wait_ns.fetch_add(*job.slot_ns - now);
+        }
         if (*job.slot_ns > now) {
           job.not_before_ns = *job.slot_ns;  // sleep in curl_multi_poll until the token
           ++it;
