@@ -81,7 +81,7 @@ std::vector<std::string> SplitCsvRecord(const std::string& line) {
   return fields;
 }
 
-GeocodeSource::GeocodeSource(const GeocodeInput& input) {
+GeocodeSource::GeocodeSource(const GeocodeInput& input, const GeocodeCache& cache) {
   std::ifstream file;
   if (input.path != "-") {
     file.open(input.path, std::ios::binary);
@@ -126,12 +126,20 @@ GeocodeSource::GeocodeSource(const GeocodeInput& input) {
       ++duplicates_;
       continue;
     }
-    AddPlace(place, line_number, input);
+    AddPlace(place, input, cache);
   }
 }
 
-void GeocodeSource::AddPlace(const std::string& place, uint64_t, const GeocodeInput& input) {
-  specs_.push_back({"geocode", EncodeGeocodeRequest({place, input.providers, input.endpoint})});
+void GeocodeSource::AddPlace(const std::string& place, const GeocodeInput& input,
+                             const GeocodeCache& cache) {
+  GeocodeRequest request{place, input.providers, input.endpoint, {}};
+  if (cache) {
+    if (auto answer = cache(GeocodeCacheKey(place, input.providers))) {
+      request.cached_answer = std::move(*answer);
+      ++cache_hits_;
+    }
+  }
+  specs_.push_back({"geocode", EncodeGeocodeRequest(request)});
 }
 
 std::map<std::string, uint64_t> GeocodeSource::KindCounts() const {

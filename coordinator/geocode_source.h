@@ -8,6 +8,7 @@
 // tasks are then produced in input order, so ids are the same on every run of the file.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -32,24 +33,31 @@ class InputError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// Answers already known for a cache key (see GeocodeCacheKey), or nullopt.
+using GeocodeCache = std::function<std::optional<std::string>(const std::string& key)>;
+
 class GeocodeSource : public TaskSource {
  public:
   static constexpr std::size_t kMaxPlaceBytes = 512;
 
-  explicit GeocodeSource(const GeocodeInput& input);
+  /// `cache` may be empty (no --db, or --refresh).
+  GeocodeSource(const GeocodeInput& input, const GeocodeCache& cache);
   std::optional<TaskSpec> Next() override;
   std::optional<uint64_t> Total() const override { return specs_.size(); }
   /// Lines skipped as duplicates of an earlier one.
   uint64_t duplicates() const { return duplicates_; }
+  /// Places answered from the cache (their tasks take no token and make no request).
+  uint64_t cache_hits() const { return cache_hits_; }
   /// Tasks per kind: "geocode", and "reject" for unusable lines.
   std::map<std::string, uint64_t> KindCounts() const;
 
  private:
-  void AddPlace(const std::string& place, uint64_t line_number, const GeocodeInput& input);
+  void AddPlace(const std::string& place, const GeocodeInput& input, const GeocodeCache& cache);
 
   std::vector<TaskSpec> specs_;
   std::size_t next_ = 0;
   uint64_t duplicates_ = 0;
+  uint64_t cache_hits_ = 0;
 };
 
 /// The fields of a CSV record (RFC 4180: quotes, doubled quotes, commas inside quotes).

@@ -28,6 +28,11 @@ CREATE TABLE IF NOT EXISTS results(
   payload BLOB,
   PRIMARY KEY(run_id, task_id)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS geocode_cache(
+  key TEXT PRIMARY KEY,     -- folded query | providers
+  answer BLOB NOT NULL,     -- an encoded GeocodeAnswer
+  stored_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+) WITHOUT ROWID;
 )sql";
 
 }  // namespace
@@ -116,6 +121,13 @@ void Journal::ForEachResult(int64_t run_id,
   }
 }
 
+std::optional<std::string> Journal::CachedGeocode(const std::string& key) {
+  Statement select = db_.Prepare("SELECT answer FROM geocode_cache WHERE key = ?");
+  select.Bind(1, key);
+  if (!select.Step()) return std::nullopt;
+  return select.Text(0);
+}
+
 void Journal::EndRun(int64_t run_id, int exit_code) {
   Flush();
   // The writer owns the connection while it runs; stop it, then write on this thread.
@@ -196,6 +208,7 @@ void Journal::InsertRows(const std::vector<OutcomeRow>& rows) {
   Statement insert = db_.Prepare(
       "INSERT INTO results(run_id, task_id, kind, status, attempts, worker, run_ms, cpu_ms, "
       "error_code, error, payload, input) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
+  Statement cache = db_.Prepare("INSERT OR REPLACE INTO geocode_cache(key, answer) VALUES(?, ?)");
   for (const OutcomeRow& row : rows) {
     insert.Bind(1, run_id_)
         .Bind(2, static_cast<int64_t>(row.task_id))
@@ -222,6 +235,9 @@ void Journal::InsertRows(const std::vector<OutcomeRow>& rows) {
       insert.Bind(12, row.input);
     }
     insert.Run();
+    if (!row.cache_key.empty() && row.geocode && !row.geocode->cached) {
+      cache.Bind(1, row.cache_key).BindBlob(2, row.payload).Run();
+    }
   }
 }
 

@@ -57,6 +57,8 @@ class Journal {
   std::optional<RunRecord> FindRun(std::optional<int64_t> run_id = std::nullopt);
   /// Ids of the tasks of `run_id` that have a result row.
   std::vector<uint64_t> FinishedTasks(int64_t run_id);
+  /// The cached answer for a geocode cache key (read before the run starts).
+  std::optional<std::string> CachedGeocode(const std::string& key);
   /// Calls `visit` for each result row of `run_id`, in task order.
   void ForEachResult(int64_t run_id, const std::function<void(const OutcomeRow&)>& visit);
   void EndRun(int64_t run_id, int exit_code);

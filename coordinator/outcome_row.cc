@@ -17,7 +17,10 @@ OutcomeRow MakeOutcomeRow(const TaskRecord& record, const wire::Result& result) 
   }
   row.payload = result.payload;
   if (record.spec.kind == "geocode") {
-    if (auto request = DecodeGeocodeRequest(record.spec.payload)) row.input = request->query;
+    if (auto request = DecodeGeocodeRequest(record.spec.payload)) {
+      row.input = request->query;
+      row.cache_key = GeocodeCacheKey(request->query, request->providers);
+    }
   }
   DecodeKindFields(row);
   return row;

@@ -25,6 +25,7 @@ struct OutcomeRow {
   std::string payload;     // the handler's result bytes
   std::string input;       // what the task was asked (a geocode's query); may be empty
   std::optional<GeocodeAnswer> geocode;  // a geocode's answer, decoded from payload
+  std::string cache_key;                 // a geocode's cache key, when its answer may be kept
 };
 
 OutcomeRow MakeOutcomeRow(const TaskRecord& record, const wire::Result& result);

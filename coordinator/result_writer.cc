@@ -25,6 +25,7 @@ nlohmann::json JsonRow(const OutcomeRow& outcome) {
     row["status"] = answer->status;  // ok or not_found
     row["provider"] = answer->provider;
     row["attempts"] = answer->attempts;  // requests made, over every provider
+    if (answer->cached) row["cached"] = true;
     if (answer->status == "ok") {
       row["lat"] = answer->lat;
       row["lon"] = answer->lon;

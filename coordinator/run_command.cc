@@ -38,6 +38,7 @@ struct RunOptions {
   double http_timeout_s = 20;
   double zero_retry_after_pause_s = 60;
   std::string gazetteer;
+  bool refresh = false;
   double grace_s = 10;
   uint32_t max_attempts = 3;
   std::optional<double> task_timeout_s;
@@ -238,7 +239,11 @@ int RunFarm(const RunOptions& options) {
 
   RunSources sources;
   try {
-    sources = MakeRunSources(plan.tasks);
+    GeocodeCache cache;
+    if (plan.journal && !options.refresh) {
+      cache = [&](const std::string& key) { return plan.journal->CachedGeocode(key); };
+    }
+    sources = MakeRunSources(plan.tasks, cache);
   } catch (const std::exception& e) {
     std::cerr << "taskfarm run: " << e.what() << '\n';
     return exit_codes::kBadUsage;
@@ -246,6 +251,7 @@ int RunFarm(const RunOptions& options) {
   FarmConfig config = MakeFarmConfig(options, plan.tasks);
   config.finished_tasks = std::move(plan.finished);
   RunSummary summary;
+  summary.set_geocode_input(sources.cache_hits, sources.duplicate_places);
   FarmExit farm_exit;
   try {
     RemoveStaleSegments();
@@ -374,6 +380,9 @@ Exit status: 0 all tasks succeeded; 1 some tasks failed; 2 bad usage or input;
   run->add_option("--zero-retry-after-pause", options->zero_retry_after_pause_s,
                   "seconds to pause a provider that answers 429 with Retry-After: 0 (60)")
       ->check(CLI::Range(0.0, 86400.0))
+      ->group(geocoding);
+  run->add_flag("--refresh", options->refresh,
+                "ask the services again even for places the --db cache has answered")
       ->group(geocoding);
   run->add_option("--gazetteer", options->gazetteer,
                   "directory of the offline provider's GeoNames data (default: data/geonames)")

@@ -96,6 +96,8 @@ nlohmann::json RunSummary::ToJson() const {
       {"workers_lost", workers_lost_},
       {"workers_retired", workers_retired_},
       {"resumed_skipped", resumed_skipped_},
+      {"geocode_cache_hits", cache_hits_},
+      {"duplicate_places", duplicate_places_},
       {"unfinished", unfinished_},
       {"duplicates_dropped", duplicates_dropped_},
       {"interrupted", interrupted_by_ != 0},
@@ -115,6 +117,8 @@ void RunSummary::Print(std::ostream& out) const {
   if (resumed_skipped_ > 0) {
     out << fmt::format(", {} tasks already done before --resume", resumed_skipped_);
   }
+  if (cache_hits_ > 0) out << fmt::format(", {} places from the cache", cache_hits_);
+  if (duplicate_places_ > 0) out << fmt::format(", {} repeated places asked once", duplicate_places_);
   if (interrupted_by_ != 0) out << fmt::format(" (interrupted by {})", strsignal(interrupted_by_));
   out << '\n';
   for (const auto& [name, kind] : kinds_) {

@@ -44,6 +44,11 @@ class RunSummary {
   void RecordWorkerLost() { ++workers_lost_; }
   void RecordWorkerRetired() { ++workers_retired_; }
   void set_resumed_skipped(uint64_t n) { resumed_skipped_ = n; }
+  /// Geocoding input: places served from the cache, and lines that repeated a place.
+  void set_geocode_input(uint64_t cache_hits, uint64_t duplicates) {
+    cache_hits_ = cache_hits;
+    duplicate_places_ = duplicates;
+  }
 
   void set_workers(unsigned workers) { workers_ = workers; }
   void set_wall_seconds(double seconds) { wall_seconds_ = seconds; }
@@ -73,6 +78,8 @@ class RunSummary {
   uint64_t workers_lost_ = 0;
   uint64_t workers_retired_ = 0;
   uint64_t resumed_skipped_ = 0;
+  uint64_t cache_hits_ = 0;
+  uint64_t duplicate_places_ = 0;
   uint64_t duplicates_dropped_ = 0;
   int interrupted_by_ = 0;
   std::vector<BucketSummary> buckets_;

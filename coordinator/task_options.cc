@@ -67,14 +67,15 @@ TaskOptions TaskOptionsFromJson(const nlohmann::json& json) {
   }
 }
 
-RunSources MakeRunSources(const TaskOptions& o) {
+RunSources MakeRunSources(const TaskOptions& o, const GeocodeCache& cache) {
   RunSources sources;
   sources.cpu = MakeCpuSource(o);
   sources.kind_totals = KindTotals(o);
   if (!o.geocode.path.empty()) {
-    auto geocode = std::make_unique<GeocodeSource>(o.geocode);
+    auto geocode = std::make_unique<GeocodeSource>(o.geocode, cache);
     for (const auto& [kind, count] : geocode->KindCounts()) sources.kind_totals[kind] += count;
     sources.duplicate_places = geocode->duplicates();
+    sources.cache_hits = geocode->cache_hits();
     sources.network = std::move(geocode);
   }
   return sources;

@@ -41,6 +41,7 @@ struct RunSources {
   std::unique_ptr<TaskSource> network;
   std::map<std::string, uint64_t> kind_totals;
   uint64_t duplicate_places = 0;
+  uint64_t cache_hits = 0;
 };
 
 nlohmann::json ToJson(const TaskOptions& options);
@@ -49,7 +50,7 @@ TaskOptions TaskOptionsFromJson(const nlohmann::json& json);
 
 /// The run's tasks in a fixed order (ids are positions in it): CPU kinds interleaved, and
 /// the geocoding input. Throws InputError for input that stops the run.
-RunSources MakeRunSources(const TaskOptions& options);
+RunSources MakeRunSources(const TaskOptions& options, const GeocodeCache& cache = {});
 
 /// How many tasks of each CPU kind the options make.
 std::map<std::string, uint64_t> KindTotals(const TaskOptions& options);

@@ -1,5 +1,7 @@
 #include "shared/geocode_messages.h"
 
+#include "shared/place_folding.h"
+
 namespace taskfarm {
 namespace {
 
@@ -25,6 +27,12 @@ std::optional<T> Decode(std::string_view bytes) {
 }
 
 }  // namespace
+
+std::string GeocodeCacheKey(std::string_view query, const std::vector<std::string>& providers) {
+  std::string key = FoldPlaceName(query) + "|";
+  for (std::size_t i = 0; i < providers.size(); ++i) key += (i ? "," : "") + providers[i];
+  return key;
+}
 
 std::string EncodeGeocodeRequest(const GeocodeRequest& request) { return Encode(request); }
 std::optional<GeocodeRequest> DecodeGeocodeRequest(std::string_view bytes) {

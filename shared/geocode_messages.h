@@ -17,7 +17,8 @@ struct GeocodeRequest {
   std::string query;                   // the place as the input line gave it
   std::vector<std::string> providers;  // cascade order: offline, nominatim, google
   std::string endpoint;                // base URL for google/nominatim; empty: the real service
-  MSGPACK_DEFINE(query, providers, endpoint);
+  std::string cached_answer;           // an encoded GeocodeAnswer from the cache: no request
+  MSGPACK_DEFINE(query, providers, endpoint, cached_answer);
 };
 
 struct GeocodeAnswer {
@@ -27,8 +28,12 @@ struct GeocodeAnswer {
   std::string formatted_address;
   std::string provider;  // the provider that answered
   uint32_t attempts = 0; // HTTP requests made, over every provider
-  MSGPACK_DEFINE(status, lat, lon, formatted_address, provider, attempts);
+  bool cached = false;   // served from the run database's cache
+  MSGPACK_DEFINE(status, lat, lon, formatted_address, provider, attempts, cached);
 };
+
+/// The cache key of a query: its folded text and the providers asked, in order.
+std::string GeocodeCacheKey(std::string_view query, const std::vector<std::string>& providers);
 
 std::string EncodeGeocodeRequest(const GeocodeRequest& request);
 std::optional<GeocodeRequest> DecodeGeocodeRequest(std::string_view bytes);

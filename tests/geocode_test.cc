@@ -172,5 +172,35 @@ TEST(Geocode, CsvColumnInputAndBadArguments) {
   EXPECT_NE(bad_provider.err.find("'bing'"), std::string::npos);
 }
 
+TEST(Geocode, AnsweredPlacesComeFromTheCacheAcrossRunsUnlessRefreshed) {
+  TempDir tmp;
+  GeoServerProcess server({}, tmp);
+  const auto db = (tmp / "run.db").string();
+  const std::vector<std::string> run = {"run", "--geocode", Places(tmp, 30).string(),
+                                        "--provider", "nominatim", "--endpoint", server.url(),
+                                        "--rate", "nominatim=100/s", "--db", db, "--json",
+                                        "--quiet"};
+  ASSERT_EQ(RunTaskfarm(run, tmp).exit_code, 0);
+  EXPECT_EQ(server.Stats()["requests"], 30);
+
+  auto again = run;
+  again.insert(again.end(), {"--out", (tmp / "again.jsonl").string()});
+  RunOutput cached = RunTaskfarm(again, tmp);
+  ASSERT_EQ(cached.exit_code, 0) << cached.err;
+  EXPECT_EQ(server.Stats()["requests"], 30) << "no request for a cached place";
+  const auto summary = nlohmann::json::parse(cached.out);
+  EXPECT_EQ(summary["geocode_cache_hits"], 30);
+  EXPECT_EQ(summary["rate_limits"]["nominatim"]["granted"], 0) << "a cache hit takes no token";
+  for (const auto& row : ReadJsonLines(tmp / "again.jsonl")) {
+    EXPECT_EQ(row["cached"], true);
+    EXPECT_EQ(row["status"], "ok");
+  }
+
+  auto refresh = run;
+  refresh.push_back("--refresh");
+  ASSERT_EQ(RunTaskfarm(refresh, tmp).exit_code, 0);
+  EXPECT_EQ(server.Stats()["requests"], 60);
+}
+
 }  // namespace
 }  // namespace taskfarm::testing

@@ -123,6 +123,15 @@ class NetworkLane::Loop {
         it = jobs_.erase(it);
         continue;
       }
+      if (!job.request.cached_answer.empty()) {  // no token, no request
+        outbox_.AddStarted(job.task.id);
+        GeocodeAnswer answer = DecodeGeocodeAnswer(job.request.cached_answer).value_or(GeocodeAnswer{});
+        answer.cached = true;
+        answer.attempts = 0;
+        Finish(job, true, {}, EncodeGeocodeAnswer(answer));
+        it = jobs_.erase(it);
+        continue;
+      }
       const std::string& provider = job.request.providers[job.provider];
       if (provider == "offline") {
         Offline(job);
