@@ -28,6 +28,22 @@ CREATE TABLE IF NOT EXISTS results(
   payload BLOB,
   PRIMARY KEY(run_id, task_id)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS geocodes(
+  run_id INTEGER NOT NULL,
+  task_id INTEGER NOT NULL,
+  query TEXT NOT NULL,          -- the place as the input gave it
+  normalized TEXT NOT NULL,     -- folded: the cache's key
+  status TEXT NOT NULL,         -- ok, not_found, error
+  lat REAL,
+  lon REAL,
+  formatted_address TEXT,
+  provider TEXT,
+  attempts INTEGER,
+  latency_ms REAL,
+  cached INTEGER NOT NULL DEFAULT 0,
+  error TEXT,
+  PRIMARY KEY(run_id, task_id)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS geocode_cache(
   key TEXT PRIMARY KEY,     -- folded query | providers
   answer BLOB NOT NULL,     -- an encoded GeocodeAnswer
@@ -204,11 +220,42 @@ void Journal::Commit(std::vector<OutcomeRow>& rows) {
   db_.Exec("COMMIT");
 }
 
+void Journal::InsertGeocode(Statement& insert, const OutcomeRow& row) {
+  insert.Bind(1, run_id_)
+      .Bind(2, static_cast<int64_t>(row.task_id))
+      .Bind(3, row.input)
+      .Bind(4, row.cache_key.substr(0, row.cache_key.find('|')))
+      .Bind(5, row.geocode ? std::string_view(row.geocode->status) : std::string_view("error"))
+      .Bind(11, row.run_ms);
+  if (row.geocode && row.geocode->status == "ok") {
+    insert.Bind(6, row.geocode->lat).Bind(7, row.geocode->lon).Bind(8, row.geocode->formatted_address);
+  } else {
+    insert.BindNull(6).BindNull(7).BindNull(8);
+  }
+  if (row.geocode) {
+    insert.Bind(9, row.geocode->provider)
+        .Bind(10, static_cast<int64_t>(row.geocode->attempts))
+        .Bind(12, static_cast<int64_t>(row.geocode->cached));
+  } else {
+    insert.BindNull(9).Bind(10, static_cast<int64_t>(row.attempts)).Bind(12, int64_t{0});
+  }
+  if (row.ok) {
+    insert.BindNull(13);
+  } else {
+    insert.Bind(13, row.error);
+  }
+  insert.Run();
+}
+
 void Journal::InsertRows(const std::vector<OutcomeRow>& rows) {
   Statement insert = db_.Prepare(
       "INSERT INTO results(run_id, task_id, kind, status, attempts, worker, run_ms, cpu_ms, "
       "error_code, error, payload, input) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
   Statement cache = db_.Prepare("INSERT OR REPLACE INTO geocode_cache(key, answer) VALUES(?, ?)");
+  Statement geocode = db_.Prepare(
+      "INSERT INTO geocodes(run_id, task_id, query, normalized, status, lat, lon, "
+      "formatted_address, provider, attempts, latency_ms, cached, error) "
+      "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)");
   for (const OutcomeRow& row : rows) {
     insert.Bind(1, run_id_)
         .Bind(2, static_cast<int64_t>(row.task_id))
@@ -238,6 +285,7 @@ void Journal::InsertRows(const std::vector<OutcomeRow>& rows) {
     if (!row.cache_key.empty() && row.geocode && !row.geocode->cached) {
       cache.Bind(1, row.cache_key).BindBlob(2, row.payload).Run();
     }
+    if (row.kind == "geocode") InsertGeocode(geocode, row);
   }
 }
 

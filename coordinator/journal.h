@@ -9,6 +9,9 @@
 //   runs(run_id INTEGER PRIMARY KEY, started_at, finished_at, spec TEXT, exit_code)
 //   results(run_id, task_id, kind, status, attempts, worker, run_ms, cpu_ms, error_code,
 //           error, payload BLOB, PRIMARY KEY(run_id, task_id))
+//   geocodes(run_id, task_id, query, normalized, status, lat, lon, formatted_address,
+//            provider, attempts, latency_ms, cached, error): geocoding results, one per place
+//   geocode_cache(key, answer): answers by folded query and providers, across runs
 // A task's row is written once: the primary key makes a second result for a task an error,
 // never a second row.
 
@@ -77,6 +80,7 @@ class Journal {
   void WriterLoop();
   void Commit(std::vector<OutcomeRow>& rows);
   void InsertRows(const std::vector<OutcomeRow>& rows);
+  void InsertGeocode(Statement& insert, const OutcomeRow& row);
 
   SqliteDb db_;  // used by the opening thread before the writer starts, then by the writer
   int64_t run_id_ = 0;

@@ -6,6 +6,7 @@
 #include <memory>
 #include <thread>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "coordinator/exit_codes.h"
@@ -197,6 +198,28 @@ FarmConfig MakeFarmConfig(const RunOptions& options, const TaskOptions& tasks) {
   return config;
 }
 
+constexpr uint64_t kSmallRunTable = 25;
+
+// `Reykjavík, Iceland   64.14  -21.94  Reykjavík, Capital Region, Iceland`, in input order.
+void PrintGeocodeTable(std::vector<OutcomeRow> rows, std::ostream& out) {
+  std::sort(rows.begin(), rows.end(),
+            [](const OutcomeRow& a, const OutcomeRow& b) { return a.task_id < b.task_id; });
+  std::size_t width = 0;
+  for (const OutcomeRow& row : rows) width = std::max(width, row.input.size());
+  for (const OutcomeRow& row : rows) {
+    std::string where;
+    if (row.geocode && row.geocode->status == "ok") {
+      where = fmt::format("{:8.2f} {:8.2f}  {}", row.geocode->lat, row.geocode->lon,
+                          row.geocode->formatted_address);
+    } else if (row.geocode) {
+      where = row.geocode->status;
+    } else {
+      where = "error: " + row.error;
+    }
+    out << fmt::format("  {:<{}}  {}\n", row.input, width, where);
+  }
+}
+
 // Network tasks are numbered after the CPU tasks, so ids stay small and the same each run.
 uint64_t NetworkFirstId(const TaskSource& cpu) {
   const auto total = cpu.Total();
@@ -250,6 +273,7 @@ int RunFarm(const RunOptions& options) {
   }
   FarmConfig config = MakeFarmConfig(options, plan.tasks);
   config.finished_tasks = std::move(plan.finished);
+  std::vector<OutcomeRow> table;  // a small geocoding run's answers, shown at the end
   RunSummary summary;
   summary.set_geocode_input(sources.cache_hits, sources.duplicate_places);
   FarmExit farm_exit;
@@ -275,15 +299,19 @@ int RunFarm(const RunOptions& options) {
       config.bucket_figures = [&] { return SummarizeBuckets(*limiter, rates); };
     }
     ProgressDisplay progress = MakeProgressDisplay(options);
+    const bool small_geocode_run = sources.kind_totals["geocode"] <= kSmallRunTable;
     Farm farm(
         config,
         {LaneSource{sources.cpu.get(), 1},
          LaneSource{sources.network.get(), NetworkFirstId(*sources.cpu)}},
         summary,
         [&](const TaskRecord& record, const wire::Result& result) {
-          if (!writer && !plan.journal) return;
+          if (!writer && !plan.journal && !(small_geocode_run && record.spec.kind == "geocode")) {
+            return;
+          }
           OutcomeRow row = MakeOutcomeRow(record, result);
           if (writer) writer->Write(row);
+          if (small_geocode_run && row.kind == "geocode") table.push_back(row);
           if (plan.journal) plan.journal->Append(std::move(row));
         },
         &progress);
@@ -301,7 +329,10 @@ int RunFarm(const RunOptions& options) {
       spdlog::error("{}", e.what());
     }
   }
-  if (!options.quiet) summary.Print(std::cerr);
+  if (!options.quiet) {
+    PrintGeocodeTable(table, std::cerr);
+    summary.Print(std::cerr);
+  }
   if (options.json) std::cout << summary.ToJson().dump() << std::endl;
   if (!farm_exit.fatal_error.empty()) std::cerr << "taskfarm run: " << farm_exit.fatal_error << '\n';
   return status;

@@ -172,6 +172,42 @@ TEST(Geocode, CsvColumnInputAndBadArguments) {
   EXPECT_NE(bad_provider.err.find("'bing'"), std::string::npos);
 }
 
+TEST(Geocode, DailyQuotaStopsTheProviderAndTheCascadeTakesOver) {
+  TempDir tmp;
+  GeoServerProcess server({"--daily-limit", "10"}, tmp);
+  const std::map<std::string, std::string> key = {{"GOOGLE_MAPS_API_KEY", "test-key"}};
+  RunOutput alone = RunTaskfarm({"run", "--geocode", Places(tmp, 40).string(), "--provider",
+                                 "google", "--endpoint", server.url(), "--workers", "2", "--out",
+                                 (tmp / "alone.jsonl").string(), "--quiet"},
+                                tmp, key);
+  EXPECT_EQ(alone.exit_code, 1);
+  const auto rows = ReadJsonLines(tmp / "alone.jsonl");
+  EXPECT_EQ(CountBy(rows, "status")["ok"], 10);
+  EXPECT_EQ(CountBy(rows, "error_code")["quota_exceeded"], 30);
+  // Each worker learns of the quota from one answer, then asks no more.
+  EXPECT_LE(server.Stats()["requests"].get<int>(), 10 + 2);
+
+  RunOutput cascade = RunTaskfarm({"run", "--geocode", Places(tmp, 40).string(), "--provider",
+                                   "google,offline", "--endpoint", server.url(), "--out",
+                                   (tmp / "cascade.jsonl").string(), "--quiet"},
+                                  tmp, key);
+  EXPECT_EQ(cascade.exit_code, 0) << cascade.err;
+  const auto cascaded = ReadJsonLines(tmp / "cascade.jsonl");
+  EXPECT_EQ(CountBy(cascaded, "status")["ok"], 40);
+  EXPECT_EQ(CountBy(cascaded, "provider")["offline"], 40) << "google's quota is spent";
+}
+
+TEST(Geocode, PlacesFromStdin) {
+  TempDir tmp;
+  const std::string command = "printf 'Oslo\\nLima, Peru\\n' | TMPDIR='" + tmp.path().string() +
+                              "' " + TASKFARM_BIN + " run --geocode - --quiet --out " +
+                              (tmp / "r.jsonl").string();
+  EXPECT_EQ(WEXITSTATUS(std::system(command.c_str())), 0);
+  const auto rows = ReadJsonLines(tmp / "r.jsonl");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(CountBy(rows, "status")["ok"], 2);
+}
+
 TEST(Geocode, AnsweredPlacesComeFromTheCacheAcrossRunsUnlessRefreshed) {
   TempDir tmp;
   GeoServerProcess server({}, tmp);
