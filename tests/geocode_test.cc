@@ -51,9 +51,11 @@ TEST(Geocode, FiveHundredPlacesAtTheRateLimitAllResolved) {
   const auto stats = server.Stats();
   EXPECT_EQ(stats["requests"], 500);
   EXPECT_EQ(stats["refused"], 0);
-  // The bucket starts empty and grants 100/s: over any second the server sees 100, plus one
-  // for a request that arrives a little late into the next window.
-  EXPECT_LE(stats["max_in_a_second"].get<int>(), 101);
+  // The bucket starts empty and grants 100/s, spaced exactly (the token bucket tests check
+  // the grant times themselves). The server stamps arrivals after the client's and its own
+  // scheduling delays, which on a loaded 2-core machine squeeze a request or two more into
+  // some one-second window: 3% of slack for that jitter.
+  EXPECT_LE(stats["max_in_a_second"].get<int>(), 103);
   const auto summary = nlohmann::json::parse(run.out);
   EXPECT_GE(summary["wall_s"].get<double>(), 4.9) << "500 at 100/s cannot be faster than 5 s";
 }
