@@ -329,13 +329,7 @@ void Farm::LoseWorker(Worker& worker, const std::string& why) {
     stop_now_ = true;
     return;
   }
-  if (draining_ || stop_now_) return;
-  try {
-    SpawnWorker();
-  } catch (const std::exception& e) {
-    exit_.fatal_error = e.what();
-    stop_now_ = true;
-  }
+  ReplaceWorker();
 }
 
 uint64_t Farm::PresumedRunningTask(const Worker& worker) const {
@@ -415,13 +409,7 @@ void Farm::CheckWorkerMemory() {
   }
 }
 
-void Farm::RetireIfDone(Worker& worker) {
-  if (!worker.retiring || !worker.held.empty() || worker.state != WorkerState::kReady) return;
-  if (!SendMessage(worker.socket, wire::Stop{"retired"}, scratch_, /*dont_wait=*/true)) {
-    worker.process->Signal(SIGTERM);
-  }
-  worker.state = WorkerState::kStopping;
-  summary_.RecordWorkerRetired();
+void Farm::ReplaceWorker() {
   if (draining_ || stop_now_) return;
   try {
     SpawnWorker();
@@ -429,6 +417,16 @@ void Farm::RetireIfDone(Worker& worker) {
     exit_.fatal_error = e.what();
     stop_now_ = true;
   }
+}
+
+void Farm::RetireIfDone(Worker& worker) {
+  if (!worker.retiring || !worker.held.empty() || worker.state != WorkerState::kReady) return;
+  if (!SendMessage(worker.socket, wire::Stop{"retired"}, scratch_, /*dont_wait=*/true)) {
+    worker.process->Signal(SIGTERM);
+  }
+  worker.state = WorkerState::kStopping;
+  summary_.RecordWorkerRetired();
+  ReplaceWorker();
 }
 
 void Farm::HandleSignals() {

@@ -100,6 +100,8 @@ class Farm {
   enum class SendOutcome { kSent, kWorkerFull, kNoTask };
 
   void SpawnWorker();
+  /// Spawns a worker in place of one that left, unless the run is stopping.
+  void ReplaceWorker();
   void Dispatch();
   SendOutcome SendBatchTo(Worker& worker);
   bool MayTake(const Worker& worker, const TaskRecord& next) const;

@@ -46,19 +46,7 @@ GeoServer::GeoServer(GeoServerOptions options, std::shared_ptr<const Gazetteer> 
   server_->Get("/maps/api/geocode/json", [this](const httplib::Request& req,
                                                  httplib::Response& res) {
     const Verdict verdict = Judge();
-    if (verdict == Verdict::kHang) {
-      std::this_thread::sleep_for(kHang);
-      return;
-    }
-    if (verdict == Verdict::kError) {
-      res.status = 503;
-      res.set_content("Service Unavailable", "text/plain");
-      return;
-    }
-    if (verdict == Verdict::kMalformed) {
-      res.set_content("{\"status\": \"OK\", \"results\": [", "application/json");
-      return;
-    }
+    if (AnsweredAsFault(verdict, "{\"status\": \"OK\", \"results\": [", res)) return;
     nlohmann::json body;
     if (verdict == Verdict::kOverRate) {
       body = {{"status", "OVER_QUERY_LIMIT"}, {"results", nlohmann::json::array()},
@@ -82,19 +70,7 @@ GeoServer::GeoServer(GeoServerOptions options, std::shared_ptr<const Gazetteer> 
 
   server_->Get("/search", [this](const httplib::Request& req, httplib::Response& res) {
     const Verdict verdict = Judge();
-    if (verdict == Verdict::kHang) {
-      std::this_thread::sleep_for(kHang);
-      return;
-    }
-    if (verdict == Verdict::kError) {
-      res.status = 503;
-      res.set_content("Service Unavailable", "text/plain");
-      return;
-    }
-    if (verdict == Verdict::kMalformed) {
-      res.set_content("[{\"lat\": ", "application/json");
-      return;
-    }
+    if (AnsweredAsFault(verdict, "[{\"lat\": ", res)) return;
     if (verdict == Verdict::kOverRate) {
       res.status = 429;
       res.set_header("Retry-After", std::to_string(options_.retry_after_s));
@@ -125,6 +101,24 @@ GeoServer::GeoServer(GeoServerOptions options, std::shared_ptr<const Gazetteer> 
 }
 
 GeoServer::~GeoServer() { Stop(); }
+
+bool GeoServer::AnsweredAsFault(Verdict verdict, const char* truncated_body,
+                                httplib::Response& res) {
+  switch (verdict) {
+    case Verdict::kHang:
+      std::this_thread::sleep_for(kHang);
+      return true;
+    case Verdict::kError:
+      res.status = 503;
+      res.set_content("Service Unavailable", "text/plain");
+      return true;
+    case Verdict::kMalformed:
+      res.set_content(truncated_body, "application/json");
+      return true;
+    default:
+      return false;
+  }
+}
 
 GeoServer::Verdict GeoServer::Judge() {
   Verdict verdict = Verdict::kAnswer;

@@ -22,6 +22,7 @@
 
 namespace httplib {
 class Server;
+struct Response;
 }
 
 namespace taskfarm {
@@ -55,6 +56,9 @@ class GeoServer {
  private:
   enum class Verdict { kAnswer, kOverRate, kOverDaily, kError, kMalformed, kHang };
   Verdict Judge();
+  /// Answers an injected fault (hang, 503, a cut-off body); false when there is none.
+  static bool AnsweredAsFault(Verdict verdict, const char* truncated_body,
+                              httplib::Response& res);
   std::string StatsJson();
 
   GeoServerOptions options_;

@@ -2,7 +2,6 @@
 // logging, `taskfarm report`, the terminal display, and every example the docs show.
 
 #include <signal.h>
-#include <sqlite3.h>
 
 #include <fstream>
 #include <regex>
@@ -18,18 +17,6 @@ namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-
-int64_t QueryInt(const std::filesystem::path& db, const std::string& sql) {
-  sqlite3* handle = nullptr;
-  sqlite3_open_v2(db.c_str(), &handle, SQLITE_OPEN_READONLY, nullptr);
-  sqlite3_stmt* stmt = nullptr;
-  EXPECT_EQ(sqlite3_prepare_v2(handle, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK);
-  int64_t value = -1;
-  if (sqlite3_step(stmt) == SQLITE_ROW) value = sqlite3_column_int64(stmt, 0);
-  sqlite3_finalize(stmt);
-  sqlite3_close(handle);
-  return value;
-}
 
 std::vector<std::string> Lines(const std::string& text) {
   std::vector<std::string> lines;

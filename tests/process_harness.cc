@@ -12,6 +12,7 @@
 
 #include <boost/process.hpp>
 #include <curl/curl.h>
+#include <sqlite3.h>
 #include <gtest/gtest.h>
 
 namespace bp = boost::process;
@@ -168,6 +169,19 @@ bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds l
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return true;
+}
+
+int64_t QueryInt(const std::filesystem::path& db, const std::string& sql) {
+  sqlite3* handle = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(db.c_str(), &handle, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(handle, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK)
+      << sqlite3_errmsg(handle);
+  int64_t value = -1;
+  if (sqlite3_step(stmt) == SQLITE_ROW) value = sqlite3_column_int64(stmt, 0);
+  sqlite3_finalize(stmt);
+  sqlite3_close(handle);
+  return value;
 }
 
 std::vector<nlohmann::json> ReadJsonLines(const std::filesystem::path& path) {

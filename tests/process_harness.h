@@ -91,6 +91,9 @@ std::vector<std::string> SegmentsOwnedBy(pid_t owner);
 /// Polls `condition` every 20 ms until it holds or `limit` passes; returns whether it held.
 bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds limit);
 
+/// One integer from an SQLite query on `db` (read-only); -1 when there is no row.
+int64_t QueryInt(const std::filesystem::path& db, const std::string& sql);
+
 std::vector<nlohmann::json> ReadJsonLines(const std::filesystem::path& path);
 std::string ReadFile(const std::filesystem::path& path);
 

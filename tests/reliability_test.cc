@@ -2,7 +2,6 @@
 // graceful and immediate stops. Real coordinator, real workers, real SQLite journal.
 
 #include <signal.h>
-#include <sqlite3.h>
 
 #include <map>
 #include <random>
@@ -17,20 +16,6 @@ namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-
-// Runs one query that returns a single integer.
-int64_t QueryInt(const std::filesystem::path& db, const std::string& sql) {
-  sqlite3* handle = nullptr;
-  EXPECT_EQ(sqlite3_open_v2(db.c_str(), &handle, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-  sqlite3_stmt* stmt = nullptr;
-  EXPECT_EQ(sqlite3_prepare_v2(handle, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK)
-      << sqlite3_errmsg(handle);
-  int64_t value = -1;
-  if (sqlite3_step(stmt) == SQLITE_ROW) value = sqlite3_column_int64(stmt, 0);
-  sqlite3_finalize(stmt);
-  sqlite3_close(handle);
-  return value;
-}
 
 std::vector<pid_t> WorkersOf(const TempDir& tmp, pid_t coordinator) {
   std::vector<pid_t> workers;
