@@ -44,6 +44,21 @@ CREATE TABLE IF NOT EXISTS geocodes(
   error TEXT,
   PRIMARY KEY(run_id, task_id)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS documents(
+  id INTEGER PRIMARY KEY,
+  path TEXT NOT NULL UNIQUE,
+  type TEXT,
+  size INTEGER,
+  mtime_ns INTEGER,
+  hash TEXT,
+  title TEXT,
+  words INTEGER,
+  status TEXT NOT NULL,     -- indexed, skipped, error
+  error TEXT,
+  note TEXT,
+  indexed_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS documents_fts USING fts5(title, body, tokenize='unicode61 remove_diacritics 2');
 CREATE TABLE IF NOT EXISTS geocode_cache(
   key TEXT PRIMARY KEY,     -- folded query | providers
   answer BLOB NOT NULL,     -- an encoded GeocodeAnswer
@@ -220,6 +235,63 @@ void Journal::Commit(std::vector<OutcomeRow>& rows) {
   db_.Exec("COMMIT");
 }
 
+void Journal::InsertDocument(DocumentStatements& s, const OutcomeRow& row) {
+  s.find.Bind(1, row.input);
+  if (s.find.Step()) s.forget_text.Bind(1, s.find.Int(0)).Run();
+  s.find.Reset();
+  const IndexedDocument* document = row.document ? &*row.document : nullptr;
+  s.upsert.Bind(1, row.input);
+  if (document) {
+    s.upsert.Bind(2, document->type)
+        .Bind(3, static_cast<int64_t>(document->size))
+        .Bind(4, document->mtime_ns)
+        .Bind(5, document->hash)
+        .Bind(6, document->title)
+        .Bind(7, static_cast<int64_t>(document->words))
+        .Bind(8, document->status)
+        .BindNull(9)
+        .Bind(10, document->note);
+  } else {
+    s.upsert.BindNull(2).BindNull(3).BindNull(4).BindNull(5).BindNull(6).BindNull(7);
+    s.upsert.Bind(8, std::string_view("error")).Bind(9, row.error).BindNull(10);
+  }
+  int64_t id = 0;
+  if (s.upsert.Step()) id = s.upsert.Int(0);
+  s.upsert.Reset();
+  if (document && document->status == "indexed") {
+    s.add_text.Bind(1, id).Bind(2, document->title).Bind(3, document->text).Run();
+  }
+}
+
+std::unordered_map<std::string, FileStamp> Journal::KnownDocuments() {
+  std::unordered_map<std::string, FileStamp> known;
+  Statement select = db_.Prepare("SELECT path, size, mtime_ns, status FROM documents");
+  while (select.Step()) {
+    known[select.Text(0)] = {static_cast<uint64_t>(select.Int(1)), select.Int(2),
+                             select.Text(3) == "error"};
+  }
+  return known;
+}
+
+void Journal::RemoveDocuments(const std::vector<std::string>& paths) {
+  db_.Exec("BEGIN");
+  Statement find = db_.Prepare("SELECT id FROM documents WHERE path = ?");
+  Statement forget_text = db_.Prepare("DELETE FROM documents_fts WHERE rowid = ?");
+  Statement forget = db_.Prepare("DELETE FROM documents WHERE id = ?");
+  for (const std::string& path : paths) {
+    find.Bind(1, path);
+    if (find.Step()) {
+      const int64_t id = find.Int(0);
+      find.Reset();
+      forget_text.Bind(1, id).Run();
+      forget.Bind(1, id).Run();
+    } else {
+      find.Reset();
+    }
+  }
+  db_.Exec("COMMIT");
+}
+
 void Journal::InsertGeocode(Statement& insert, const OutcomeRow& row) {
   insert.Bind(1, run_id_)
       .Bind(2, static_cast<int64_t>(row.task_id))
@@ -252,6 +324,15 @@ void Journal::InsertRows(const std::vector<OutcomeRow>& rows) {
       "INSERT INTO results(run_id, task_id, kind, status, attempts, worker, run_ms, cpu_ms, "
       "error_code, error, payload, input) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
   Statement cache = db_.Prepare("INSERT OR REPLACE INTO geocode_cache(key, answer) VALUES(?, ?)");
+  Statement find_document = db_.Prepare("SELECT id FROM documents WHERE path = ?");
+  Statement forget_text = db_.Prepare("DELETE FROM documents_fts WHERE rowid = ?");
+  Statement upsert_document = db_.Prepare(
+      "INSERT INTO documents(path, type, size, mtime_ns, hash, title, words, status, error, note) "
+      "VALUES(?,?,?,?,?,?,?,?,?,?) ON CONFLICT(path) DO UPDATE SET type=excluded.type, "
+      "size=excluded.size, mtime_ns=excluded.mtime_ns, hash=excluded.hash, "
+      "title=excluded.title, words=excluded.words, status=excluded.status, "
+      "error=excluded.error, note=excluded.note, indexed_at=excluded.indexed_at RETURNING id");
+  Statement add_text = db_.Prepare("INSERT INTO documents_fts(rowid, title, body) VALUES(?,?,?)");
   Statement geocode = db_.Prepare(
       "INSERT INTO geocodes(run_id, task_id, query, normalized, status, lat, lon, "
       "formatted_address, provider, attempts, latency_ms, cached, error) "
@@ -271,7 +352,7 @@ void Journal::InsertRows(const std::vector<OutcomeRow>& rows) {
     } else {
       insert.Bind(9, row.error_code).Bind(10, row.error);
     }
-    if (row.payload.empty()) {
+    if (row.payload.empty() || row.kind == "index") {  // a document's text lives in documents_fts
       insert.BindNull(11);
     } else {
       insert.BindBlob(11, row.payload);
@@ -286,6 +367,10 @@ void Journal::InsertRows(const std::vector<OutcomeRow>& rows) {
       cache.Bind(1, row.cache_key).BindBlob(2, row.payload).Run();
     }
     if (row.kind == "geocode") InsertGeocode(geocode, row);
+    if (row.kind == "index" && !row.input.empty()) {
+      DocumentStatements statements{find_document, forget_text, upsert_document, add_text};
+      InsertDocument(statements, row);
+    }
   }
 }
 

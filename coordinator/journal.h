@@ -12,6 +12,8 @@
 //   geocodes(run_id, task_id, query, normalized, status, lat, lon, formatted_address,
 //            provider, attempts, latency_ms, cached, error): geocoding results, one per place
 //   geocode_cache(key, answer): answers by folded query and providers, across runs
+//   documents(id, path, type, size, mtime_ns, hash, title, words, status, error, note) and
+//   documents_fts(title, body): the full-text index (FTS5), rowid = documents.id
 // A task's row is written once: the primary key makes a second result for a task an error,
 // never a second row.
 
@@ -25,8 +27,10 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
+#include "coordinator/index_source.h"
 #include "coordinator/outcome_row.h"
 #include "coordinator/sqlite_db.h"
 
@@ -60,6 +64,10 @@ class Journal {
   std::optional<RunRecord> FindRun(std::optional<int64_t> run_id = std::nullopt);
   /// Ids of the tasks of `run_id` that have a result row.
   std::vector<uint64_t> FinishedTasks(int64_t run_id);
+  /// The files the index holds (read before the run starts), for incremental runs.
+  std::unordered_map<std::string, FileStamp> KnownDocuments();
+  /// Drops files from the index (after the run: the writer has stopped).
+  void RemoveDocuments(const std::vector<std::string>& paths);
   /// The cached answer for a geocode cache key (read before the run starts).
   std::optional<std::string> CachedGeocode(const std::string& key);
   /// Calls `visit` for each result row of `run_id`, in task order.
@@ -81,6 +89,13 @@ class Journal {
   void Commit(std::vector<OutcomeRow>& rows);
   void InsertRows(const std::vector<OutcomeRow>& rows);
   void InsertGeocode(Statement& insert, const OutcomeRow& row);
+  struct DocumentStatements {
+    Statement& find;
+    Statement& forget_text;
+    Statement& upsert;
+    Statement& add_text;
+  };
+  void InsertDocument(DocumentStatements& statements, const OutcomeRow& row);
 
   SqliteDb db_;  // used by the opening thread before the writer starts, then by the writer
   int64_t run_id_ = 0;

@@ -9,6 +9,7 @@
 #include "coordinator/geoserver_command.h"
 #include "coordinator/report_command.h"
 #include "coordinator/run_command.h"
+#include "coordinator/search_command.h"
 #include "shared/logging.h"
 
 int main(int argc, char** argv) {
@@ -24,6 +25,7 @@ int main(int argc, char** argv) {
   taskfarm::AddRunCommand(app, logging, &exit_status);
   taskfarm::AddReportCommand(app, &exit_status);
   taskfarm::AddGeoserverCommand(app, &exit_status);
+  taskfarm::AddSearchCommand(app, &exit_status);
 
   bool logging_failed = false;
   app.parse_complete_callback([&] {

@@ -22,12 +22,16 @@ OutcomeRow MakeOutcomeRow(const TaskRecord& record, const wire::Result& result) 
       row.cache_key = GeocodeCacheKey(request->query, request->providers);
     }
   }
+  if (record.spec.kind == "index") {
+    if (auto request = DecodeIndexRequest(record.spec.payload)) row.input = request->path;
+  }
   DecodeKindFields(row);
   return row;
 }
 
 void DecodeKindFields(OutcomeRow& row) {
   if (row.kind == "geocode" && row.ok) row.geocode = DecodeGeocodeAnswer(row.payload);
+  if (row.kind == "index" && row.ok) row.document = DecodeIndexedDocument(row.payload);
 }
 
 }  // namespace taskfarm

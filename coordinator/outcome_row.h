@@ -8,6 +8,7 @@
 
 #include "coordinator/ledger.h"
 #include "shared/geocode_messages.h"
+#include "shared/index_messages.h"
 #include "shared/wire.h"
 
 namespace taskfarm {
@@ -26,6 +27,7 @@ struct OutcomeRow {
   std::string input;       // what the task was asked (a geocode's query); may be empty
   std::optional<GeocodeAnswer> geocode;  // a geocode's answer, decoded from payload
   std::string cache_key;                 // a geocode's cache key, when its answer may be kept
+  std::optional<IndexedDocument> document;  // an index task's document, decoded from payload
 };
 
 OutcomeRow MakeOutcomeRow(const TaskRecord& record, const wire::Result& result);

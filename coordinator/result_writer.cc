@@ -20,7 +20,7 @@ nlohmann::json JsonRow(const OutcomeRow& outcome) {
       {"worker", outcome.worker},
       {"run_ms", outcome.run_ms},
   };
-  if (!outcome.input.empty()) row["query"] = outcome.input;
+  if (!outcome.input.empty() && outcome.kind == "geocode") row["query"] = outcome.input;
   if (const auto& answer = outcome.geocode) {
     row["status"] = answer->status;  // ok or not_found
     row["provider"] = answer->provider;
@@ -31,6 +31,16 @@ nlohmann::json JsonRow(const OutcomeRow& outcome) {
       row["lon"] = answer->lon;
       row["formatted_address"] = answer->formatted_address;
     }
+  }
+  if (const auto& document = outcome.document) {
+    row["path"] = outcome.input;
+    row["status"] = document->status;  // indexed or skipped
+    row["type"] = document->type;
+    row["title"] = document->title;
+    row["words"] = document->words;
+    if (!document->note.empty()) row["note"] = document->note;
+  } else if (outcome.kind == "index") {
+    row["path"] = outcome.input;
   }
   if (!outcome.ok) {
     row["error_code"] = outcome.error_code;
@@ -97,8 +107,9 @@ class CsvWriter : public FileWriter {
   using FileWriter::FileWriter;
   void Write(const OutcomeRow& outcome) override {
     static const char* const kColumns[] = {
-        "id",       "kind",   "query",  "status",     "lat",   "lon",      "formatted_address",
-        "provider", "attempts", "worker", "run_ms", "error_code", "error"};
+        "id",       "kind",     "query",  "path",   "status",     "lat",   "lon",
+        "formatted_address",    "provider", "type", "title",      "words", "attempts",
+        "worker",   "run_ms",   "error_code", "error"};
     if (!header_written_ && !had_content_) {
       for (std::size_t i = 0; i < std::size(kColumns); ++i) out_ << (i ? "," : "") << kColumns[i];
       out_ << '\n';

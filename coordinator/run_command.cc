@@ -266,12 +266,25 @@ int RunFarm(const RunOptions& options) {
     if (plan.journal && !options.refresh) {
       cache = [&](const std::string& key) { return plan.journal->CachedGeocode(key); };
     }
-    sources = MakeRunSources(plan.tasks, cache);
+    if (!plan.tasks.index.roots.empty() && !plan.journal) {
+      throw UsageError("--index needs --db: the database is where the index is kept");
+    }
+    sources = MakeRunSources(plan.tasks, cache,
+                             plan.journal && !plan.tasks.index.roots.empty()
+                                 ? plan.journal->KnownDocuments()
+                                 : std::unordered_map<std::string, FileStamp>{});
   } catch (const std::exception& e) {
     std::cerr << "taskfarm run: " << e.what() << '\n';
     return exit_codes::kBadUsage;
   }
   FarmConfig config = MakeFarmConfig(options, plan.tasks);
+  if (sources.index != nullptr) {
+    // Ids after the counted CPU tasks belong to the folder walk, which changes from run to
+    // run; the walk itself skips files already indexed.
+    std::erase_if(plan.finished, [&](uint64_t id) {
+      return id > sources.counted_cpu_tasks && id < kNetworkLaneFirstId;
+    });
+  }
   config.finished_tasks = std::move(plan.finished);
   std::vector<OutcomeRow> table;  // a small geocoding run's answers, shown at the end
   RunSummary summary;
@@ -325,6 +338,16 @@ int RunFarm(const RunOptions& options) {
   if (plan.journal && plan.run_id != 0) {
     try {
       plan.journal->EndRun(plan.run_id, status);
+      if (sources.index != nullptr) {
+        IndexCounts counts = sources.index->counts();
+        // Only a complete walk tells which files are gone.
+        if (sources.index->walked_all() && farm_exit.interrupted_by == 0) {
+          const auto vanished = sources.index->Vanished();
+          plan.journal->RemoveDocuments(vanished);
+          counts.removed = vanished.size();
+        }
+        summary.set_index_counts(counts);
+      }
     } catch (const std::exception& e) {
       spdlog::error("{}", e.what());
     }
@@ -418,6 +441,25 @@ Exit status: 0 all tasks succeeded; 1 some tasks failed; 2 bad usage or input;
   run->add_option("--gazetteer", options->gazetteer,
                   "directory of the offline provider's GeoNames data (default: data/geonames)")
       ->group(geocoding);
+
+  const std::string indexing = "Indexing";
+  run->add_option("--index", tasks.index.roots,
+                  "FOLDER to index into --db (text, Markdown, HTML, PDF, ODT/DOCX...); "
+                  "repeatable; a second run converts only new and changed files")
+      ->group(indexing);
+  run->add_option("--exclude", tasks.index.excludes,
+                  "skip files and folders matching GLOB (e.g. '*.log', '.git'); repeatable")
+      ->group(indexing);
+  run->add_option("--max-file-size", tasks.index.max_file_size,
+                  "files larger than this many bytes are error rows (default 256 MiB)")
+      ->group(indexing);
+  run->add_option("--converter", tasks.index.converters,
+                  "EXT=COMMAND: convert .EXT files with COMMAND ({} is the path), its stdout "
+                  "is the text; repeatable (e.g. rtf='unrtf --text {}')")
+      ->group(indexing);
+  run->add_option("--converter-timeout", tasks.index.converter_timeout_s,
+                  "seconds an external converter may run (default 120)")
+      ->group(indexing);
 
   const std::string reliability = "Reliability";
   run->add_option("--grace", options->grace_s,

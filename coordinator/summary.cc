@@ -85,7 +85,16 @@ nlohmann::json RunSummary::ToJson() const {
     };
   }
   const uint64_t finished_tasks = finished();
+  nlohmann::json index = nullptr;
+  if (index_counts_) {
+    index = {{"added", index_counts_->added},
+             {"changed", index_counts_->changed},
+             {"unchanged", index_counts_->unchanged},
+             {"removed", index_counts_->removed},
+             {"retried", index_counts_->retried}};
+  }
   return {
+      {"index", index},
       {"rate_limits", buckets},
       {"ok", ok()},
       {"wall_s", wall_seconds_},
@@ -131,6 +140,12 @@ void RunSummary::Print(std::ostream& out) const {
       out << fmt::format("  [{}: {}]", reason, count);
     }
     out << '\n';
+  }
+  if (index_counts_) {
+    out << fmt::format("  index: {} added, {} changed, {} unchanged, {} removed, {} failed "
+                       "before and tried again\n",
+                       index_counts_->added, index_counts_->changed, index_counts_->unchanged,
+                       index_counts_->removed, index_counts_->retried);
   }
   for (const BucketSummary& bucket : buckets_) {
     const double granted_per_s =

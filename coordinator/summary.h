@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "coordinator/index_source.h"
 #include "coordinator/ledger.h"
 #include "shared/token_bucket.h"
 #include "shared/wire.h"
@@ -44,6 +45,7 @@ class RunSummary {
   void RecordWorkerLost() { ++workers_lost_; }
   void RecordWorkerRetired() { ++workers_retired_; }
   void set_resumed_skipped(uint64_t n) { resumed_skipped_ = n; }
+  void set_index_counts(const IndexCounts& counts) { index_counts_ = counts; }
   /// Geocoding input: places served from the cache, and lines that repeated a place.
   void set_geocode_input(uint64_t cache_hits, uint64_t duplicates) {
     cache_hits_ = cache_hits;
@@ -79,6 +81,7 @@ class RunSummary {
   uint64_t workers_retired_ = 0;
   uint64_t resumed_skipped_ = 0;
   uint64_t cache_hits_ = 0;
+  std::optional<IndexCounts> index_counts_;
   uint64_t duplicate_places_ = 0;
   uint64_t duplicates_dropped_ = 0;
   int interrupted_by_ = 0;

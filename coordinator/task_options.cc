@@ -30,6 +30,14 @@ nlohmann::json ToJson(const TaskOptions& o) {
       {"rates", o.rates},
   };
   if (o.burst) json["burst"] = *o.burst;
+  if (!o.index.roots.empty()) {
+    json["index"] = {{"roots", o.index.roots},
+                     {"excludes", o.index.excludes},
+                     {"max_file_size", o.index.max_file_size},
+                     {"max_text_bytes", o.index.max_text_bytes},
+                     {"converter_timeout_s", o.index.converter_timeout_s},
+                     {"converters", o.index.converters}};
+  }
   if (!o.geocode.path.empty()) {
     json["geocode"] = {{"path", o.geocode.path},
                        {"column", o.geocode.column},
@@ -53,6 +61,15 @@ TaskOptions TaskOptionsFromJson(const nlohmann::json& json) {
     o.tick_bucket = json.at("tick_bucket").get<std::string>();
     o.rates = json.at("rates").get<std::vector<std::string>>();
     if (json.contains("burst")) o.burst = json.at("burst").get<double>();
+    if (json.contains("index")) {
+      const auto& index = json.at("index");
+      o.index.roots = index.at("roots").get<std::vector<std::string>>();
+      o.index.excludes = index.at("excludes").get<std::vector<std::string>>();
+      o.index.max_file_size = index.at("max_file_size").get<uint64_t>();
+      o.index.max_text_bytes = index.at("max_text_bytes").get<uint64_t>();
+      o.index.converter_timeout_s = index.at("converter_timeout_s").get<uint32_t>();
+      o.index.converters = index.at("converters").get<std::map<std::string, std::string>>();
+    }
     if (json.contains("geocode")) {
       const auto& geocode = json.at("geocode");
       o.geocode.path = geocode.at("path").get<std::string>();
@@ -67,10 +84,20 @@ TaskOptions TaskOptionsFromJson(const nlohmann::json& json) {
   }
 }
 
-RunSources MakeRunSources(const TaskOptions& o, const GeocodeCache& cache) {
+RunSources MakeRunSources(const TaskOptions& o, const GeocodeCache& cache,
+                          std::unordered_map<std::string, FileStamp> known_files) {
   RunSources sources;
   sources.cpu = MakeCpuSource(o);
   sources.kind_totals = KindTotals(o);
+  sources.counted_cpu_tasks = sources.cpu->Total().value_or(0);
+  if (!o.index.roots.empty()) {
+    for (const std::string& root : o.index.roots) {
+      if (!std::filesystem::is_directory(root)) throw InputError("--index " + root + ": not a folder");
+    }
+    auto index = std::make_unique<IndexSource>(o.index, std::move(known_files));
+    sources.index = index.get();
+    sources.cpu = std::make_unique<ChainedSource>(std::move(sources.cpu), std::move(index));
+  }
   if (!o.geocode.path.empty()) {
     auto geocode = std::make_unique<GeocodeSource>(o.geocode, cache);
     for (const auto& [kind, count] : geocode->KindCounts()) sources.kind_totals[kind] += count;
@@ -113,6 +140,7 @@ std::map<std::string, milliseconds> DefaultTaskTimeouts(const TaskOptions& o) {
       {"burn", std::max(kMinimumTimeout, milliseconds(o.burn_us / 100))},  // 10x the CPU time
       {"sleep", std::max(kMinimumTimeout, milliseconds(longest_sleep * 10))},
       {"fault", kMinimumTimeout},
+      {"index", std::max(kMinimumTimeout, milliseconds(o.index.converter_timeout_s * 2000))},
       {"tick", milliseconds(0)},
   };
 }

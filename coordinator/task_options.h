@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "coordinator/geocode_source.h"
+#include "coordinator/index_source.h"
 #include "coordinator/task_source.h"
 
 namespace taskfarm {
@@ -31,8 +32,11 @@ struct TaskOptions {
   std::vector<std::string> rates;
   std::optional<double> burst;
   GeocodeInput geocode;  // geocode.path empty: no geocoding
+  IndexInput index;      // index.roots empty: no indexing
 
-  bool HasTasks() const { return noop + burn + sleep + fault + tick > 0 || !geocode.path.empty(); }
+  bool HasTasks() const {
+    return noop + burn + sleep + fault + tick > 0 || !geocode.path.empty() || !index.roots.empty();
+  }
 };
 
 /// The run's tasks per lane (either may be null), with how many of each kind they hold.
@@ -42,6 +46,8 @@ struct RunSources {
   std::map<std::string, uint64_t> kind_totals;
   uint64_t duplicate_places = 0;
   uint64_t cache_hits = 0;
+  IndexSource* index = nullptr;  // inside `cpu`, when the run indexes folders
+  uint64_t counted_cpu_tasks = 0;  // CPU tasks before the folder walk (their ids are stable)
 };
 
 nlohmann::json ToJson(const TaskOptions& options);
@@ -50,7 +56,8 @@ TaskOptions TaskOptionsFromJson(const nlohmann::json& json);
 
 /// The run's tasks in a fixed order (ids are positions in it): CPU kinds interleaved, and
 /// the geocoding input. Throws InputError for input that stops the run.
-RunSources MakeRunSources(const TaskOptions& options, const GeocodeCache& cache = {});
+RunSources MakeRunSources(const TaskOptions& options, const GeocodeCache& cache = {},
+                          std::unordered_map<std::string, FileStamp> known_files = {});
 
 /// How many tasks of each CPU kind the options make.
 std::map<std::string, uint64_t> KindTotals(const TaskOptions& options);

@@ -53,4 +53,26 @@ class InterleavedSource : public TaskSource {
   std::size_t next_ = 0;
 };
 
+/// All of `first`, then all of `second`: the first part keeps ids that do not depend on the
+/// second (a folder walk whose length changes between runs).
+class ChainedSource : public TaskSource {
+ public:
+  ChainedSource(std::unique_ptr<TaskSource> first, std::unique_ptr<TaskSource> second)
+      : first_(std::move(first)), second_(std::move(second)) {}
+  std::optional<TaskSpec> Next() override {
+    if (auto spec = first_->Next()) return spec;
+    return second_->Next();
+  }
+  std::optional<uint64_t> Total() const override {
+    auto a = first_->Total();
+    auto b = second_->Total();
+    if (!a || !b) return std::nullopt;
+    return *a + *b;
+  }
+
+ private:
+  std::unique_ptr<TaskSource> first_;
+  std::unique_ptr<TaskSource> second_;
+};
+
 }  // namespace taskfarm

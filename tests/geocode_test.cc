@@ -159,8 +159,8 @@ TEST(Geocode, CsvColumnInputAndBadArguments) {
                               tmp);
   ASSERT_EQ(run.exit_code, 0) << run.err;
   const std::string table = ReadFile(tmp / "r.csv");
-  EXPECT_NE(table.find("\"Reykjavík, Iceland\",ok,64.1"), std::string::npos) << table;
-  EXPECT_NE(table.find("Wroclaw,ok,51.1"), std::string::npos) << table;
+  EXPECT_NE(table.find("\"Reykjavík, Iceland\",,ok,64.1"), std::string::npos) << table;
+  EXPECT_NE(table.find("Wroclaw,,ok,51.1"), std::string::npos) << table;
 
   RunOutput no_column = RunTaskfarm({"run", "--geocode", csv.string(), "--column", "city"}, tmp);
   EXPECT_EQ(no_column.exit_code, 2);

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "worker/builtin_handlers.h"
+#include "worker/index_handler.h"
 
 namespace taskfarm {
 
@@ -36,6 +37,7 @@ HandlerTable MakeHandlerTable(WorkerResources& resources) {
   table.Register("sleep", RunSleep);
   table.Register("fault", RunFault);
   table.Register("reject", RunReject);
+  table.Register("index", RunIndex);
   return table;
 }
 

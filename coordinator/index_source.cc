@@ -1,0 +1,107 @@
+#include "coordinator/index_source.h"
+
+#include <fnmatch.h>
+#include <sys/stat.h>
+
+#include <fmt/format.h>
+
+#include "shared/builtin_payloads.h"
+
+namespace taskfarm {
+
+namespace fs = std::filesystem;
+
+IndexSource::IndexSource(IndexInput input, std::unordered_map<std::string, FileStamp> known)
+    : input_(std::move(input)), known_(std::move(known)) {}
+
+bool IndexSource::Excluded(const fs::path& path) const {
+  const std::string name = path.filename().string();
+  for (const std::string& glob : input_.excludes) {
+    if (fnmatch(glob.c_str(), name.c_str(), 0) == 0 ||
+        fnmatch(glob.c_str(), path.c_str(), 0) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::optional<TaskSpec> IndexSource::Next() {
+  for (;;) {
+    if (stack_.empty()) {
+      if (next_root_ >= input_.roots.size()) {
+        walked_all_ = true;
+        return std::nullopt;
+      }
+      const fs::path root = fs::absolute(input_.roots[next_root_++]).lexically_normal();
+      std::error_code ec;
+      fs::directory_iterator it(root, ec);
+      if (ec) {
+        return TaskSpec{"reject", payloads::EncodeText(fmt::format(
+                                      "{}: cannot read the folder: {}", root.string(),
+                                      ec.message()))};
+      }
+      stack_.push_back(std::move(it));
+      continue;
+    }
+    fs::directory_iterator& it = stack_.back();
+    if (it == fs::directory_iterator()) {
+      stack_.pop_back();
+      continue;
+    }
+    const fs::directory_entry entry = *it;
+    std::error_code ec;
+    it.increment(ec);
+    if (ec) stack_.pop_back();  // the rest of this folder cannot be listed
+    if (auto spec = Visit(entry)) return spec;
+  }
+}
+
+std::optional<TaskSpec> IndexSource::Visit(const fs::directory_entry& entry) {
+  std::error_code ec;
+  const fs::file_status status = entry.symlink_status(ec);  // never follow a link
+  if (ec || Excluded(entry.path())) return std::nullopt;
+  if (fs::is_directory(status)) {
+    fs::directory_iterator it(entry.path(), ec);
+    if (ec) {
+      return TaskSpec{"reject", payloads::EncodeText(fmt::format(
+                                    "{}: cannot read the folder: {}", entry.path().string(),
+                                    ec.message()))};
+    }
+    stack_.push_back(std::move(it));
+    return std::nullopt;
+  }
+  if (!fs::is_regular_file(status)) return std::nullopt;  // links, devices, sockets
+  const std::string path = entry.path().string();
+  seen_.insert(path);
+  struct stat info {};
+  if (lstat(path.c_str(), &info) != 0) return std::nullopt;  // gone since it was listed
+  const auto size = static_cast<uint64_t>(info.st_size);
+  // The same clock the worker reports (st_mtim), so the next run compares like with like.
+  const int64_t mtime_ns =
+      static_cast<int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 + info.st_mtim.tv_nsec;
+  if (auto known = known_.find(path); known != known_.end()) {
+    if (known->second.failed) {
+      ++counts_.retried;
+    } else if (known->second.size == size && known->second.mtime_ns == mtime_ns) {
+      ++counts_.unchanged;
+      return std::nullopt;
+    } else {
+      ++counts_.changed;
+    }
+  } else {
+    ++counts_.added;
+  }
+  IndexRequest request{path, input_.max_file_size, input_.max_text_bytes,
+                       input_.converter_timeout_s, input_.converters};
+  return TaskSpec{"index", EncodeIndexRequest(request)};
+}
+
+std::vector<std::string> IndexSource::Vanished() const {
+  std::vector<std::string> gone;
+  for (const auto& [path, stamp] : known_) {
+    if (!seen_.count(path)) gone.push_back(path);
+  }
+  return gone;
+}
+
+}  // namespace taskfarm

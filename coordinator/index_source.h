@@ -1,0 +1,74 @@
+#pragma once
+// IndexSource: the `index` tasks of a run: the files under the --index folders, walked
+// lazily (one directory open per level, so memory stays flat however many files there are),
+// symlinks never followed (no loops), --exclude globs skipped. A file whose size and mtime
+// match the database's record is unchanged and not converted again. An entry that cannot be
+// read (a directory without permission) becomes a `reject` task: an error row naming it.
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "coordinator/task_source.h"
+#include "shared/index_messages.h"
+
+namespace taskfarm {
+
+struct IndexInput {
+  std::vector<std::string> roots;
+  std::vector<std::string> excludes;  // globs matched against the file name and the path
+  uint64_t max_file_size = 256ull << 20;
+  uint64_t max_text_bytes = 16ull << 20;
+  uint32_t converter_timeout_s = 120;
+  std::map<std::string, std::string> converters;  // ".rtf" -> "unrtf --text {}"
+};
+
+/// What the database knows of an indexed file.
+struct FileStamp {
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;
+  bool failed = false;  // its last conversion failed: try it again
+};
+
+struct IndexCounts {
+  uint64_t added = 0;      // files the database did not know
+  uint64_t changed = 0;    // known files whose size or mtime changed
+  uint64_t unchanged = 0;  // known files left as they are
+  uint64_t retried = 0;    // known files whose last conversion failed, tried again
+  uint64_t removed = 0;    // known files that are gone (set by whoever removes them)
+};
+
+class IndexSource : public TaskSource {
+ public:
+  /// `known`: the database's files under these roots (empty on a first run).
+  IndexSource(IndexInput input, std::unordered_map<std::string, FileStamp> known);
+  std::optional<TaskSpec> Next() override;
+  std::optional<uint64_t> Total() const override { return std::nullopt; }
+
+  const IndexCounts& counts() const { return counts_; }
+  /// True once every folder has been walked (a removal of vanished files is safe then).
+  bool walked_all() const { return walked_all_; }
+  /// Known files not met in the walk: deleted since the last run.
+  std::vector<std::string> Vanished() const;
+
+ private:
+  std::optional<TaskSpec> Visit(const std::filesystem::directory_entry& entry);
+  bool Excluded(const std::filesystem::path& path) const;
+
+  IndexInput input_;
+  std::unordered_map<std::string, FileStamp> known_;
+  std::unordered_set<std::string> seen_;
+  std::vector<std::filesystem::directory_iterator> stack_;
+  std::size_t next_root_ = 0;
+  IndexCounts counts_;
+  bool walked_all_ = false;
+};
+
+}  // namespace taskfarm

@@ -1,0 +1,42 @@
+#pragma once
+// The payloads of an `index` task and of its result (msgpack, inside wire::Task and
+// wire::Result).
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <msgpack.hpp>
+
+namespace taskfarm {
+
+struct IndexRequest {
+  std::string path;
+  uint64_t max_file_size = 0;    // larger files are error rows, not read
+  uint64_t max_text_bytes = 0;   // longer text is cut there
+  uint32_t converter_timeout_s = 60;
+  std::map<std::string, std::string> converters;  // extension (".rtf") -> command ("{}" = path)
+  MSGPACK_DEFINE(path, max_file_size, max_text_bytes, converter_timeout_s, converters);
+};
+
+struct IndexedDocument {
+  std::string status;  // "indexed", or "skipped" (unsupported type)
+  std::string type;    // text, markdown, html, pdf, odt, docx, ... or the extension
+  std::string title;
+  std::string text;
+  uint64_t words = 0;
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;
+  std::string hash;    // of the file's bytes, hex
+  std::string note;    // e.g. "invalid UTF-8 repaired", "text cut at 8 MB"
+  MSGPACK_DEFINE(status, type, title, text, words, size, mtime_ns, hash, note);
+};
+
+std::string EncodeIndexRequest(const IndexRequest& request);
+std::optional<IndexRequest> DecodeIndexRequest(std::string_view bytes);
+std::string EncodeIndexedDocument(const IndexedDocument& document);
+std::optional<IndexedDocument> DecodeIndexedDocument(std::string_view bytes);
+
+}  // namespace taskfarm

@@ -1,0 +1,158 @@
+#include "worker/index_handler.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "shared/index_messages.h"
+#include "worker/handler_table.h"
+#include "worker/text_extractors.h"
+
+namespace taskfarm {
+namespace {
+
+std::string Lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), ::tolower);
+  return text;
+}
+
+bool StartsWithNoCase(std::string_view text, std::string_view prefix) {
+  return text.size() >= prefix.size() && Lower(std::string(text.substr(0, prefix.size()))) == prefix;
+}
+
+std::string HashHex(std::string_view bytes) {
+  uint64_t hash = 0xcbf29ce484222325ull;  // FNV-1a 64: a change detector, not a security hash
+  for (unsigned char c : bytes) {
+    hash ^= c;
+    hash *= 0x100000001b3ull;
+  }
+  return fmt::format("{:016x}", hash);
+}
+
+uint64_t CountWords(std::string_view text) {
+  uint64_t words = 0;
+  bool in_word = false;
+  for (unsigned char c : text) {
+    const bool word_char = std::isalnum(c) || c >= 0x80;
+    if (word_char && !in_word) ++words;
+    in_word = word_char;
+  }
+  return words;
+}
+
+std::string ReadFile(const std::string& path, uint64_t size) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw TaskFailure({ErrorCode::kBadInput, std::string("cannot read: ") + std::strerror(errno),
+                       false});
+  }
+  std::string bytes(size, '\0');
+  in.read(bytes.data(), static_cast<std::streamsize>(size));
+  bytes.resize(static_cast<std::size_t>(in.gcount()));
+  return bytes;
+}
+
+std::vector<std::string> CommandFor(const std::string& command, const std::string& path) {
+  std::vector<std::string> argv;
+  std::istringstream words(command);
+  for (std::string word; words >> word;) argv.push_back(word == "{}" ? path : word);
+  if (std::find(argv.begin(), argv.end(), path) == argv.end()) argv.push_back(path);
+  return argv;
+}
+
+}  // namespace
+
+std::string DetectType(std::string_view head, const std::string& extension) {
+  const std::string ext = Lower(extension);
+  if (head.substr(0, 5) == "%PDF-") return "pdf";
+  if (head.substr(0, 4) == std::string_view("PK\x03\x04", 4)) {
+    for (const char* office : {".odt", ".ods", ".odp", ".docx", ".xlsx", ".pptx"}) {
+      if (ext == office) return ext.substr(1);
+    }
+    return "zip";
+  }
+  std::string_view start = head;
+  if (start.substr(0, 3) == "\xEF\xBB\xBF") start.remove_prefix(3);  // a UTF-8 BOM
+  while (!start.empty() && std::isspace(static_cast<unsigned char>(start.front()))) {
+    start.remove_prefix(1);
+  }
+  if (StartsWithNoCase(start, "<!doctype html") || StartsWithNoCase(start, "<html")) return "html";
+  if (ext == ".html" || ext == ".htm" || ext == ".xhtml") return "html";
+  if (ext == ".md" || ext == ".markdown") return "markdown";
+  if (ext == ".txt" || ext == ".text" || ext == ".rst") return "text";
+  if (ext == ".pdf") return "text";  // named .pdf but without a PDF header: read it as text
+  return "";
+}
+
+std::string RunIndex(const wire::Task& task) {
+  auto request = DecodeIndexRequest(task.payload);
+  if (!request) throw TaskFailure({ErrorCode::kBadPayload, "index payload is not a request", false});
+  struct stat info {};
+  if (stat(request->path.c_str(), &info) != 0) {
+    throw TaskFailure({ErrorCode::kBadInput, std::string("cannot stat: ") + std::strerror(errno),
+                       false});
+  }
+  if (!S_ISREG(info.st_mode)) throw TaskFailure({ErrorCode::kBadInput, "not a regular file", false});
+  const auto size = static_cast<uint64_t>(info.st_size);
+  if (size == 0) throw TaskFailure({ErrorCode::kBadInput, "empty file (zero bytes)", false});
+  if (size > request->max_file_size) {
+    throw TaskFailure({ErrorCode::kBadInput,
+                       fmt::format("{} bytes, over --max-file-size ({} bytes)", size,
+                                   request->max_file_size),
+                       false});
+  }
+  const std::string bytes = ReadFile(request->path, size);
+  const std::string extension = std::filesystem::path(request->path).extension().string();
+
+  IndexedDocument document;
+  document.size = size;
+  document.mtime_ns = static_cast<int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 + info.st_mtim.tv_nsec;
+  document.hash = HashHex(bytes);
+  document.type = DetectType(bytes.substr(0, 512), extension);
+
+  ExtractedText extracted;
+  const auto timeout = std::chrono::seconds(request->converter_timeout_s);
+  const auto converter = request->converters.find(Lower(extension));
+  if (converter != request->converters.end()) {
+    document.type = Lower(extension).substr(1);
+    extracted = ExtractWithProgram(CommandFor(converter->second, request->path), timeout,
+                                   request->max_text_bytes * 4);
+  } else if (document.type == "text" || document.type == "markdown") {
+    extracted = ExtractPlainText(bytes);
+  } else if (document.type == "html") {
+    extracted = ExtractHtmlText(bytes);
+  } else if (document.type == "pdf") {
+    extracted = ExtractWithProgram({"pdftotext", "-q", "-enc", "UTF-8", request->path, "-"},
+                                   timeout, request->max_text_bytes * 4);
+    if (extracted.text.find_first_not_of(" \n\f\r\t") == std::string::npos) {
+      extracted.note = "no text (a scanned PDF?)";
+    }
+  } else if (!document.type.empty() && document.type != "zip") {
+    extracted = ExtractOfficeText(request->path, document.type, request->max_file_size * 20);
+  } else {
+    document.status = "skipped";
+    document.type = extension.empty() ? "unknown" : Lower(extension).substr(1);
+    document.note = "unsupported type";
+    return EncodeIndexedDocument(document);
+  }
+  document.status = "indexed";
+  document.title = std::move(extracted.title);
+  document.text = std::move(extracted.text);
+  document.note = std::move(extracted.note);
+  if (document.text.size() > request->max_text_bytes) {
+    document.text.resize(request->max_text_bytes);
+    document.note += (document.note.empty() ? "" : "; ") +
+                     fmt::format("text cut at {} bytes", request->max_text_bytes);
+  }
+  document.words = CountWords(document.text);
+  if (document.title.empty()) document.title = std::filesystem::path(request->path).stem().string();
+  return EncodeIndexedDocument(document);
+}
+
+}  // namespace taskfarm

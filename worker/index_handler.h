@@ -1,0 +1,18 @@
+#pragma once
+// The `index` task: read one file, find its type by its content (magic bytes) and its name,
+// convert it to text with the extractor for that type, and return the text with its title,
+// word count and content hash. Bad files are error values that say what is wrong with them.
+
+#include <string>
+
+#include "shared/wire.h"
+
+namespace taskfarm {
+
+std::string RunIndex(const wire::Task& task);
+
+/// The document type of a file: "pdf", "html", "text", "markdown", "odt", "docx", ... or
+/// "" when neither its content nor its name tells. `head` is the file's first bytes.
+std::string DetectType(std::string_view head, const std::string& extension);
+
+}  // namespace taskfarm
