@@ -39,6 +39,7 @@ struct RunOptions {
   double http_timeout_s = 20;
   double zero_retry_after_pause_s = 60;
   std::string gazetteer;
+  std::vector<std::string> converters;  // EXT=COMMAND, parsed into tasks.index.converters
   bool refresh = false;
   double grace_s = 10;
   uint32_t max_attempts = 3;
@@ -145,9 +146,19 @@ struct RunPlan {
 
 RunPlan PlanRun(const RunOptions& options) {
   RunPlan plan;
+  TaskOptions tasks = options.tasks;
+  for (const std::string& converter : options.converters) {
+    const auto eq = converter.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == converter.size()) {
+      throw UsageError("--converter '" + converter + "' is not EXT=COMMAND (e.g. rtf='unrtf {}')");
+    }
+    std::string extension = converter.substr(0, eq);
+    if (extension[0] == '.') extension.erase(0, 1);
+    tasks.index.converters[extension] = converter.substr(eq + 1);
+  }
   if (options.resume) {
     if (options.db.empty()) throw UsageError("--resume needs the --db of the run to finish");
-    if (options.tasks.HasTasks() || !options.tasks.rates.empty()) {
+    if (tasks.HasTasks() || !tasks.rates.empty()) {
       throw UsageError("--resume takes the tasks and rates from --db; do not give them again");
     }
     if (!std::filesystem::exists(options.db)) {
@@ -167,7 +178,7 @@ RunPlan PlanRun(const RunOptions& options) {
     plan.finished = plan.journal->FinishedTasks(plan.run_id);
     return plan;
   }
-  plan.tasks = options.tasks;
+  plan.tasks = std::move(tasks);
   if (!plan.tasks.HasTasks()) {
     throw UsageError("no tasks given (use --noop, --burn, ...; see --help)");
   }
@@ -453,7 +464,7 @@ Exit status: 0 all tasks succeeded; 1 some tasks failed; 2 bad usage or input;
   run->add_option("--max-file-size", tasks.index.max_file_size,
                   "files larger than this many bytes are error rows (default 256 MiB)")
       ->group(indexing);
-  run->add_option("--converter", tasks.index.converters,
+  run->add_option("--converter", options->converters,
                   "EXT=COMMAND: convert .EXT files with COMMAND ({} is the path), its stdout "
                   "is the text; repeatable (e.g. rtf='unrtf --text {}')")
       ->group(indexing);

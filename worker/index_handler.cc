@@ -118,9 +118,10 @@ std::string RunIndex(const wire::Task& task) {
 
   ExtractedText extracted;
   const auto timeout = std::chrono::seconds(request->converter_timeout_s);
-  const auto converter = request->converters.find(Lower(extension));
+  const std::string bare_extension = extension.empty() ? "" : Lower(extension).substr(1);
+  const auto converter = request->converters.find(bare_extension);  // keys have no dot
   if (converter != request->converters.end()) {
-    document.type = Lower(extension).substr(1);
+    document.type = bare_extension;
     extracted = ExtractWithProgram(CommandFor(converter->second, request->path), timeout,
                                    request->max_text_bytes * 4);
   } else if (document.type == "text" || document.type == "markdown") {
