@@ -152,7 +152,7 @@ TEST_F(Index, BadFilesGetTheirRowsAndTheRestIsIndexed) {
   };
   EXPECT_EQ(error_of("empty.txt"), "empty file (zero bytes)");
   EXPECT_EQ(error_of("empty.pdf"), "empty file (zero bytes)");
-  EXPECT_NE(error_of("truncated.pdf").find("pdftotext failed"), std::string::npos);
+  EXPECT_NE(error_of("truncated.pdf").find("failed with exit status"), std::string::npos);
   EXPECT_NE(error_of("truncated.docx").find("not a readable zip container"), std::string::npos);
   EXPECT_EQ(error_of("binary-named.txt"), "binary data, not text");
   EXPECT_NE(error_of("bomb.docx").find("zip bomb"), std::string::npos);
