@@ -8,45 +8,10 @@
 
 #include "shared/builtin_payloads.h"
 #include "shared/place_folding.h"
+#include "shared/utf8.h"
 
 namespace taskfarm {
 namespace {
-
-// Well-formed UTF-8: no stray continuation bytes, no overlong forms, no surrogates.
-bool ValidUtf8(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    if (lead < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t length;
-    uint32_t smallest;
-    if ((lead & 0xe0) == 0xc0) {
-      length = 2, smallest = 0x80;
-    } else if ((lead & 0xf0) == 0xe0) {
-      length = 3, smallest = 0x800;
-    } else if ((lead & 0xf8) == 0xf0) {
-      length = 4, smallest = 0x10000;
-    } else {
-      return false;
-    }
-    if (i + length > text.size()) return false;
-    uint32_t code_point = lead & (0xff >> (length + 1));
-    for (std::size_t k = 1; k < length; ++k) {
-      const auto next = static_cast<unsigned char>(text[i + k]);
-      if ((next & 0xc0) != 0x80) return false;
-      code_point = (code_point << 6) | (next & 0x3f);
-    }
-    if (code_point < smallest || code_point > 0x10ffff ||
-        (code_point >= 0xd800 && code_point <= 0xdfff)) {
-      return false;
-    }
-    i += length;
-  }
-  return true;
-}
 
 std::string Trim(const std::string& text) {
   const auto first = text.find_first_not_of(" \t\r\n");
@@ -111,7 +76,7 @@ GeocodeSource::GeocodeSource(const GeocodeInput& input, const GeocodeCache& cach
     }
     place = Trim(place);
     if (place.empty() || place[0] == '#') continue;
-    if (!ValidUtf8(place)) {
+    if (!IsValidUtf8(place)) {
       specs_.push_back({"reject", payloads::EncodeText(fmt::format(
                                       "line {}: not valid UTF-8", line_number))});
       continue;

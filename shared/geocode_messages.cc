@@ -1,30 +1,12 @@
 #include "shared/geocode_messages.h"
 
+#include "shared/msgpack_payload.h"
 #include "shared/place_folding.h"
 
 namespace taskfarm {
 namespace {
 
-const msgpack::unpack_limit kLimits(16, 16, 64 * 1024, 0, 0, 4);
-
-template <typename T>
-std::string Encode(const T& value) {
-  msgpack::sbuffer buffer;
-  msgpack::pack(buffer, value);
-  return std::string(buffer.data(), buffer.size());
-}
-
-template <typename T>
-std::optional<T> Decode(std::string_view bytes) {
-  try {
-    std::size_t offset = 0;
-    auto handle = msgpack::unpack(bytes.data(), bytes.size(), offset, nullptr, nullptr, kLimits);
-    if (offset != bytes.size() || handle.get().type != msgpack::type::ARRAY) return std::nullopt;
-    return handle.get().as<T>();
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
-}
+constexpr std::size_t kMaxTextBytes = 64 * 1024;
 
 }  // namespace
 
@@ -34,13 +16,13 @@ std::string GeocodeCacheKey(std::string_view query, const std::vector<std::strin
   return key;
 }
 
-std::string EncodeGeocodeRequest(const GeocodeRequest& request) { return Encode(request); }
+std::string EncodeGeocodeRequest(const GeocodeRequest& request) { return EncodePayload(request); }
 std::optional<GeocodeRequest> DecodeGeocodeRequest(std::string_view bytes) {
-  return Decode<GeocodeRequest>(bytes);
+  return DecodePayload<GeocodeRequest>(bytes, kMaxTextBytes);
 }
-std::string EncodeGeocodeAnswer(const GeocodeAnswer& answer) { return Encode(answer); }
+std::string EncodeGeocodeAnswer(const GeocodeAnswer& answer) { return EncodePayload(answer); }
 std::optional<GeocodeAnswer> DecodeGeocodeAnswer(std::string_view bytes) {
-  return Decode<GeocodeAnswer>(bytes);
+  return DecodePayload<GeocodeAnswer>(bytes, kMaxTextBytes);
 }
 
 }  // namespace taskfarm
