@@ -81,13 +81,6 @@ nlohmann::json SearchJson(const TempDir& tmp, const fs::path& db, const std::str
   return search.exit_code == 0 ? nlohmann::json::parse(search.out) : nlohmann::json::array();
 }
 
-bool Finds(const nlohmann::json& hits, const std::string& path) {
-  for (const auto& hit : hits) {
-    if (hit["path"] == path) return true;
-  }
-  return false;
-}
-
 TEST_F(Index, EveryConverterOnRealFilesAndSearchFindsTheirWords) {
   TempDir tmp;
   const auto db = tmp / "index.db";
@@ -167,7 +160,9 @@ TEST_F(Index, BadFilesGetTheirRowsAndTheRestIsIndexed) {
   EXPECT_EQ(by_name["text-named.pdf"]["status"], "indexed");
   EXPECT_EQ(by_name["text-named.pdf"]["type"], "text");
   EXPECT_EQ(by_name["broken.html"]["status"], "indexed");
-  if (!root) EXPECT_NE(error_of("secret.txt").find("Permission denied"), std::string::npos);
+  if (!root) {
+    EXPECT_NE(error_of("secret.txt").find("Permission denied"), std::string::npos);
+  }
   // The failures above; the converter scripts themselves are skipped (unsupported type).
   EXPECT_EQ(QueryInt(db, "SELECT count(*) FROM documents WHERE status='error'"), root ? 9 : 10);
 }

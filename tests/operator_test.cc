@@ -161,7 +161,7 @@ std::vector<std::string> DocumentedExamples(const TempDir& tmp) {
     }
     if (in_sh && line.rfind("taskfarm ", 0) == 0) commands.push_back(line.substr(0, line.find('#')));
   }
-  for (const std::string& subcommand : {"run", "report"}) {
+  for (const char* subcommand : {"run", "report"}) {
     const std::string help = RunTaskfarm({subcommand, "--help"}, tmp).out;
     for (const std::string& line : Lines(help)) {
       if (line.rfind("  taskfarm ", 0) != 0) continue;
