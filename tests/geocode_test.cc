@@ -178,16 +178,18 @@ TEST(Geocode, DailyQuotaStopsTheProviderAndTheCascadeTakesOver) {
   TempDir tmp;
   GeoServerProcess server({"--daily-limit", "10"}, tmp);
   const std::map<std::string, std::string> key = {{"GOOGLE_MAPS_API_KEY", "test-key"}};
-  RunOutput alone = RunTaskfarm({"run", "--geocode", Places(tmp, 40).string(), "--provider",
-                                 "google", "--endpoint", server.url(), "--workers", "2", "--out",
+  RunOutput alone = RunTaskfarm({"run", "--geocode", Places(tmp, 100).string(), "--provider",
+                                 "google", "--endpoint", server.url(), "--workers", "2",
+                                 "--io-concurrency", "2", "--out",
                                  (tmp / "alone.jsonl").string(), "--quiet"},
                                 tmp, key);
   EXPECT_EQ(alone.exit_code, 1);
   const auto rows = ReadJsonLines(tmp / "alone.jsonl");
   EXPECT_EQ(CountBy(rows, "status")["ok"], 10);
-  EXPECT_EQ(CountBy(rows, "error_code")["quota_exceeded"], 30);
-  // Each worker learns of the quota from one answer, then asks no more.
-  EXPECT_LE(server.Stats()["requests"].get<int>(), 10 + 2);
+  EXPECT_EQ(CountBy(rows, "error_code")["quota_exceeded"], 90);
+  // A worker stops asking at its first OVER_DAILY_LIMIT; requests already in flight then
+  // (at most --io-concurrency per worker) still get their answers.
+  EXPECT_LE(server.Stats()["requests"].get<int>(), 10 + 2 * 2);
 
   RunOutput cascade = RunTaskfarm({"run", "--geocode", Places(tmp, 40).string(), "--provider",
                                    "google,offline", "--endpoint", server.url(), "--out",

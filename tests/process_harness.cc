@@ -45,10 +45,13 @@ Taskfarm::Taskfarm(const std::vector<std::string>& args, const TempDir& tmp,
   // Boost.Process opens redirect files without O_TRUNC: start them empty.
   std::filesystem::remove(out_path_);
   std::filesystem::remove(err_path_);
-  bp::environment env = boost::this_process::environment();
-  env["TMPDIR"] = tmp.path().string();
-  for (const auto& [name, value] : extra_env) env[name] = value;
-  child_ = std::make_unique<bp::child>(std::string(TASKFARM_BIN), bp::args(args), env,
+  // The environment goes through env(1), which then execs taskfarm in the same process:
+  // Boost 1.74's environment lookup reads past short entries (AddressSanitizer shows it).
+  std::vector<std::string> argv{"TMPDIR=" + tmp.path().string()};
+  for (const auto& [name, value] : extra_env) argv.push_back(name + "=" + value);
+  argv.push_back(TASKFARM_BIN);
+  argv.insert(argv.end(), args.begin(), args.end());
+  child_ = std::make_unique<bp::child>(std::string("/usr/bin/env"), bp::args(argv),
                                        bp::std_in.close(), bp::std_out > out_path_.string(),
                                        bp::std_err > err_path_.string());
 }
@@ -59,6 +62,11 @@ Taskfarm::~Taskfarm() {
 }
 
 pid_t Taskfarm::pid() const { return child_->id(); }
+
+bool Taskfarm::Running() {
+  std::error_code ec;
+  return child_->running(ec);
+}
 
 void Taskfarm::Signal(int signal_number) {
   std::error_code ec;

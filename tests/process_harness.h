@@ -47,6 +47,7 @@ class Taskfarm {
            const std::map<std::string, std::string>& env = {});
   ~Taskfarm();
   pid_t pid() const;
+  bool Running();
   void Signal(int signal_number);
   const std::filesystem::path& stdout_path() const { return out_path_; }
   /// Waits for the exit (at most `limit`; then kills it and fails the test).

@@ -42,8 +42,7 @@ TEST(Reliability, ChaosEveryTaskHasExactlyOneResult) {
   std::mt19937 random(7);
   int kills = 0;
   // SIGKILL a random worker every 100 ms until the run ends.
-  while (!WaitFor([&] { return !ProcessesMentioning(tmp.path().string() + "/r.jsonl").size(); },
-                  milliseconds(100))) {
+  while (!WaitFor([&] { return !farm.Running(); }, milliseconds(100))) {
     auto workers = WorkersOf(tmp, farm.pid());
     if (workers.empty()) continue;
     kill(workers[random() % workers.size()], SIGKILL);
