@@ -16,7 +16,7 @@ namespace taskfarm {
 class CreditPolicy {
  public:
   static constexpr std::chrono::nanoseconds kQueueTarget = std::chrono::milliseconds(2);
-  static constexpr std::size_t kMaxCredit = 256;
+  static constexpr std::size_t kMaxCredit = 1024;
 
   /// Learns from a finished task's run time (an exponentially weighted moving average).
   void Observe(const std::string& kind, uint64_t run_ns);

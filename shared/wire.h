@@ -38,7 +38,7 @@ inline constexpr uint32_t kWireVersion = 1;
 inline constexpr int64_t kMaxMessageBytes = 64 * 1024 * 1024;
 
 /// Most tasks in one TaskBatch and most results in one Report.
-inline constexpr std::size_t kMaxBatch = 256;
+inline constexpr std::size_t kMaxBatch = 1024;
 
 enum class MessageType : uint8_t {
   kTaskBatch = 1,
