@@ -4,6 +4,7 @@
 //
 // Usage: bare_pipeline WORKERS TASKS   -> prints "tasks_per_s <rate>" on stdout.
 
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@
 #include <filesystem>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "shared/transport.h"
 
@@ -91,8 +93,11 @@ int main(int argc, char** argv) {
   int report[2];
   if (pipe(report) != 0) return 1;
   if (fork() == 0) RunSink(sink, workers, tasks, report[1]);
+  std::vector<pid_t> worker_pids;
   for (int i = 0; i < workers; ++i) {
-    if (fork() == 0) RunWorker(vent, sink);
+    const pid_t pid = fork();
+    if (pid == 0) RunWorker(vent, sink);
+    worker_pids.push_back(pid);
   }
   zmq::context_t context(1);
   auto ventilator = MakeSocket(context, zmq::socket_type::push, {kHwm, {}});
@@ -109,7 +114,9 @@ int main(int argc, char** argv) {
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
-  for (int i = 0; i < workers; ++i) Send(ventilator, wire::Task{}, scratch);
+  // Stopped by signal: a stop message sent round-robin could reach a worker that already
+  // left, and the other would wait for it forever.
+  for (pid_t pid : worker_pids) kill(pid, SIGTERM);
   for (int i = 0; i < workers + 1; ++i) wait(nullptr);
   ventilator.close();
   std::filesystem::remove_all(dir);

@@ -12,16 +12,7 @@ import signal
 import subprocess
 import time
 
-
-def children_of(pid):
-    kids = []
-    try:
-        for task in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{task}/children") as f:
-                kids += [int(p) for p in f.read().split()]
-    except FileNotFoundError:
-        pass
-    return kids
+from procs import children_of
 
 
 def run(build, args, kill_every_s=None):

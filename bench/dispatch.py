@@ -12,6 +12,8 @@ import subprocess
 import sys
 import time
 
+from procs import children_of
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -38,14 +40,6 @@ def python_pool(workers, tasks):
     out = subprocess.run(["/usr/bin/python3", os.path.join(HERE, "pool_baseline.py"), str(workers),
                           str(tasks)], check=True, capture_output=True, text=True).stdout
     return rate_line(out)
-
-
-def children_of(pid):
-    kids = []
-    for task in os.listdir(f"/proc/{pid}/task"):
-        with open(f"/proc/{pid}/task/{task}/children") as f:
-            kids += [int(p) for p in f.read().split()]
-    return kids
 
 
 def status_kb(pid, field):

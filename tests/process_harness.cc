@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include <fstream>
@@ -11,6 +12,7 @@
 #include <atomic>
 
 #include <boost/process.hpp>
+#include <boost/process/extend.hpp>
 #include <curl/curl.h>
 #include <sqlite3.h>
 #include <gtest/gtest.h>
@@ -51,9 +53,12 @@ Taskfarm::Taskfarm(const std::vector<std::string>& args, const TempDir& tmp,
   for (const auto& [name, value] : extra_env) argv.push_back(name + "=" + value);
   argv.push_back(TASKFARM_BIN);
   argv.insert(argv.end(), args.begin(), args.end());
+  // If the test process dies (a crash, an abort), what it started goes with it.
+  const auto die_with_the_test = bp::extend::on_exec_setup(
+      [](auto&) { prctl(PR_SET_PDEATHSIG, SIGKILL); });
   child_ = std::make_unique<bp::child>(std::string("/usr/bin/env"), bp::args(argv),
                                        bp::std_in.close(), bp::std_out > out_path_.string(),
-                                       bp::std_err > err_path_.string());
+                                       bp::std_err > err_path_.string(), die_with_the_test);
 }
 
 Taskfarm::~Taskfarm() {
