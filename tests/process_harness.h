@@ -92,6 +92,10 @@ std::vector<std::string> SegmentsOwnedBy(pid_t owner);
 /// Polls `condition` every 20 ms until it holds or `limit` passes; returns whether it held.
 bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds limit);
 
+/// Whether this suite runs under a sanitizer (scripts/sanitize sets TASKFARM_SANITIZED):
+/// every process is several times slower, so the few checks on arrival times widen.
+bool UnderSanitizer();
+
 /// One integer from an SQLite query on `db` (read-only); -1 when there is no row.
 int64_t QueryInt(const std::filesystem::path& db, const std::string& sql);
 

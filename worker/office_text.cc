@@ -49,8 +49,27 @@ std::string ReadEntry(zip_t* archive, const std::string& name, uint64_t max_unco
   return content;
 }
 
+using ZipArchive = std::unique_ptr<zip_t, decltype(&zip_discard)>;
+
+[[noreturn]] void OpenFailed(zip_error_t* zip_error) {
+  const std::string reason = zip_error_strerror(zip_error);
+  zip_error_fini(zip_error);
+  throw TaskFailure({ErrorCode::kBadInput, "not a readable zip container: " + reason, false});
+}
+
+ExtractedText ExtractFromArchive(zip_t* archive, std::string_view type,
+                                 uint64_t max_uncompressed) {
+  ExtractedText out;
+  for (const std::string& entry : TextEntries(type, archive)) {
+    AppendOfficeXmlText(ReadEntry(archive, entry, max_uncompressed), out.text);
+  }
+  return out;
+}
+
+}  // namespace
+
 // Text nodes of an office XML document, with a line break after each paragraph.
-void AppendXmlText(const std::string& xml, std::string& out) {
+void AppendOfficeXmlText(std::string_view xml, std::string& out) {
   std::unique_ptr<xmlTextReader, decltype(&xmlFreeTextReader)> reader(
       xmlReaderForMemory(xml.data(), static_cast<int>(xml.size()), nullptr, "UTF-8",
                          XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING),
@@ -72,25 +91,32 @@ void AppendXmlText(const std::string& xml, std::string& out) {
   if (rc < 0) throw TaskFailure({ErrorCode::kBadInput, "office XML is malformed", false});
 }
 
-}  // namespace
-
 ExtractedText ExtractOfficeText(const std::filesystem::path& path, std::string_view type,
                                 uint64_t max_uncompressed) {
   int error = 0;
-  std::unique_ptr<zip_t, decltype(&zip_discard)> archive(
-      zip_open(path.c_str(), ZIP_RDONLY, &error), &zip_discard);
+  ZipArchive archive(zip_open(path.c_str(), ZIP_RDONLY, &error), &zip_discard);
   if (!archive) {
     zip_error_t zip_error;
     zip_error_init_with_code(&zip_error, error);
-    const std::string reason = zip_error_strerror(&zip_error);
-    zip_error_fini(&zip_error);
-    throw TaskFailure({ErrorCode::kBadInput, "not a readable zip container: " + reason, false});
+    OpenFailed(&zip_error);
   }
-  ExtractedText out;
-  for (const std::string& entry : TextEntries(type, archive.get())) {
-    AppendXmlText(ReadEntry(archive.get(), entry, max_uncompressed), out.text);
+  return ExtractFromArchive(archive.get(), type, max_uncompressed);
+}
+
+ExtractedText ExtractOfficeTextFromMemory(std::string_view bytes, std::string_view type,
+                                          uint64_t max_uncompressed) {
+  zip_error_t zip_error;
+  zip_error_init(&zip_error);
+  // The source does not own the bytes (freep = 0); zip_open_from_source takes the source.
+  zip_source_t* source = zip_source_buffer_create(bytes.data(), bytes.size(), 0, &zip_error);
+  if (!source) OpenFailed(&zip_error);
+  ZipArchive archive(zip_open_from_source(source, ZIP_RDONLY, &zip_error), &zip_discard);
+  if (!archive) {
+    zip_source_free(source);
+    OpenFailed(&zip_error);
   }
-  return out;
+  zip_error_fini(&zip_error);
+  return ExtractFromArchive(archive.get(), type, max_uncompressed);
 }
 
 }  // namespace taskfarm

@@ -31,6 +31,14 @@ ExtractedText ExtractHtmlText(std::string_view bytes);
 ExtractedText ExtractOfficeText(const std::filesystem::path& path, std::string_view type,
                                 uint64_t max_uncompressed);
 
+/// The same for a container already in memory (the fuzz target's entry point).
+ExtractedText ExtractOfficeTextFromMemory(std::string_view bytes, std::string_view type,
+                                          uint64_t max_uncompressed);
+
+/// Appends the text nodes of one office XML document to `out`, a line break after each
+/// paragraph or heading; malformed XML is a TaskFailure.
+void AppendOfficeXmlText(std::string_view xml, std::string& out);
+
 /// Runs `argv` (an external converter such as pdftotext), returns its stdout as text; a
 /// non-zero exit, a crash, more than `max_output` bytes or `timeout` are error values.
 ExtractedText ExtractWithProgram(const std::vector<std::string>& argv,
