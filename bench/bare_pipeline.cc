@@ -83,8 +83,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: bare_pipeline WORKERS TASKS\n");
     return 2;
   }
-  const int workers = std::atoi(argv[1]);
-  const long tasks = std::atol(argv[2]);
+  const int workers = static_cast<int>(std::strtol(argv[1], nullptr, 10));
+  const long tasks = std::strtol(argv[2], nullptr, 10);
   char dir_template[] = "/tmp/bare-pipeline-XXXXXX";
   const std::string dir = mkdtemp(dir_template);
   const std::string vent = "ipc://" + dir + "/vent";

@@ -81,8 +81,8 @@ int main() {
     rusage usage{};
     int status = 0;
     wait4(-1, &status, 0, &usage);
-    cpu_ms += (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1e3 +
-              (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e3;
+    cpu_ms += static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1e3 +
+              static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e3;
   }
   std::printf("\n16 processes blocked in acquire at 10/s for 3 s: %lu tokens granted, "
               "%.1f ms CPU in all (%.3f%% of one core)\n",

@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "shared/transport.h"
+#include "shared/system_text.h"
 
 namespace taskfarm {
 namespace {
@@ -101,8 +102,7 @@ void Farm::SpawnWorker() {
                                 "--run-dir", run_directory_.path().string()};
   args.insert(args.end(), config_.worker_args.begin(), config_.worker_args.end());
   if (!config_.shm_segment.empty()) {
-    args.push_back("--shm");
-    args.push_back(config_.shm_segment);
+    args.insert(args.end(), {"--shm", config_.shm_segment});
   }
   worker.process = std::make_unique<WorkerProcess>(config_.worker_executable, args);
   worker.spawned_at = MonoClock::now();
@@ -390,7 +390,7 @@ void Farm::CheckTaskTimeouts() {
     const auto limit = TimeoutFor(record->spec.kind);
     if (limit.count() == 0 || now - record->started_at <= limit) continue;
     worker.kill_reason = fmt::format("killed: task {} ({}) ran past its timeout of {:g} s",
-                                     record->id, record->spec.kind, limit.count() / 1000.0);
+                                     record->id, record->spec.kind, static_cast<double>(limit.count()) / 1000.0);
     spdlog::warn("worker {} {}", id, worker.kill_reason);
     worker.process->Signal(SIGKILL);  // its pidfd reports the death; the task is retried
   }
@@ -436,7 +436,7 @@ void Farm::HandleSignals() {
       draining_ = true;
       drain_deadline_ = MonoClock::now() + config_.grace;
       spdlog::warn("{}: finishing the {} tasks in flight (up to {} ms); signal again to stop now",
-                   strsignal(*signal_number), ledger_.in_flight(), config_.grace.count());
+                   SignalText(*signal_number), ledger_.in_flight(), config_.grace.count());
     } else {
       stop_now_ = true;
     }

@@ -1,4 +1,5 @@
 #include "coordinator/result_writer.h"
+#include "shared/system_text.h"
 
 #include <cerrno>
 #include <chrono>
@@ -71,7 +72,7 @@ class FileWriter : public ResultWriter {
       : out_(path, append ? std::ios::app : std::ios::trunc), had_content_(append && HasContent(path)) {
     if (!out_) {
       throw std::runtime_error("cannot write results to " + path.string() + ": " +
-                               std::strerror(errno));
+                               ErrnoText(errno));
     }
   }
   void Flush() override {

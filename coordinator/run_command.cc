@@ -79,7 +79,7 @@ void CheckGeocoding(TaskOptions& tasks) {
     const auto& providers = tasks.geocode.providers;
     if (std::find(providers.begin(), providers.end(), provider) != providers.end() &&
         !has_bucket(provider) && !has_bucket("default")) {
-      tasks.rates.push_back(rate);
+      tasks.rates.emplace_back(rate);
     }
   }
 }
@@ -91,12 +91,10 @@ std::vector<std::string> NetworkWorkerArgs(const RunOptions& options) {
                                 "--zero-retry-after-pause",
                                 std::to_string(options.zero_retry_after_pause_s)};
   if (!options.user_agent.empty()) {
-    args.push_back("--user-agent");
-    args.push_back(options.user_agent);
+    args.insert(args.end(), {"--user-agent", options.user_agent});
   }
   if (!options.gazetteer.empty()) {
-    args.push_back("--gazetteer");
-    args.push_back(options.gazetteer);
+    args.insert(args.end(), {"--gazetteer", options.gazetteer});
   }
   return args;
 }
@@ -204,7 +202,7 @@ FarmConfig MakeFarmConfig(const RunOptions& options, const TaskOptions& tasks) {
   config.worker_args = options.worker_log_args;
   const auto network_args = NetworkWorkerArgs(options);
   config.worker_args.insert(config.worker_args.end(), network_args.begin(), network_args.end());
-  config.network_credit = 2 * options.io_concurrency;
+  config.network_credit = std::size_t{2} * options.io_concurrency;
   config.max_worker_rss_bytes = options.max_worker_rss_mb << 20;
   return config;
 }

@@ -8,6 +8,7 @@
 #include <system_error>
 
 #include "shared/owner_pid.h"
+#include "shared/system_text.h"
 
 namespace taskfarm {
 
@@ -33,7 +34,7 @@ RunDirectory::RunDirectory() {
       (parent / (OwnedNamePrefix() + "XXXXXX")).string();
   if (mkdtemp(pattern.data()) == nullptr) {  // mkdtemp creates it with mode 0700
     throw std::runtime_error("cannot create a run directory in " + parent.string() + ": " +
-                             std::strerror(errno));
+                             ErrnoText(errno));
   }
   path_ = pattern;
 }

@@ -1,4 +1,5 @@
 #include "coordinator/summary.h"
+#include "shared/system_text.h"
 
 #include <algorithm>
 #include <cstring>
@@ -128,7 +129,7 @@ void RunSummary::Print(std::ostream& out) const {
   }
   if (cache_hits_ > 0) out << fmt::format(", {} places from the cache", cache_hits_);
   if (duplicate_places_ > 0) out << fmt::format(", {} repeated places asked once", duplicate_places_);
-  if (interrupted_by_ != 0) out << fmt::format(" (interrupted by {})", strsignal(interrupted_by_));
+  if (interrupted_by_ != 0) out << fmt::format(" (interrupted by {})", SignalText(interrupted_by_));
   out << '\n';
   for (const auto& [name, kind] : kinds_) {
     out << fmt::format("  {:<8} {:>8} ok {:>6} failed {:>6} retried   run p50 {:.2f} ms  "

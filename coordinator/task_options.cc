@@ -13,8 +13,8 @@ using std::chrono::milliseconds;
 constexpr milliseconds kMinimumTimeout{60'000};
 
 std::unique_ptr<TaskSource> Repeat(const std::string& kind, uint64_t count, std::string payload) {
-  return std::make_unique<CountedSource>(kind, count,
-                                         [payload](uint64_t) { return payload; });
+  return std::make_unique<CountedSource>(
+      kind, count, [payload = std::move(payload)](uint64_t) { return payload; });
 }
 
 }  // namespace

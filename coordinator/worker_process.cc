@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include "shared/pidfd.h"
+#include "shared/system_text.h"
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,7 +17,8 @@ namespace bp = boost::process;
 
 WorkerProcess::WorkerProcess(const std::filesystem::path& executable,
                              const std::vector<std::string>& args) {
-  std::error_code ec;
+  std::error_code ec;  // the spawn reports through it, so child_ starts here, not above
+  // cppcheck-suppress useInitializationList
   child_ = std::make_unique<bp::child>(executable.string(), bp::args(args), bp::std_in.close(),
                                        bp::std_out > bp::null,
                                        bp::std_err > stderr, bp::limit_handles, ec);
@@ -26,7 +28,7 @@ WorkerProcess::WorkerProcess(const std::filesystem::path& executable,
   pid_ = child_->id();
   pidfd_ = OpenPidfd(pid_);
   if (pidfd_ < 0) {
-    const std::string reason = std::strerror(errno);
+    const std::string reason = ErrnoText(errno);
     child_->terminate(ec);
     throw std::runtime_error("pidfd_open for worker " + std::to_string(pid_) + ": " + reason);
   }
@@ -58,7 +60,7 @@ std::string WorkerProcess::ExitDescription() const {
   if (WIFEXITED(status)) return "exit status " + std::to_string(WEXITSTATUS(status));
   if (WIFSIGNALED(status)) {
     return "killed by signal " + std::to_string(WTERMSIG(status)) + " (" +
-           strsignal(WTERMSIG(status)) + ")";
+           SignalText(WTERMSIG(status)) + ")";
   }
   return "wait status " + std::to_string(status);
 }

@@ -88,13 +88,13 @@ std::filesystem::path Gazetteer::DefaultDataDir(const std::filesystem::path& exe
   if (const char* env = std::getenv("TASKFARM_GAZETTEER"); env != nullptr && *env != '\0') {
     return env;
   }
-  const auto checkout = executable.parent_path().parent_path() / "data" / "geonames";
+  auto checkout = executable.parent_path().parent_path() / "data" / "geonames";
   if (std::filesystem::exists(checkout / "cities.pbf")) return checkout;
   return "/usr/share/taskfarm/geonames";
 }
 
 std::filesystem::path Gazetteer::DefaultAliasesFile(const std::filesystem::path& executable) {
-  const auto checkout = executable.parent_path().parent_path() / "data" / "aliases.tsv";
+  auto checkout = executable.parent_path().parent_path() / "data" / "aliases.tsv";
   if (std::filesystem::exists(checkout)) return checkout;
   return "/usr/share/taskfarm/aliases.tsv";
 }

@@ -6,7 +6,7 @@
 namespace taskfarm {
 namespace {
 
-constexpr std::size_t kMaxTextBytes = 64 * 1024;
+constexpr std::size_t kMaxTextBytes = std::size_t{64} << 10;
 
 }  // namespace
 

@@ -11,8 +11,7 @@ namespace taskfarm {
 std::vector<std::string> LogSettings::AsArgs() const {
   std::vector<std::string> args{"--log-level", level};
   if (!file.empty()) {
-    args.push_back("--log-file");
-    args.push_back(file);
+    args.insert(args.end(), {"--log-file", file});
   }
   return args;
 }

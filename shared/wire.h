@@ -35,7 +35,7 @@ namespace taskfarm::wire {
 inline constexpr uint32_t kWireVersion = 1;
 
 /// Upper bound of one message, also set as ZMQ_MAXMSGSIZE on receiving sockets.
-inline constexpr int64_t kMaxMessageBytes = 64 * 1024 * 1024;
+inline constexpr int64_t kMaxMessageBytes = int64_t{64} << 20;
 
 /// Most tasks in one TaskBatch and most results in one Report.
 inline constexpr std::size_t kMaxBatch = 1024;

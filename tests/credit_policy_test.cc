@@ -18,8 +18,9 @@ TEST(CreditPolicy, UnknownKindsGoOneAtATime) {
 TEST(CreditPolicy, ShortTasksQueueUpToTheCap) {
   CreditPolicy policy;
   policy.Observe("noop", 1000);  // 1 us
-  EXPECT_TRUE(policy.MayTake(10, 10 * 1000, "noop"));
-  EXPECT_FALSE(policy.MayTake(CreditPolicy::kMaxCredit, CreditPolicy::kMaxCredit * 1000, "noop"));
+  EXPECT_TRUE(policy.MayTake(10, uint64_t{10} * 1000, "noop"));
+  EXPECT_FALSE(
+      policy.MayTake(CreditPolicy::kMaxCredit, CreditPolicy::kMaxCredit * uint64_t{1000}, "noop"));
 }
 
 TEST(CreditPolicy, LongTasksGoOneAtATime) {

@@ -14,7 +14,7 @@ namespace {
 // The first `count` places of the committed list of GeoNames cities.
 std::filesystem::path Places(const TempDir& tmp, int count) {
   std::ifstream in(std::string(TASKFARM_SOURCE_DIR) + "/tests/data/places-1000.txt");
-  const auto path = tmp / ("places-" + std::to_string(count) + ".txt");
+  auto path = tmp / ("places-" + std::to_string(count) + ".txt");
   std::ofstream out(path);
   int written = 0;
   for (std::string line; written < count && std::getline(in, line);) {
@@ -238,7 +238,7 @@ TEST(Geocode, AnsweredPlacesComeFromTheCacheAcrossRunsUnlessRefreshed) {
   }
 
   auto refresh = run;
-  refresh.push_back("--refresh");
+  refresh.emplace_back("--refresh");
   ASSERT_EQ(RunTaskfarm(refresh, tmp).exit_code, 0);
   EXPECT_EQ(server.Stats()["requests"], 60);
 }

@@ -50,8 +50,10 @@ Taskfarm::Taskfarm(const std::vector<std::string>& args, const TempDir& tmp,
   // The environment goes through env(1), which then execs taskfarm in the same process:
   // Boost 1.74's environment lookup reads past short entries (AddressSanitizer shows it).
   std::vector<std::string> argv{"TMPDIR=" + tmp.path().string()};
-  for (const auto& [name, value] : extra_env) argv.push_back(name + "=" + value);
-  argv.push_back(TASKFARM_BIN);
+  for (const auto& [name, value] : extra_env) {
+    argv.push_back(std::string(name).append("=").append(value));
+  }
+  argv.emplace_back(TASKFARM_BIN);
   argv.insert(argv.end(), args.begin(), args.end());
   // If the test process dies (a crash, an abort), what it started goes with it.
   const auto die_with_the_test = bp::extend::on_exec_setup(

@@ -24,7 +24,7 @@ namespace {
 constexpr uint64_t kSecond = 1'000'000'000ull;
 
 std::unique_ptr<RateLimiter> MakeLimiter(double per_second, double burst,
-                                         std::vector<double> more_windows = {}) {
+                                         const std::vector<double>& more_windows = {}) {
   RateSpec spec{"t", {{per_second, burst}}};
   for (double rate : more_windows) spec.windows.push_back({rate, 1});
   return RateLimiter::Create({spec});
@@ -73,6 +73,7 @@ Totals RunAcquirers(double per_second, double burst, int processes, uint64_t sec
   auto limiter = MakeLimiter(per_second, burst);
   const uint64_t deadline = MonotonicNanos() + seconds * kSecond;
   std::vector<Acquirer> acquirers;
+  acquirers.reserve(static_cast<std::size_t>(processes));
   for (int i = 0; i < processes; ++i) {
     acquirers.push_back(StartAcquirer(limiter->segment_name(), deadline));
   }
@@ -131,6 +132,7 @@ TEST(TokenBucket, SeveralWindowsAreAllHonoured) {
   auto limiter = MakeLimiter(50, 1, {2});
   const uint64_t deadline = MonotonicNanos() + 2 * kSecond;
   std::vector<Acquirer> acquirers;
+  acquirers.reserve(4);
   for (int i = 0; i < 4; ++i) acquirers.push_back(StartAcquirer(limiter->segment_name(), deadline));
   std::vector<uint64_t> all;
   for (const Acquirer& acquirer : acquirers) {
@@ -149,6 +151,7 @@ TEST(TokenBucket, KilledProcessesDoNotWedgeTheOthers) {
   const uint64_t start = MonotonicNanos();
   const uint64_t end = start + 3 * kSecond;
   std::vector<Acquirer> survivors;
+  survivors.reserve(4);
   for (int i = 0; i < 4; ++i) survivors.push_back(StartAcquirer(limiter->segment_name(), end));
   // For two seconds, start a greedy process and SIGKILL it a few milliseconds later.
   std::mt19937 random(42);
@@ -174,6 +177,7 @@ TEST(TokenBucket, BackOffPausesEveryProcess) {
   const uint64_t start = MonotonicNanos();
   const uint64_t end = start + 2500 * kSecond / 1000;
   std::vector<Acquirer> acquirers;
+  acquirers.reserve(4);
   for (int i = 0; i < 4; ++i) acquirers.push_back(StartAcquirer(limiter->segment_name(), end));
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   const uint64_t called = MonotonicNanos();

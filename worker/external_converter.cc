@@ -11,6 +11,7 @@
 #include "shared/clock.h"
 #include "worker/handler_table.h"
 #include "worker/text_extractors.h"
+#include "shared/system_text.h"
 
 extern char** environ;
 
@@ -20,7 +21,7 @@ ExtractedText ExtractWithProgram(const std::vector<std::string>& argv,
                                  std::chrono::seconds timeout, uint64_t max_output) {
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
-    throw TaskFailure({ErrorCode::kHandlerFailed, "pipe: " + std::string(strerror(errno)), true});
+    throw TaskFailure({ErrorCode::kHandlerFailed, "pipe: " + ErrnoText(errno), true});
   }
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
@@ -28,6 +29,7 @@ ExtractedText ExtractWithProgram(const std::vector<std::string>& argv,
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
   pid_t pid = 0;
@@ -37,7 +39,7 @@ ExtractedText ExtractWithProgram(const std::vector<std::string>& argv,
   if (rc != 0) {
     close(pipe_fds[0]);
     throw TaskFailure({ErrorCode::kHandlerFailed,
-                       "cannot run " + argv[0] + ": " + std::string(strerror(rc)), false});
+                       "cannot run " + argv[0] + ": " + ErrnoText(rc), false});
   }
   ExtractedText out;
   const auto deadline = MonoClock::now() + timeout;
@@ -68,7 +70,7 @@ ExtractedText ExtractWithProgram(const std::vector<std::string>& argv,
   if (!failure.empty()) throw TaskFailure({ErrorCode::kHandlerFailed, failure, false});
   if (WIFSIGNALED(status)) {
     throw TaskFailure({ErrorCode::kHandlerFailed,
-                       argv[0] + " crashed: " + std::string(strsignal(WTERMSIG(status))), false});
+                       argv[0] + " crashed: " + SignalText(WTERMSIG(status)), false});
   }
   if (WEXITSTATUS(status) != 0) {
     throw TaskFailure({ErrorCode::kHandlerFailed,

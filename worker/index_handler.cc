@@ -14,6 +14,7 @@
 #include "shared/index_messages.h"
 #include "worker/handler_table.h"
 #include "worker/text_extractors.h"
+#include "shared/system_text.h"
 
 namespace taskfarm {
 namespace {
@@ -50,7 +51,7 @@ uint64_t CountWords(std::string_view text) {
 std::string ReadFile(const std::string& path, uint64_t size) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    throw TaskFailure({ErrorCode::kBadInput, std::string("cannot read: ") + std::strerror(errno),
+    throw TaskFailure({ErrorCode::kBadInput, std::string("cannot read: ") + ErrnoText(errno),
                        false});
   }
   std::string bytes(size, '\0');
@@ -71,7 +72,9 @@ bool OnPath(const std::string& program) {
   const char* path = std::getenv("PATH");
   std::istringstream dirs(path ? path : "/usr/bin:/bin");
   for (std::string dir; std::getline(dirs, dir, ':');) {
-    if (access((dir + "/" + program).c_str(), X_OK) == 0) return true;
+    dir += '/';
+    dir += program;
+    if (access(dir.c_str(), X_OK) == 0) return true;
   }
   return false;
 }
@@ -113,7 +116,7 @@ std::string RunIndex(const wire::Task& task) {
   if (!request) throw TaskFailure({ErrorCode::kBadPayload, "index payload is not a request", false});
   struct stat info {};
   if (stat(request->path.c_str(), &info) != 0) {
-    throw TaskFailure({ErrorCode::kBadInput, std::string("cannot stat: ") + std::strerror(errno),
+    throw TaskFailure({ErrorCode::kBadInput, std::string("cannot stat: ") + ErrnoText(errno),
                        false});
   }
   if (!S_ISREG(info.st_mode)) throw TaskFailure({ErrorCode::kBadInput, "not a regular file", false});

@@ -1,6 +1,7 @@
 #include <libxml/xmlreader.h>
 #include <zip.h>
 
+#include <limits>
 #include <memory>
 
 #include "worker/handler_table.h"
@@ -61,7 +62,8 @@ ExtractedText ExtractFromArchive(zip_t* archive, std::string_view type,
                                  uint64_t max_uncompressed) {
   ExtractedText out;
   for (const std::string& entry : TextEntries(type, archive)) {
-    AppendOfficeXmlText(ReadEntry(archive, entry, max_uncompressed), out.text);
+    const std::string xml = ReadEntry(archive, entry, max_uncompressed);
+    AppendOfficeXmlText(xml, out.text);
   }
   return out;
 }
@@ -70,7 +72,13 @@ ExtractedText ExtractFromArchive(zip_t* archive, std::string_view type,
 
 // Text nodes of an office XML document, with a line break after each paragraph.
 void AppendOfficeXmlText(std::string_view xml, std::string& out) {
+  if (xml.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
+    throw TaskFailure({ErrorCode::kBadInput, "office XML over 2 GiB", false});
+  }
+  // The reader lives only in this function, inside the lifetime of `xml`; cppcheck cannot
+  // see through the unique_ptr and takes the pointer for one that escapes.
   std::unique_ptr<xmlTextReader, decltype(&xmlFreeTextReader)> reader(
+      // cppcheck-suppress [invalidLifetime, danglingTemporaryLifetime]
       xmlReaderForMemory(xml.data(), static_cast<int>(xml.size()), nullptr, "UTF-8",
                          XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING),
       &xmlFreeTextReader);
