@@ -10,8 +10,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "shared/transport.h"
+#include "coordinator/rate_shares.h"
 #include "shared/system_text.h"
+#include "shared/transport.h"
 
 namespace taskfarm {
 namespace {
@@ -25,6 +26,8 @@ constexpr std::chrono::milliseconds kIdlePollTimeout{1000};
 constexpr std::chrono::milliseconds kStopTimeout{3000};
 // Timeouts and memory limits are checked this often, not on every turn of the loop.
 constexpr std::chrono::milliseconds kHealthCheckInterval{100};
+// A host asking for more workers than this gets this many.
+constexpr uint32_t kMaxWorkersPerHost = 1024;
 
 // Resident set size of a process, from /proc; 0 when it cannot be read.
 uint64_t ResidentBytes(pid_t pid) {
@@ -47,6 +50,11 @@ Farm::Farm(FarmConfig config, std::array<LaneSource, kLaneCount> sources, RunSum
       context_(1),
       sink_(MakeSocket(context_, zmq::socket_type::pull, {kSinkHwm, {}})) {
   sink_.bind(run_directory_.IpcEndpoint("sink"));
+  if (config_.listen) {
+    hosts_ = std::make_unique<RemoteHosts>(context_, *config_.listen);
+    if (config_.on_listening) config_.on_listening(hosts_->endpoint());
+    summary_.RecordHostJoined("local", config_.workers);
+  }
   summary_.set_workers(config_.workers);
   ledger_.SkipFinished(config_.finished_tasks);
   config_.finished_tasks.clear();
@@ -73,6 +81,14 @@ FarmExit Farm::Run() {
       CheckStartupTimeouts();
       CheckTaskTimeouts();
       CheckWorkerMemory();
+      if (hosts_) {
+        for (const RemoteHost& silent : hosts_->Tick(MonoClock::now())) {
+          LoseHost(silent, fmt::format("no word from it for {} s",
+                                       config_.listen->timeout.count() / 1000.0));
+        }
+        // A remote worker whose send would block is retried here, not on POLLOUT.
+        for (auto& [id, worker] : workers_) worker.blocked = worker.blocked && worker.host == 0;
+      }
     }
   }
   if (progress_) progress_->Finish();
@@ -160,7 +176,7 @@ Farm::SendOutcome Farm::SendBatchTo(Worker& worker) {
     }
   }
   if (batch.tasks.empty()) return any_ready ? SendOutcome::kWorkerFull : SendOutcome::kNoTask;
-  if (!SendMessage(worker.socket, batch, scratch_, /*dont_wait=*/true)) {
+  if (!SendToWorker(worker, batch)) {
     for (auto it = batch.tasks.rbegin(); it != batch.tasks.rend(); ++it) {
       ReleaseHeld(worker, it->id);
       ledger_.Untake(it->id);
@@ -193,6 +209,7 @@ void Farm::PollOnce(std::chrono::milliseconds timeout) {
   items.push_back({nullptr, signals_.fd(), ZMQ_POLLIN, 0});
   std::vector<Worker*> polled;
   for (auto& [id, worker] : workers_) {
+    if (!worker.process) continue;  // a remote worker: its host reports for it
     items.push_back({nullptr, worker.process->pidfd(), ZMQ_POLLIN, 0});
     polled.push_back(&worker);
     if (worker.blocked) {
@@ -200,6 +217,8 @@ void Farm::PollOnce(std::chrono::milliseconds timeout) {
       polled.push_back(&worker);
     }
   }
+  const std::size_t first_host_item = items.size();
+  if (hosts_) hosts_->AddPollItems(items);
   try {
     zmq::poll(items.data(), items.size(), timeout);
   } catch (const zmq::error_t& e) {
@@ -207,11 +226,16 @@ void Farm::PollOnce(std::chrono::milliseconds timeout) {
     return;  // a signal: the pipe is read on the next turn
   }
   bool worker_exited = false;
-  for (std::size_t i = 2; i < items.size(); ++i) {
+  for (std::size_t i = 2; i < first_host_item; ++i) {
     if (items[i].revents & ZMQ_POLLOUT) polled[i - 2]->blocked = false;
     if (items[i].revents & ZMQ_POLLIN) worker_exited = true;
   }
+  bool hosts_readable = false;
+  for (std::size_t i = first_host_item; i < items.size(); ++i) {
+    hosts_readable = hosts_readable || (items[i].revents & ZMQ_POLLIN) != 0;
+  }
   if ((items[0].revents & ZMQ_POLLIN) || worker_exited) DrainSink();
+  if (hosts_readable) DrainHosts();
   // After the sink is drained, so results a worker sent before it died still count.
   if (worker_exited) HandleExitedWorkers();
   if (items[1].revents & ZMQ_POLLIN) HandleSignals();
@@ -245,16 +269,19 @@ void Farm::HandleMessage(wire::Message& message) {
 
 void Farm::HandleHello(const wire::Hello& hello) {
   auto it = workers_.find(hello.worker_id);
-  if (it == workers_.end() || it->second.process->pid() != hello.pid) {
+  if (it == workers_.end() || (it->second.process && it->second.process->pid() != hello.pid)) {
     spdlog::warn("ignored hello from unknown worker {} (pid {})", hello.worker_id, hello.pid);
     return;
   }
+  if (!it->second.process) it->second.remote_pid = hello.pid;
   if (it->second.state == WorkerState::kStarting) it->second.state = WorkerState::kReady;
   failed_starts_in_a_row_ = 0;
 }
 
 void Farm::HandleResult(wire::Result& result) {
+  uint32_t host = 0;
   if (auto it = workers_.find(result.worker_id); it != workers_.end()) {
+    host = it->second.host;
     ReleaseHeld(it->second, result.task_id);
     RetireIfDone(it->second);
   }
@@ -271,6 +298,7 @@ void Farm::HandleResult(wire::Result& result) {
   }
   std::optional<TaskRecord> finished = ledger_.Finish(result.task_id);
   summary_.RecordOutcome(*finished, result);
+  if (hosts_) summary_.RecordTaskOnHost(HostName(host));
   last_outcome_ = MonoClock::now();
   on_outcome_(*finished, result);
 }
@@ -286,7 +314,7 @@ void Farm::ReleaseHeld(Worker& worker, uint64_t task_id) {
 void Farm::HandleExitedWorkers() {
   std::vector<uint32_t> exited;
   for (auto& [id, worker] : workers_) {
-    if (worker.process->Reap()) exited.push_back(id);
+    if (HasExited(worker)) exited.push_back(id);
   }
   for (uint32_t id : exited) {
     Worker& worker = workers_.at(id);
@@ -294,18 +322,18 @@ void Farm::HandleExitedWorkers() {
       workers_.erase(id);
       continue;
     }
-    LoseWorker(worker, worker.kill_reason.empty() ? worker.process->ExitDescription()
-                                                  : worker.kill_reason);
+    LoseWorker(worker, worker.kill_reason.empty() ? ExitDescription(worker) : worker.kill_reason);
   }
 }
 
 void Farm::LoseWorker(Worker& worker, const std::string& why) {
   const uint32_t id = worker.id;
+  const uint32_t host = worker.host;
   const bool never_started = worker.state == WorkerState::kStarting;
   summary_.RecordWorkerLost();
-  spdlog::warn("worker {} (pid {}) {}{}; re-sending the {} tasks it held", id,
-               worker.process->pid(), never_started ? "failed to start: " : "died: ", why,
-               worker.held.size());
+  spdlog::warn("worker {} (pid {}{}) {}{}; re-sending the {} tasks it held", id, PidOf(worker),
+               host == 0 ? "" : " on " + HostName(host),
+               never_started ? "failed to start: " : "died: ", why, worker.held.size());
   const uint64_t running = PresumedRunningTask(worker);
   for (const auto& [task_id, held] : worker.held) {
     const TaskRecord* record = ledger_.Find(task_id);
@@ -329,7 +357,7 @@ void Farm::LoseWorker(Worker& worker, const std::string& why) {
     stop_now_ = true;
     return;
   }
-  ReplaceWorker();
+  ReplaceWorker(host);
 }
 
 uint64_t Farm::PresumedRunningTask(const Worker& worker) const {
@@ -371,7 +399,7 @@ void Farm::CheckStartupTimeouts() {
   for (auto& [id, worker] : workers_) {
     if (worker.state == WorkerState::kStarting &&
         now - worker.spawned_at > config_.startup_timeout) {
-      worker.process->Signal(SIGKILL);  // its pidfd reports the death; then it is replaced
+      SignalWorker(worker, SIGKILL);  // its death is reported; then it is replaced
     }
   }
 }
@@ -392,14 +420,14 @@ void Farm::CheckTaskTimeouts() {
     worker.kill_reason = fmt::format("killed: task {} ({}) ran past its timeout of {:g} s",
                                      record->id, record->spec.kind, static_cast<double>(limit.count()) / 1000.0);
     spdlog::warn("worker {} {}", id, worker.kill_reason);
-    worker.process->Signal(SIGKILL);  // its pidfd reports the death; the task is retried
+    SignalWorker(worker, SIGKILL);  // its death is reported; the task is retried
   }
 }
 
 void Farm::CheckWorkerMemory() {
   if (config_.max_worker_rss_bytes == 0) return;
   for (auto& [id, worker] : workers_) {
-    if (worker.state != WorkerState::kReady || worker.retiring) continue;
+    if (worker.state != WorkerState::kReady || worker.retiring || !worker.process) continue;
     const uint64_t rss = ResidentBytes(worker.process->pid());
     if (rss <= config_.max_worker_rss_bytes) continue;
     spdlog::info("worker {} uses {} MB, over --max-worker-rss: replacing it between tasks", id,
@@ -409,8 +437,15 @@ void Farm::CheckWorkerMemory() {
   }
 }
 
-void Farm::ReplaceWorker() {
+void Farm::ReplaceWorker(uint32_t host) {
   if (draining_ || stop_now_) return;
+  if (host != 0) {
+    if (!hosts_ || hosts_->hosts().count(host) == 0) return;  // the host is gone too
+    const uint32_t id = next_worker_id_++;
+    AddRemoteWorker(host, id);
+    hosts_->Send(host, 0, wire::StartWorker{id});
+    return;
+  }
   try {
     SpawnWorker();
   } catch (const std::exception& e) {
@@ -421,12 +456,10 @@ void Farm::ReplaceWorker() {
 
 void Farm::RetireIfDone(Worker& worker) {
   if (!worker.retiring || !worker.held.empty() || worker.state != WorkerState::kReady) return;
-  if (!SendMessage(worker.socket, wire::Stop{"retired"}, scratch_, /*dont_wait=*/true)) {
-    worker.process->Signal(SIGTERM);
-  }
+  if (!SendToWorker(worker, wire::Stop{"retired"})) SignalWorker(worker, SIGTERM);
   worker.state = WorkerState::kStopping;
   summary_.RecordWorkerRetired();
-  ReplaceWorker();
+  ReplaceWorker(worker.host);
 }
 
 void Farm::HandleSignals() {
@@ -446,7 +479,7 @@ void Farm::HandleSignals() {
 bool Farm::Done() {
   if (stop_now_) return true;
   if (draining_) return ledger_.in_flight() == 0 || MonoClock::now() >= drain_deadline_;
-  if (workers_.empty()) return true;  // nothing can make progress
+  if (workers_.empty() && !hosts_) return true;  // nothing can make progress
   return ledger_.Exhausted();
 }
 
@@ -488,9 +521,16 @@ void Farm::StopAllWorkers() {
   // told with SIGTERM, since a Stop would wait behind the tasks queued before it.
   for (auto& [id, worker] : workers_) {
     const bool asked = worker.state == WorkerState::kReady && worker.held.empty() &&
-                       SendMessage(worker.socket, wire::Stop{"run finished"}, scratch_, true);
-    if (!asked) worker.process->Signal(SIGTERM);
+                       SendToWorker(worker, wire::Stop{"run finished"});
+    if (!asked) SignalWorker(worker, SIGTERM);
     worker.state = WorkerState::kStopping;
+  }
+  // Hosts stop their own workers (Stop, then SIGKILL after their own grace) and leave.
+  if (hosts_) {
+    std::vector<uint32_t> host_ids;
+    for (const auto& [id, host] : hosts_->hosts()) host_ids.push_back(id);
+    for (uint32_t id : host_ids) hosts_->Release(id, "run finished");
+    std::erase_if(workers_, [](auto& entry) { return entry.second.host != 0; });
   }
   const auto deadline = MonoClock::now() + kStopTimeout;
   while (!workers_.empty() && MonoClock::now() < deadline) {
@@ -511,6 +551,127 @@ void Farm::StopAllWorkers() {
                  worker.process->pid(), kStopTimeout.count());
   }
   workers_.clear();  // kills (SIGKILL) and reaps any still running
+}
+
+bool Farm::SendToWorker(Worker& worker, const wire::Message& message) {
+  if (worker.process) return SendMessage(worker.socket, message, scratch_, /*dont_wait=*/true);
+  return hosts_ && hosts_->Send(worker.host, worker.id, message);
+}
+
+void Farm::SignalWorker(Worker& worker, int signal_number) {
+  if (worker.process) {
+    worker.process->Signal(signal_number);
+  } else if (hosts_) {
+    hosts_->Send(worker.host, 0, wire::KillWorker{worker.id, signal_number});
+  }
+}
+
+pid_t Farm::PidOf(const Worker& worker) const {
+  return worker.process ? worker.process->pid() : worker.remote_pid;
+}
+
+bool Farm::HasExited(Worker& worker) {
+  return worker.process ? worker.process->Reap() : !worker.remote_exit.empty();
+}
+
+std::string Farm::ExitDescription(const Worker& worker) const {
+  return worker.process ? worker.process->ExitDescription() : worker.remote_exit;
+}
+
+std::string Farm::HostName(uint32_t host) const {
+  auto it = host_names_.find(host);
+  return it == host_names_.end() ? "local" : it->second;
+}
+
+void Farm::DrainHosts() {
+  hosts_->Drain({[this](RemoteHost& host) { HostJoined(host); },
+                 [this](RemoteHost& host, wire::Message& message) { HostMessage(host, message); }});
+}
+
+void Farm::AddRemoteWorker(uint32_t host, uint32_t id) {
+  Worker worker;
+  worker.id = id;
+  worker.host = host;
+  worker.spawned_at = MonoClock::now();
+  workers_.emplace(id, std::move(worker));
+}
+
+void Farm::HostJoined(RemoteHost& host) {
+  host_names_[host.id] = host.name;
+  if (draining_ || stop_now_) {
+    hosts_->Release(host.id, "the run is ending");
+    return;
+  }
+  host.workers = std::min(host.workers, kMaxWorkersPerHost);
+  remote_workers_joined_ += host.workers;
+  summary_.set_workers(config_.workers + remote_workers_joined_);
+  summary_.RecordHostJoined(host.name, host.workers);
+  // The others' shares shrink before the newcomer draws from its own (which starts empty).
+  DivideRates();
+  wire::HostWelcome welcome;
+  welcome.host_id = host.id;
+  for (uint32_t i = 0; i < host.workers; ++i) {
+    welcome.worker_ids.push_back(next_worker_id_++);
+    AddRemoteWorker(host.id, welcome.worker_ids.back());
+  }
+  welcome.worker_args = config_.worker_args;
+  welcome.rates = ToWire(ShareOf(config_.rate_specs, host.workers, RateWeight()));
+  welcome.heartbeat_ms = static_cast<uint32_t>(config_.listen->heartbeat.count());
+  welcome.timeout_ms = static_cast<uint32_t>(config_.listen->timeout.count());
+  hosts_->Send(host.id, 0, welcome);
+}
+
+void Farm::HostMessage(RemoteHost& host, wire::Message& message) {
+  if (auto* exited = std::get_if<wire::WorkerExited>(&message)) {
+    auto it = workers_.find(exited->worker_id);
+    if (it == workers_.end() || it->second.host != host.id) return;
+    it->second.remote_exit = exited->description.empty() ? "exited" : exited->description;
+    HandleExitedWorkers();
+  } else if (auto* stop = std::get_if<wire::Stop>(&message)) {
+    const RemoteHost gone = host;  // Release forgets `host`
+    hosts_->Release(gone.id, "you left");
+    LoseHost(gone, "it left: " + stop->reason);
+  } else if (std::holds_alternative<wire::Report>(message) ||
+             std::holds_alternative<wire::Hello>(message) ||
+             std::holds_alternative<wire::Bye>(message)) {
+    HandleMessage(message);
+  } else {
+    spdlog::warn("dropped a message of a type hosts do not send, from {}", host.name);
+  }
+}
+
+void Farm::LoseHost(const RemoteHost& host, const std::string& why) {
+  summary_.RecordHostLost(host.name);
+  spdlog::warn("host {} lost: {}; its tasks go to the other workers", host.name, why);
+  for (auto& [id, worker] : workers_) {
+    if (worker.host == host.id) worker.remote_exit = "its host was lost (" + why + ")";
+  }
+  HandleExitedWorkers();
+  DivideRates();
+}
+
+uint32_t Farm::RateWeight() const {
+  uint32_t total = config_.workers;
+  if (hosts_) {
+    for (const auto& [id, host] : hosts_->hosts()) total += host.workers;
+  }
+  return total;
+}
+
+void Farm::DivideRates() {
+  if (!hosts_ || config_.rate_specs.empty()) return;
+  const uint32_t total = RateWeight();
+  if (config_.local_limiter != nullptr && config_.workers > 0) {
+    for (const RateSpec& share : ShareOf(config_.rate_specs, config_.workers, total)) {
+      if (TokenBucket* bucket = config_.local_limiter->Find(share.name)) {
+        bucket->SetRate(share, MonotonicNanos());
+      }
+    }
+  }
+  for (const auto& [id, host] : hosts_->hosts()) {
+    if (host.workers == 0) continue;
+    hosts_->Send(id, 0, wire::HostRates{ToWire(ShareOf(config_.rate_specs, host.workers, total))});
+  }
 }
 
 }  // namespace taskfarm

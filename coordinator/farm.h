@@ -18,10 +18,12 @@
 #include "coordinator/credit_policy.h"
 #include "coordinator/ledger.h"
 #include "coordinator/progress.h"
+#include "coordinator/remote_hosts.h"
 #include "coordinator/run_directory.h"
 #include "coordinator/signals.h"
 #include "coordinator/summary.h"
 #include "coordinator/worker_process.h"
+#include "shared/rate_limiter.h"
 
 namespace taskfarm {
 
@@ -54,6 +56,14 @@ struct FarmConfig {
   std::map<std::string, uint64_t> kind_totals;
   /// For the progress display: the rate-limit buckets' figures now (may be empty).
   std::function<std::vector<BucketSummary>()> bucket_figures;
+  /// Also accept remote host agents (taskfarm host) on this endpoint.
+  std::optional<ListenConfig> listen;
+  /// Called once the listener is bound, with the endpoint (its port resolved).
+  std::function<void(const std::string&)> on_listening;
+  /// The global rate limits (bursts applied) and the local pool's buckets: with remote
+  /// hosts, each host and the local pool get shares in proportion to their workers.
+  std::vector<RateSpec> rate_specs;
+  RateLimiter* local_limiter = nullptr;
 };
 
 /// How the run ended.
@@ -80,8 +90,11 @@ class Farm {
   enum class WorkerState { kStarting, kReady, kStopping };
   struct Worker {
     uint32_t id = 0;
-    std::unique_ptr<WorkerProcess> process;
+    std::unique_ptr<WorkerProcess> process;  // a local worker: its process and PUSH socket
     zmq::socket_t socket;
+    uint32_t host = 0;             // a remote worker: its host's id (0: local)
+    int32_t remote_pid = 0;        // from its Hello
+    std::string remote_exit;       // set when its host reports (or is lost): it has exited
     WorkerState state = WorkerState::kStarting;
     MonoClock::time_point spawned_at{};
     struct Held {
@@ -100,8 +113,23 @@ class Farm {
   enum class SendOutcome { kSent, kWorkerFull, kNoTask };
 
   void SpawnWorker();
-  /// Spawns a worker in place of one that left, unless the run is stopping.
-  void ReplaceWorker();
+  /// Starts a worker in place of one that left (on the same host), unless the run is
+  /// stopping or the host is gone.
+  void ReplaceWorker(uint32_t host);
+  bool SendToWorker(Worker& worker, const wire::Message& message);
+  void SignalWorker(Worker& worker, int signal_number);
+  pid_t PidOf(const Worker& worker) const;
+  bool HasExited(Worker& worker);
+  std::string ExitDescription(const Worker& worker) const;
+  std::string HostName(uint32_t host) const;
+  // Remote hosts.
+  void DrainHosts();
+  void HostJoined(RemoteHost& host);
+  void HostMessage(RemoteHost& host, wire::Message& message);
+  void LoseHost(const RemoteHost& host, const std::string& why);
+  void DivideRates();
+  uint32_t RateWeight() const;  // workers on every host, the local pool included
+  void AddRemoteWorker(uint32_t host, uint32_t id);
   void Dispatch();
   SendOutcome SendBatchTo(Worker& worker);
   bool MayTake(const Worker& worker, const TaskRecord& next) const;
@@ -139,6 +167,9 @@ class Farm {
   zmq::context_t context_;
   zmq::socket_t sink_;
   std::map<uint32_t, Worker> workers_;
+  std::unique_ptr<RemoteHosts> hosts_;          // null unless listening
+  std::map<uint32_t, std::string> host_names_;  // every host that joined, even if gone
+  uint32_t remote_workers_joined_ = 0;
   uint32_t next_worker_id_ = 1;
   uint32_t rotate_from_ = 0;  // fairness: the worker after the one served last goes first
   unsigned failed_starts_in_a_row_ = 0;

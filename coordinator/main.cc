@@ -7,6 +7,7 @@
 
 #include "coordinator/exit_codes.h"
 #include "coordinator/geoserver_command.h"
+#include "coordinator/host_command.h"
 #include "coordinator/report_command.h"
 #include "coordinator/run_command.h"
 #include "coordinator/search_command.h"
@@ -26,6 +27,8 @@ int main(int argc, char** argv) {
   taskfarm::AddReportCommand(app, &exit_status);
   taskfarm::AddGeoserverCommand(app, &exit_status);
   taskfarm::AddSearchCommand(app, &exit_status);
+  taskfarm::AddHostCommand(app, &exit_status);
+  taskfarm::AddKeygenCommand(app, &exit_status);
 
   bool logging_failed = false;
   app.parse_complete_callback([&] {

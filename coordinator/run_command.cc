@@ -1,6 +1,7 @@
 #include "coordinator/run_command.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
@@ -46,6 +47,11 @@ struct RunOptions {
   std::optional<double> task_timeout_s;
   uint64_t max_tasks_per_worker = 0;
   uint64_t max_worker_rss_mb = 0;
+  // Remote hosts.
+  std::string listen;
+  std::string keys;
+  bool insecure = false;
+  double heartbeat_timeout_s = 10;
 };
 
 /// A problem with what the user asked for: reported as one line, exit status 2.
@@ -55,6 +61,38 @@ class UsageError : public std::runtime_error {
 };
 
 const std::vector<std::string> kProviders = {"offline", "nominatim", "google"};
+
+// --listen, --keys, --insecure as a ListenConfig; nullopt when the run takes no hosts.
+std::optional<ListenConfig> MakeListenConfig(const RunOptions& options) {
+  if (options.listen.empty()) {
+    if (!options.keys.empty()) throw UsageError("--keys needs --listen tcp://ADDR:PORT");
+    if (options.workers == 0) throw UsageError("--workers 0 needs --listen (remote hosts)");
+    return std::nullopt;
+  }
+  if (options.listen.rfind("tcp://", 0) != 0) {
+    throw UsageError("--listen " + options.listen + ": expected tcp://ADDR:PORT");
+  }
+  if (options.keys.empty() && !options.insecure) {
+    throw UsageError("--listen " + options.listen +
+                     " needs --keys DIR (CurveZMQ; make one with `taskfarm keygen DIR`), or "
+                     "--insecure for unencrypted TCP that anyone can join");
+  }
+  if (options.insecure && !options.keys.empty()) {
+    throw UsageError("--insecure and --keys exclude each other");
+  }
+  if (options.insecure) {
+    spdlog::warn("--insecure: remote hosts join over plain TCP without authentication; "
+                 "anyone who can reach {} can take tasks and send results",
+                 options.listen);
+  }
+  ListenConfig config;
+  config.endpoint = options.listen;
+  config.keys_dir = options.keys;
+  config.insecure = options.insecure;
+  config.timeout = std::chrono::milliseconds(std::llround(options.heartbeat_timeout_s * 1000));
+  config.heartbeat = std::min(std::chrono::milliseconds(1000), config.timeout / 4);
+  return config;
+}
 
 // Checks the providers, and adds the rate each service's policy asks for when the user
 // gave none for it: Nominatim 1/s (its usage policy), Google 50/s (its default quota).
@@ -128,12 +166,6 @@ std::vector<BucketSummary> SummarizeBuckets(RateLimiter& limiter,
   return buckets;
 }
 
-std::filesystem::path WorkerExecutable() {
-  std::error_code ec;
-  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return self.parent_path() / "taskfarm-worker";
-}
-
 // What the run is to do: its tasks from the flags, or, with --resume, from the journal.
 struct RunPlan {
   TaskOptions tasks;
@@ -187,7 +219,7 @@ RunPlan PlanRun(const RunOptions& options) {
 FarmConfig MakeFarmConfig(const RunOptions& options, const TaskOptions& tasks) {
   FarmConfig config;
   config.workers = options.workers;
-  config.worker_executable = WorkerExecutable();
+  config.worker_executable = WorkerExecutableBesideSelf();
   config.grace = std::chrono::milliseconds(static_cast<int64_t>(options.grace_s * 1000));
   config.max_attempts = options.max_attempts;
   config.task_timeouts = DefaultTaskTimeouts(tasks);
@@ -254,11 +286,13 @@ int ExitStatus(const FarmExit& farm_exit, const RunSummary& summary) {
 int RunFarm(const RunOptions& options) {
   RunPlan plan;
   std::vector<RateSpec> rates;
+  std::optional<ListenConfig> listen;
   std::unique_ptr<ResultWriter> writer;
   try {
     plan = PlanRun(options);
     CheckGeocoding(plan.tasks);
     rates = ParseRates(plan.tasks);
+    listen = MakeListenConfig(options);
     if (plan.tasks.tick > 0 && plan.tasks.tick_bucket.empty()) {
       if (rates.empty()) throw UsageError("--tick needs a --rate to draw tokens from");
       plan.tasks.tick_bucket = rates.front().name;
@@ -287,6 +321,11 @@ int RunFarm(const RunOptions& options) {
     return exit_codes::kBadUsage;
   }
   FarmConfig config = MakeFarmConfig(options, plan.tasks);
+  config.listen = listen;
+  config.on_listening = [](const std::string& endpoint) {
+    spdlog::info("accepting remote hosts on {}", endpoint);
+    std::cerr << "taskfarm: accepting remote hosts on " << endpoint << std::endl;
+  };
   if (sources.index != nullptr) {
     // Ids after the counted CPU tasks belong to the folder walk, which changes from run to
     // run; the walk itself skips files already indexed.
@@ -305,6 +344,8 @@ int RunFarm(const RunOptions& options) {
     if (!rates.empty()) {
       limiter = RateLimiter::Create(rates);
       config.shm_segment = limiter->segment_name();
+      config.rate_specs = rates;
+      config.local_limiter = limiter.get();
     }
     if (plan.journal) {
       if (options.resume) {
@@ -385,8 +426,10 @@ void AddRunCommand(CLI::App& app, const LogSettings& logging, int* exit_status) 
 
 Exit status: 0 all tasks succeeded; 1 some tasks failed; 2 bad usage or input;
 130/143 interrupted by SIGINT/SIGTERM.)");
-  run->add_option("--workers", options->workers, "worker processes (default: number of cores)")
-      ->check(CLI::Range(1u, 1024u));
+  run->add_option("--workers", options->workers,
+                  "local worker processes (default: number of cores; 0 with --listen: remote "
+                  "hosts only)")
+      ->check(CLI::Range(0u, 1024u));
   run->add_option("--noop", tasks.noop, "COUNT no-op tasks (measures the farm itself)");
   run->add_option("--burn", tasks.burn, "COUNT CPU tasks of about --burn-us each");
   run->add_option("--burn-us", tasks.burn_us, "CPU time of one burn task, in microseconds")
@@ -513,6 +556,23 @@ Exit status: 0 all tasks succeeded; 1 some tasks failed; 2 bad usage or input;
   run->add_option("--tick-bucket", tasks.tick_bucket,
                   "the bucket --tick tasks draw from (default: the first --rate)")
       ->group(testing);
+
+  const std::string hosts = "Remote hosts";
+  run->add_option("--listen", options->listen,
+                  "also accept remote host agents (taskfarm host) on tcp://ADDR:PORT; port 0 "
+                  "picks one, printed at start")
+      ->group(hosts);
+  run->add_option("--keys", options->keys,
+                  "DIR with this coordinator's CurveZMQ key pair and the authorized_keys of the "
+                  "hosts it accepts (taskfarm keygen DIR)")
+      ->group(hosts);
+  run->add_flag("--insecure", options->insecure,
+                "accept hosts over plain TCP: no encryption, no authentication")
+      ->group(hosts);
+  run->add_option("--heartbeat-timeout", options->heartbeat_timeout_s,
+                  "seconds of silence after which a host is dropped and its tasks re-sent (10)")
+      ->check(CLI::Range(0.5, 3600.0))
+      ->group(hosts);
 
   run->callback([options, &logging, exit_status] {
     options->worker_log_args = logging.AsArgs();

@@ -94,7 +94,12 @@ nlohmann::json RunSummary::ToJson() const {
              {"removed", index_counts_->removed},
              {"retried", index_counts_->retried}};
   }
+  nlohmann::json hosts = nlohmann::json::object();
+  for (const auto& [name, figures] : hosts_) {
+    hosts[name] = {{"workers", figures.workers}, {"tasks", figures.tasks}, {"lost", figures.lost}};
+  }
   return {
+      {"hosts", hosts},
       {"index", index},
       {"rate_limits", buckets},
       {"ok", ok()},
@@ -131,6 +136,10 @@ void RunSummary::Print(std::ostream& out) const {
   if (duplicate_places_ > 0) out << fmt::format(", {} repeated places asked once", duplicate_places_);
   if (interrupted_by_ != 0) out << fmt::format(" (interrupted by {})", SignalText(interrupted_by_));
   out << '\n';
+  for (const auto& [name, host] : hosts_) {
+    out << fmt::format("  host {:<24} {:>3} workers {:>8} tasks{}\n", name, host.workers, host.tasks,
+                       host.lost ? "  (lost)" : "");
+  }
   for (const auto& [name, kind] : kinds_) {
     out << fmt::format("  {:<8} {:>8} ok {:>6} failed {:>6} retried   run p50 {:.2f} ms  "
                        "p95 {:.2f} ms  max {:.2f} ms   CPU {:.2f} s",

@@ -53,6 +53,13 @@ class RunSummary {
   }
 
   void set_workers(unsigned workers) { workers_ = workers; }
+  /// A remote host joined (its name, its workers) or left (lost = true).
+  void RecordHostJoined(const std::string& host, uint32_t workers) {
+    hosts_[host].workers = workers;
+  }
+  void RecordHostLost(const std::string& host) { hosts_[host].lost = true; }
+  /// A task finished on `host` ("local" for the coordinator's own pool).
+  void RecordTaskOnHost(const std::string& host) { ++hosts_[host].tasks; }
   void set_wall_seconds(double seconds) { wall_seconds_ = seconds; }
   /// From the first task sent to the last outcome: the schedule, without start-up and stop.
   void set_busy_seconds(double seconds) { busy_seconds_ = seconds; }
@@ -72,7 +79,13 @@ class RunSummary {
   void Print(std::ostream& out) const;
 
  private:
+  struct HostFigures {
+    uint32_t workers = 0;
+    uint64_t tasks = 0;
+    bool lost = false;
+  };
   std::map<std::string, KindSummary> kinds_;
+  std::map<std::string, HostFigures> hosts_;  // empty unless remote hosts joined
   unsigned workers_ = 0;
   double wall_seconds_ = 0;
   double busy_seconds_ = 0;

@@ -69,4 +69,10 @@ void WorkerProcess::Signal(int signal_number) {
   if (!wait_status_) kill(pid_, signal_number);  // not yet reaped: the PID is still ours
 }
 
+std::filesystem::path WorkerExecutableBesideSelf() {
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return self.parent_path() / "taskfarm-worker";
+}
+
 }  // namespace taskfarm

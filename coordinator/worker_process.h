@@ -45,4 +45,7 @@ class WorkerProcess {
   std::optional<int> wait_status_;
 };
 
+/// taskfarm-worker in the folder of the running executable (they are installed together).
+std::filesystem::path WorkerExecutableBesideSelf();
+
 }  // namespace taskfarm

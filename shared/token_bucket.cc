@@ -29,8 +29,19 @@ void AtomicMax(std::atomic<uint64_t>& target, uint64_t value) {
 
 // The earliest time `window` grants n tokens, given its TAT.
 uint64_t EarliestGrant(const GcraWindow& window, uint64_t tat, uint32_t n) {
-  const uint64_t last = tat + (n - 1) * window.interval_ns;
-  return last > window.tolerance_ns ? last - window.tolerance_ns : 0;
+  const uint64_t last = tat + (n - 1) * window.interval_ns.load();
+  const uint64_t tolerance = window.tolerance_ns.load();
+  return last > tolerance ? last - tolerance : 0;
+}
+
+// Interval rounded up, so a window never grants faster than its rate.
+void SetWindow(GcraWindow& window, const RateWindow& rate) {
+  const uint64_t interval =
+      std::max<uint64_t>(1, static_cast<uint64_t>(std::ceil(kNanosPerSecond / rate.per_second)));
+  const auto burst = static_cast<uint32_t>(std::max(1.0, std::floor(rate.burst)));
+  window.interval_ns.store(interval);
+  window.burst.store(burst);
+  window.tolerance_ns.store((burst - 1) * interval);
 }
 
 }  // namespace
@@ -46,19 +57,37 @@ void TokenBucket::Init(const RateSpec& spec, uint64_t now_ns) {
   window_count = static_cast<uint32_t>(std::min(spec.windows.size(), kMaxBucketWindows));
   for (uint32_t i = 0; i < window_count; ++i) {
     GcraWindow& window = windows[i];
-    window.interval_ns =
-        std::max<uint64_t>(1, static_cast<uint64_t>(std::llround(kNanosPerSecond /
-                                                                 spec.windows[i].per_second)));
-    window.burst = static_cast<uint32_t>(std::max(1.0, std::floor(spec.windows[i].burst)));
-    window.tolerance_ns = (window.burst - 1) * window.interval_ns;
+    SetWindow(window, spec.windows[i]);
     // Zero tokens now: the first one is due one interval from now.
-    window.tat_ns.store(now_ns + window.interval_ns + window.tolerance_ns);
+    window.tat_ns.store(now_ns + window.interval_ns.load() + window.tolerance_ns.load());
+  }
+}
+
+void TokenBucket::SetRate(const RateSpec& spec, uint64_t now_ns) {
+  const uint32_t count =
+      std::min<uint32_t>(window_count, static_cast<uint32_t>(spec.windows.size()));
+  for (uint32_t i = 0; i < count; ++i) {
+    GcraWindow& window = windows[i];
+    const uint64_t old_interval = window.interval_ns.load();
+    SetWindow(window, spec.windows[i]);
+    const uint64_t new_interval = window.interval_ns.load();
+    // The TAT runs ahead of now by the tokens already granted (and reserved for later) at
+    // the old spacing. Stretch that lead to the new spacing, so those tokens count at the
+    // new rate: a host whose share shrinks cannot spend its old rate while the others
+    // already spend their new shares.
+    uint64_t tat = window.tat_ns.load();
+    for (;;) {
+      if (tat <= now_ns) break;
+      const auto lead = static_cast<double>(tat - now_ns) * static_cast<double>(new_interval) /
+                        static_cast<double>(old_interval);
+      if (window.tat_ns.compare_exchange_weak(tat, now_ns + static_cast<uint64_t>(lead))) break;
+    }
   }
 }
 
 uint32_t TokenBucket::max_tokens() const {
   uint32_t most = UINT32_MAX;
-  for (uint32_t i = 0; i < window_count; ++i) most = std::min(most, windows[i].burst);
+  for (uint32_t i = 0; i < window_count; ++i) most = std::min(most, windows[i].burst.load());
   return most;
 }
 
@@ -83,7 +112,7 @@ std::optional<uint64_t> TokenBucket::Reserve(uint32_t n, uint64_t deadline_ns, u
       // Another process may move TAT between our read and our CAS; as long as the slot is
       // still allowed, try again on the new value.
       while (EarliestGrant(window, tat, n) <= slot) {
-        if (window.tat_ns.compare_exchange_weak(tat, std::max(tat, slot) + n * window.interval_ns)) {
+        if (window.tat_ns.compare_exchange_weak(tat, std::max(tat, slot) + n * window.interval_ns.load())) {
           taken = true;
           break;
         }
@@ -125,7 +154,7 @@ void TokenBucket::BackOff(uint64_t until_ns) {
   if (until_ns > before) backoffs.fetch_add(1);
   // Restart empty: the first token after the back-off is due at `until_ns`.
   for (uint32_t i = 0; i < window_count; ++i) {
-    AtomicMax(windows[i].tat_ns, until_ns + windows[i].tolerance_ns);
+    AtomicMax(windows[i].tat_ns, until_ns + windows[i].tolerance_ns.load());
   }
 }
 

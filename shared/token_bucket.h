@@ -40,9 +40,10 @@ inline constexpr std::size_t kMaxBucketWindows = 4;
 inline constexpr std::size_t kBucketNameSize = 32;
 
 struct GcraWindow {
-  uint64_t interval_ns = 0;   // T: time between tokens
-  uint64_t tolerance_ns = 0;  // tau = (burst - 1) * T
-  uint32_t burst = 1;
+  // Atomic because a host's share of the rate changes while its workers draw (SetRate).
+  std::atomic<uint64_t> interval_ns{0};   // T: time between tokens
+  std::atomic<uint64_t> tolerance_ns{0};  // tau = (burst - 1) * T
+  std::atomic<uint32_t> burst{1};
   std::atomic<uint64_t> tat_ns{0};
 };
 
@@ -67,6 +68,12 @@ struct alignas(64) TokenBucket {
 
   /// Sets the windows from `spec` (bursts applied) with zero tokens at `now_ns`.
   void Init(const RateSpec& spec, uint64_t now_ns);
+
+  /// Changes the rate and burst of every window to `spec`'s (same windows, in order) while
+  /// other processes draw: grants from then on are spaced by the new rate, and the tokens
+  /// already granted ahead of `now_ns` are counted at the new rate. A reservation that races
+  /// the change may use the old interval once.
+  void SetRate(const RateSpec& spec, uint64_t now_ns);
 
   /// The smallest burst of its windows: the most tokens one request may take.
   uint32_t max_tokens() const;

@@ -20,6 +20,13 @@ template <> constexpr MessageType TypeOf<Stop>() { return MessageType::kStop; }
 template <> constexpr MessageType TypeOf<Hello>() { return MessageType::kHello; }
 template <> constexpr MessageType TypeOf<Report>() { return MessageType::kReport; }
 template <> constexpr MessageType TypeOf<Bye>() { return MessageType::kBye; }
+template <> constexpr MessageType TypeOf<HostHello>() { return MessageType::kHostHello; }
+template <> constexpr MessageType TypeOf<HostWelcome>() { return MessageType::kHostWelcome; }
+template <> constexpr MessageType TypeOf<HostRates>() { return MessageType::kHostRates; }
+template <> constexpr MessageType TypeOf<Heartbeat>() { return MessageType::kHeartbeat; }
+template <> constexpr MessageType TypeOf<WorkerExited>() { return MessageType::kWorkerExited; }
+template <> constexpr MessageType TypeOf<StartWorker>() { return MessageType::kStartWorker; }
+template <> constexpr MessageType TypeOf<KillWorker>() { return MessageType::kKillWorker; }
 
 template <typename T>
 Message BodyAs(const msgpack::object& body) {
@@ -33,6 +40,13 @@ Message ConvertBody(MessageType type, const msgpack::object& body) {
     case MessageType::kHello: return BodyAs<Hello>(body);
     case MessageType::kReport: return BodyAs<Report>(body);
     case MessageType::kBye: return BodyAs<Bye>(body);
+    case MessageType::kHostHello: return BodyAs<HostHello>(body);
+    case MessageType::kHostWelcome: return BodyAs<HostWelcome>(body);
+    case MessageType::kHostRates: return BodyAs<HostRates>(body);
+    case MessageType::kHeartbeat: return BodyAs<Heartbeat>(body);
+    case MessageType::kWorkerExited: return BodyAs<WorkerExited>(body);
+    case MessageType::kStartWorker: return BodyAs<StartWorker>(body);
+    case MessageType::kKillWorker: return BodyAs<KillWorker>(body);
   }
   throw std::runtime_error("unknown message type");
 }
@@ -72,7 +86,7 @@ Decoded Decode(std::span<const char> bytes) {
                                 " (this build speaks " + std::to_string(kWireVersion) + ")"};
     }
     if (fields[1].type != msgpack::type::POSITIVE_INTEGER || fields[1].via.u64 < 1 ||
-        fields[1].via.u64 > static_cast<uint64_t>(MessageType::kBye)) {
+        fields[1].via.u64 > static_cast<uint64_t>(MessageType::kKillWorker)) {
       return {std::nullopt, "unknown message type"};
     }
     if (fields[2].type != msgpack::type::ARRAY) return {std::nullopt, "body is not an array"};

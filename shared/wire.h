@@ -7,6 +7,13 @@
 //   coordinator -> worker (one PUSH socket per worker):  TaskBatch, Stop
 //   worker -> coordinator (one shared sink PULL socket): Hello, Report, Bye
 //
+// Remote hosts (taskfarm host) talk to the coordinator over one DEALER -> ROUTER connection
+// (TCP, CurveZMQ). Coordinator -> host frames are [worker id as 4 bytes, little-endian][message]:
+// a worker id of 0 addresses the host agent itself (HostWelcome, HostRates, Heartbeat,
+// StartWorker, KillWorker, Stop), any other is relayed unread to that worker. Host ->
+// coordinator frames are one message: its workers' Hello/Report/Bye relayed unread, and the
+// agent's own HostHello, Heartbeat, WorkerExited.
+//
 // Tasks travel in batches and a worker's Started notes and Results travel together in a
 // Report, so a stream of tiny tasks costs a few messages per batch, not several per task.
 // A worker sends its Report at once when it runs out of work, and otherwise within about a
@@ -46,6 +53,13 @@ enum class MessageType : uint8_t {
   kHello = 3,
   kReport = 4,
   kBye = 5,
+  kHostHello = 6,
+  kHostWelcome = 7,
+  kHostRates = 8,
+  kHeartbeat = 9,
+  kWorkerExited = 10,
+  kStartWorker = 11,
+  kKillWorker = 12,
 };
 
 /// One unit of work. `payload` is opaque here; the handler for `kind` decodes it.
@@ -106,7 +120,69 @@ struct Bye {
   MSGPACK_DEFINE(worker_id, tasks_done);
 };
 
-using Message = std::variant<TaskBatch, Stop, Hello, Report, Bye>;
+/// A host agent's first message: who it is and how many workers it will run.
+struct HostHello {
+  std::string name;  // hostname, for logs and the summary
+  int32_t pid = 0;
+  uint32_t workers = 0;
+  uint32_t wire_version = kWireVersion;
+  MSGPACK_DEFINE(name, pid, workers, wire_version);
+};
+
+/// One bucket's rate as a host should apply it: its share of the global rate.
+struct BucketRate {
+  std::string bucket;
+  std::vector<double> per_second;  // one per window
+  std::vector<double> burst;
+  MSGPACK_DEFINE(bucket, per_second, burst);
+};
+
+/// The coordinator's answer to HostHello: the ids of the workers to start, their arguments,
+/// this host's share of every rate limit and the heartbeat timing.
+struct HostWelcome {
+  uint32_t host_id = 0;
+  std::vector<uint32_t> worker_ids;
+  std::vector<std::string> worker_args;
+  std::vector<BucketRate> rates;
+  uint32_t heartbeat_ms = 1000;
+  uint32_t timeout_ms = 10000;  // silence after which either side gives the other up
+  MSGPACK_DEFINE(host_id, worker_ids, worker_args, rates, heartbeat_ms, timeout_ms);
+};
+
+/// A new division of the rate limits (a host joined or left).
+struct HostRates {
+  std::vector<BucketRate> rates;
+  MSGPACK_DEFINE(rates);
+};
+
+/// "Still here", both ways, every heartbeat_ms.
+struct Heartbeat {
+  uint32_t host_id = 0;
+  MSGPACK_DEFINE(host_id);
+};
+
+/// A host's worker process ended (crashed, killed or stopped).
+struct WorkerExited {
+  uint32_t worker_id = 0;
+  std::string description;  // "killed by signal 9 (Killed)", "exit status 0"
+  MSGPACK_DEFINE(worker_id, description);
+};
+
+/// Start a worker with this id (in place of one that exited).
+struct StartWorker {
+  uint32_t worker_id = 0;
+  MSGPACK_DEFINE(worker_id);
+};
+
+/// Send `signal` to this worker (a task past its timeout, a worker that never said Hello).
+struct KillWorker {
+  uint32_t worker_id = 0;
+  int32_t signal = 0;
+  MSGPACK_DEFINE(worker_id, signal);
+};
+
+using Message = std::variant<TaskBatch, Stop, Hello, Report, Bye, HostHello, HostWelcome,
+                             HostRates, Heartbeat, WorkerExited, StartWorker, KillWorker>;
 
 /// Encodes a message as [version, type, body] into `out` (cleared first).
 void Encode(const Message& message, msgpack::sbuffer& out);

@@ -12,18 +12,6 @@ namespace taskfarm::testing {
 namespace {
 
 // The first `count` places of the committed list of GeoNames cities.
-std::filesystem::path Places(const TempDir& tmp, int count) {
-  std::ifstream in(std::string(TASKFARM_SOURCE_DIR) + "/tests/data/places-1000.txt");
-  auto path = tmp / ("places-" + std::to_string(count) + ".txt");
-  std::ofstream out(path);
-  int written = 0;
-  for (std::string line; written < count && std::getline(in, line);) {
-    if (line.empty() || line[0] == '#') continue;
-    out << line << '\n';
-    ++written;
-  }
-  return path;
-}
 
 std::map<std::string, int> CountBy(const std::vector<nlohmann::json>& rows,
                                    const std::string& field) {
@@ -35,7 +23,7 @@ std::map<std::string, int> CountBy(const std::vector<nlohmann::json>& rows,
 TEST(Geocode, FiveHundredPlacesAtTheRateLimitAllResolved) {
   TempDir tmp;
   GeoServerProcess server({"--latency-ms", "20"}, tmp);
-  RunOutput run = RunTaskfarm({"run", "--geocode", Places(tmp, 500).string(), "--provider",
+  RunOutput run = RunTaskfarm({"run", "--geocode", PlacesFile(tmp, 500).string(), "--provider",
                                "nominatim", "--endpoint", server.url(), "--rate",
                                "nominatim=100/s", "--workers", "2", "--out",
                                (tmp / "r.jsonl").string(), "--json", "--quiet"},
@@ -64,7 +52,7 @@ TEST(Geocode, FiveHundredPlacesAtTheRateLimitAllResolved) {
 TEST(Geocode, ServerRefusingForTwoSecondsPausesTheFarmAndEveryPlaceResolves) {
   TempDir tmp;
   GeoServerProcess server({"--overload-for", "2", "--retry-after", "1"}, tmp);
-  RunOutput run = RunTaskfarm({"run", "--geocode", Places(tmp, 40).string(), "--provider",
+  RunOutput run = RunTaskfarm({"run", "--geocode", PlacesFile(tmp, 40).string(), "--provider",
                                "nominatim", "--endpoint", server.url(), "--rate",
                                "nominatim=50/s", "--retries", "10", "--workers", "2", "--out",
                                (tmp / "r.jsonl").string(), "--json", "--quiet"},
@@ -82,7 +70,7 @@ TEST(Geocode, MalformedBodiesAndRefusedRequestsAreErrorRowsAndTheRunEnds) {
   TempDir tmp;
   {
     GeoServerProcess server({"--malformed-rate", "1"}, tmp);
-    RunOutput run = RunTaskfarm({"run", "--geocode", Places(tmp, 10).string(), "--provider",
+    RunOutput run = RunTaskfarm({"run", "--geocode", PlacesFile(tmp, 10).string(), "--provider",
                                  "google", "--endpoint", server.url(), "--out",
                                  (tmp / "malformed.jsonl").string(), "--quiet"},
                                 tmp, {{"GOOGLE_MAPS_API_KEY", "test-key"}});
@@ -97,7 +85,7 @@ TEST(Geocode, MalformedBodiesAndRefusedRequestsAreErrorRowsAndTheRunEnds) {
     }
   }
   GeoServerProcess server({}, tmp);
-  RunOutput denied = RunTaskfarm({"run", "--geocode", Places(tmp, 5).string(), "--provider",
+  RunOutput denied = RunTaskfarm({"run", "--geocode", PlacesFile(tmp, 5).string(), "--provider",
                                   "google", "--endpoint", server.url(), "--out",
                                   (tmp / "denied.jsonl").string(), "--quiet"},
                                  tmp, {{"GOOGLE_MAPS_API_KEY", ""}});
@@ -114,7 +102,7 @@ TEST(Geocode, MalformedBodiesAndRefusedRequestsAreErrorRowsAndTheRunEnds) {
 TEST(Geocode, ServerErrorsAreRetriedUntilTheyPass) {
   TempDir tmp;
   GeoServerProcess server({"--error-rate", "0.3", "--seed", "7"}, tmp);
-  RunOutput run = RunTaskfarm({"run", "--geocode", Places(tmp, 60).string(), "--provider",
+  RunOutput run = RunTaskfarm({"run", "--geocode", PlacesFile(tmp, 60).string(), "--provider",
                                "nominatim", "--endpoint", server.url(), "--rate",
                                "nominatim=200/s", "--retries", "8", "--out",
                                (tmp / "r.jsonl").string(), "--quiet"},
@@ -179,7 +167,7 @@ TEST(Geocode, DailyQuotaStopsTheProviderAndTheCascadeTakesOver) {
   TempDir tmp;
   GeoServerProcess server({"--daily-limit", "10"}, tmp);
   const std::map<std::string, std::string> key = {{"GOOGLE_MAPS_API_KEY", "test-key"}};
-  RunOutput alone = RunTaskfarm({"run", "--geocode", Places(tmp, 100).string(), "--provider",
+  RunOutput alone = RunTaskfarm({"run", "--geocode", PlacesFile(tmp, 100).string(), "--provider",
                                  "google", "--endpoint", server.url(), "--workers", "2",
                                  "--io-concurrency", "2", "--out",
                                  (tmp / "alone.jsonl").string(), "--quiet"},
@@ -192,7 +180,7 @@ TEST(Geocode, DailyQuotaStopsTheProviderAndTheCascadeTakesOver) {
   // (at most --io-concurrency per worker) still get their answers.
   EXPECT_LE(server.Stats()["requests"].get<int>(), 10 + 2 * 2);
 
-  RunOutput cascade = RunTaskfarm({"run", "--geocode", Places(tmp, 40).string(), "--provider",
+  RunOutput cascade = RunTaskfarm({"run", "--geocode", PlacesFile(tmp, 40).string(), "--provider",
                                    "google,offline", "--endpoint", server.url(), "--out",
                                    (tmp / "cascade.jsonl").string(), "--quiet"},
                                   tmp, key);
@@ -217,7 +205,7 @@ TEST(Geocode, AnsweredPlacesComeFromTheCacheAcrossRunsUnlessRefreshed) {
   TempDir tmp;
   GeoServerProcess server({}, tmp);
   const auto db = (tmp / "run.db").string();
-  const std::vector<std::string> run = {"run", "--geocode", Places(tmp, 30).string(),
+  const std::vector<std::string> run = {"run", "--geocode", PlacesFile(tmp, 30).string(),
                                         "--provider", "nominatim", "--endpoint", server.url(),
                                         "--rate", "nominatim=100/s", "--db", db, "--json",
                                         "--quiet"};

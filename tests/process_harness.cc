@@ -220,4 +220,17 @@ std::string ReadFile(const std::filesystem::path& path) {
   return content.str();
 }
 
+std::filesystem::path PlacesFile(const TempDir& tmp, int count) {
+  std::ifstream in(std::string(TASKFARM_SOURCE_DIR) + "/tests/data/places-1000.txt");
+  auto path = tmp / ("places-" + std::to_string(count) + ".txt");
+  std::ofstream out(path);
+  int written = 0;
+  for (std::string line; written < count && std::getline(in, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    out << line << '\n';
+    ++written;
+  }
+  return path;
+}
+
 }  // namespace taskfarm::testing

@@ -99,6 +99,9 @@ bool UnderSanitizer();
 /// One integer from an SQLite query on `db` (read-only); -1 when there is no row.
 int64_t QueryInt(const std::filesystem::path& db, const std::string& sql);
 
+/// The first `count` places of tests/data/places-1000.txt, one per line, in a file in `tmp`.
+std::filesystem::path PlacesFile(const TempDir& tmp, int count);
+
 std::vector<nlohmann::json> ReadJsonLines(const std::filesystem::path& path);
 std::string ReadFile(const std::filesystem::path& path);
 

@@ -41,11 +41,21 @@ TEST(Reliability, ChaosEveryTaskHasExactlyOneResult) {
                 tmp);
   std::mt19937 random(7);
   int kills = 0;
-  // SIGKILL a random worker every 100 ms until the run ends.
+  // SIGKILL a random worker every 100 ms until the run ends, but only one that has had
+  // 300 ms to start and work, and at most 40 times: on a loaded machine (or in a sanitizer
+  // build) a worker can take longer to start than the interval, and killing every worker
+  // before it can work would stop the run from ever ending.
+  constexpr int kMaxKills = 40;
+  std::map<pid_t, std::chrono::steady_clock::time_point> first_seen;
   while (!WaitFor([&] { return !farm.Running(); }, milliseconds(100))) {
-    auto workers = WorkersOf(tmp, farm.pid());
-    if (workers.empty()) continue;
-    kill(workers[random() % workers.size()], SIGKILL);
+    const auto now = std::chrono::steady_clock::now();
+    std::vector<pid_t> ripe;
+    for (pid_t pid : WorkersOf(tmp, farm.pid())) {
+      const auto seen = first_seen.try_emplace(pid, now).first->second;
+      if (now - seen >= milliseconds(300)) ripe.push_back(pid);
+    }
+    if (ripe.empty() || kills >= kMaxKills) continue;
+    kill(ripe[random() % ripe.size()], SIGKILL);
     ++kills;
   }
   RunOutput run = farm.Wait();
