@@ -127,7 +127,7 @@ void Farm::SpawnWorker() {
 }
 
 void Farm::Dispatch() {
-  if (draining_ || stop_now_) return;
+  if (draining_ || stop_now_ || WaitingForHosts()) return;
   for (bool sent_any = true; sent_any;) {
     sent_any = false;
     // Start after the worker served last, so no worker is always first in line.
@@ -672,6 +672,11 @@ void Farm::DivideRates() {
     if (host.workers == 0) continue;
     hosts_->Send(id, 0, wire::HostRates{ToWire(ShareOf(config_.rate_specs, host.workers, total))});
   }
+}
+
+bool Farm::WaitingForHosts() const {
+  if (!hosts_ || host_names_.size() >= config_.listen->wait_for_hosts) return false;
+  return MonoClock::now() - started_ < config_.listen->wait_limit;
 }
 
 }  // namespace taskfarm

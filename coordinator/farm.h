@@ -128,7 +128,9 @@ class Farm {
   void HostMessage(RemoteHost& host, wire::Message& message);
   void LoseHost(const RemoteHost& host, const std::string& why);
   void DivideRates();
-  uint32_t RateWeight() const;  // workers on every host, the local pool included
+  uint32_t RateWeight() const;
+  /// True while --wait-hosts holds tasks back (too few hosts joined, time left).
+  bool WaitingForHosts() const;  // workers on every host, the local pool included
   void AddRemoteWorker(uint32_t host, uint32_t id);
   void Dispatch();
   SendOutcome SendBatchTo(Worker& worker);

@@ -30,6 +30,8 @@ struct ListenConfig {
   bool insecure = false;            // plain TCP: no encryption, anyone may join
   std::chrono::milliseconds heartbeat{1000};
   std::chrono::milliseconds timeout{10'000};  // silence after which a host is dropped
+  uint32_t wait_for_hosts = 0;      // hold tasks back until this many hosts joined...
+  std::chrono::milliseconds wait_limit{60'000};  // ...or this long has passed
 };
 
 struct RemoteHost {

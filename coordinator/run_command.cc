@@ -52,6 +52,8 @@ struct RunOptions {
   std::string keys;
   bool insecure = false;
   double heartbeat_timeout_s = 10;
+  uint32_t wait_hosts = 0;
+  double wait_hosts_timeout_s = 60;
 };
 
 /// A problem with what the user asked for: reported as one line, exit status 2.
@@ -67,6 +69,7 @@ std::optional<ListenConfig> MakeListenConfig(const RunOptions& options) {
   if (options.listen.empty()) {
     if (!options.keys.empty()) throw UsageError("--keys needs --listen tcp://ADDR:PORT");
     if (options.workers == 0) throw UsageError("--workers 0 needs --listen (remote hosts)");
+    if (options.wait_hosts > 0) throw UsageError("--wait-hosts needs --listen tcp://ADDR:PORT");
     return std::nullopt;
   }
   if (options.listen.rfind("tcp://", 0) != 0) {
@@ -91,6 +94,9 @@ std::optional<ListenConfig> MakeListenConfig(const RunOptions& options) {
   config.insecure = options.insecure;
   config.timeout = std::chrono::milliseconds(std::llround(options.heartbeat_timeout_s * 1000));
   config.heartbeat = std::min(std::chrono::milliseconds(1000), config.timeout / 4);
+  config.wait_for_hosts = options.wait_hosts;
+  config.wait_limit =
+      std::chrono::milliseconds(std::llround(options.wait_hosts_timeout_s * 1000));
   return config;
 }
 
@@ -572,6 +578,14 @@ Exit status: 0 all tasks succeeded; 1 some tasks failed; 2 bad usage or input;
   run->add_option("--heartbeat-timeout", options->heartbeat_timeout_s,
                   "seconds of silence after which a host is dropped and its tasks re-sent (10)")
       ->check(CLI::Range(0.5, 3600.0))
+      ->group(hosts);
+  run->add_option("--wait-hosts", options->wait_hosts,
+                  "hold tasks back until N hosts have joined (or --wait-hosts-timeout passed)")
+      ->group(hosts);
+  run->add_option("--wait-hosts-timeout", options->wait_hosts_timeout_s,
+                  "seconds --wait-hosts waits at most; then the run starts with the hosts it has "
+                  "(60)")
+      ->check(CLI::Range(0.0, 86400.0))
       ->group(hosts);
 
   run->callback([options, &logging, exit_status] {

@@ -5,6 +5,7 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -41,7 +42,8 @@ TempDir::~TempDir() {
 }
 
 Taskfarm::Taskfarm(const std::vector<std::string>& args, const TempDir& tmp,
-                   const std::map<std::string, std::string>& extra_env)
+                   const std::map<std::string, std::string>& extra_env,
+                   const std::vector<std::string>& wrapper)
     : out_path_(tmp / ("stdout-" + std::to_string(NextRunNumber()) + ".txt")),
       err_path_(tmp / ("stderr-" + std::to_string(NextRunNumber()) + ".txt")) {
   // Boost.Process opens redirect files without O_TRUNC: start them empty.
@@ -58,7 +60,13 @@ Taskfarm::Taskfarm(const std::vector<std::string>& args, const TempDir& tmp,
   // If the test process dies (a crash, an abort), what it started goes with it.
   const auto die_with_the_test = bp::extend::on_exec_setup(
       [](auto&) { prctl(PR_SET_PDEATHSIG, SIGKILL); });
-  child_ = std::make_unique<bp::child>(std::string("/usr/bin/env"), bp::args(argv),
+  std::string program = "/usr/bin/env";
+  if (!wrapper.empty()) {  // e.g. ip netns exec NAME, which then execs env in its place
+    argv.insert(argv.begin(), program);
+    argv.insert(argv.begin(), wrapper.begin() + 1, wrapper.end());
+    program = wrapper.front();
+  }
+  child_ = std::make_unique<bp::child>(program, bp::args(argv),
                                        bp::std_in.close(), bp::std_out > out_path_.string(),
                                        bp::std_err > err_path_.string(), die_with_the_test);
 }
@@ -102,7 +110,10 @@ RunOutput RunTaskfarm(const std::vector<std::string>& args, const TempDir& tmp,
 }
 
 GeoServerProcess::GeoServerProcess(const std::vector<std::string>& args, const TempDir& tmp) {
-  std::vector<std::string> all{"geoserver", "--listen", "127.0.0.1:0"};
+  std::vector<std::string> all{"geoserver"};
+  if (std::find(args.begin(), args.end(), "--listen") == args.end()) {
+    all.insert(all.end(), {"--listen", "127.0.0.1:0"});
+  }
   all.insert(all.end(), args.begin(), args.end());
   process_ = std::make_unique<Taskfarm>(all, tmp);
   const auto out = process_->stdout_path();

@@ -42,9 +42,11 @@ struct RunOutput {
 /// A `taskfarm` process with TMPDIR set to `tmp`; stdout and stderr go to files in `tmp`.
 class Taskfarm {
  public:
-  /// `env` adds to (or overrides) this process's environment.
+  /// `env` adds to (or overrides) this process's environment; `wrapper` (an absolute path
+  /// and its arguments) runs it, e.g. {"/sbin/ip", "netns", "exec", NAME}.
   Taskfarm(const std::vector<std::string>& args, const TempDir& tmp,
-           const std::map<std::string, std::string>& env = {});
+           const std::map<std::string, std::string>& env = {},
+           const std::vector<std::string>& wrapper = {});
   ~Taskfarm();
   pid_t pid() const;
   bool Running();

@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/network_lan.h"
 #include "tests/process_harness.h"
 
 namespace taskfarm::testing {
@@ -49,16 +50,19 @@ Cluster MakeCluster(const TempDir& tmp) {
 }
 
 std::unique_ptr<Taskfarm> StartHost(const Cluster& cluster, const TempDir& tmp, int workers,
-                                    const std::string& keys = "") {
+                                    const std::string& keys = "",
+                                    const std::vector<std::string>& wrapper = {}) {
   return std::make_unique<Taskfarm>(
       std::vector<std::string>{"host", "--connect", cluster.endpoint, "--keys",
                                keys.empty() ? cluster.keys : keys, "--workers",
                                std::to_string(workers), "--log-level", "info"},
-      tmp);
+      tmp, std::map<std::string, std::string>{}, wrapper);
 }
 
-std::vector<std::string> ListenArgs(const Cluster& cluster) {
-  return {"--listen", cluster.endpoint, "--keys", cluster.keys};
+// The coordinator's side; with `hosts`, tasks wait until that many hosts have joined.
+std::vector<std::string> ListenArgs(const Cluster& cluster, int hosts = 0) {
+  return {"--listen", cluster.endpoint, "--keys", cluster.keys, "--wait-hosts",
+          std::to_string(hosts)};
 }
 
 // Every task id in a results file, with how often it appears.
@@ -82,7 +86,7 @@ TEST(RemoteHosts, TasksAreSpreadOverTheLocalPoolAndBothHosts) {
   RunOutput run = RunTaskfarm(
       Concat({"run", "--sleep", "400", "--sleep-ms", "20", "--workers", "1", "--out",
               (tmp / "r.jsonl").string(), "--json", "--quiet"},
-             ListenArgs(cluster)),
+             ListenArgs(cluster, 2)),
       tmp);
   ASSERT_EQ(run.exit_code, 0) << run.err;
   const auto summary = nlohmann::json::parse(run.out);
@@ -139,7 +143,7 @@ TEST(RemoteHosts, KilledHostCostsARetryAndEveryTaskHasExactlyOneResult) {
   Taskfarm coordinator(Concat({"run", "--sleep", std::to_string(total), "--sleep-ms", "10",
                                "--workers", "1", "--heartbeat-timeout", "2", "--out",
                                (tmp / "r.jsonl").string(), "--json", "--quiet"},
-                              ListenArgs(cluster)),
+                              ListenArgs(cluster, 2)),
                        tmp);
   // Once the doomed host has finished some tasks, kill it (and so, through their parent
   // watch, its workers) without a word to the coordinator.
@@ -171,7 +175,7 @@ TEST(RemoteHosts, GlobalRateHoldsAcrossTwoHostsAndTheLocalPool) {
       Concat({"run", "--geocode", PlacesFile(tmp, 300).string(), "--provider", "nominatim",
               "--endpoint", server.url(), "--rate", "nominatim=60/s", "--workers", "1",
               "--json", "--quiet"},
-             ListenArgs(cluster)),
+             ListenArgs(cluster, 2)),
       tmp);
   ASSERT_EQ(run.exit_code, 0) << run.err;
   const auto summary = nlohmann::json::parse(run.out);
@@ -189,6 +193,42 @@ TEST(RemoteHosts, GlobalRateHoldsAcrossTwoHostsAndTheLocalPool) {
   EXPECT_LE(stats["max_in_a_second"].get<int>(), UnderSanitizer() ? 69 : 65) << stats.dump();
   EXPECT_GE(summary["wall_s"].get<double>(), 300.0 / 60 - 1.1)
       << "300 at 60/s (one second's burst) cannot take much less than 4 s";
+}
+
+TEST(RemoteHosts, HostsInNetworkNamespacesOfTheirOwnShareTheTasksAndTheRate) {
+  std::unique_ptr<NetworkLan> lan;
+  try {
+    lan = std::make_unique<NetworkLan>(2);
+  } catch (const std::exception& e) {
+    GTEST_SKIP() << "cannot create network namespaces here (" << e.what()
+                 << "; needs root and iproute2); the tests on 127.0.0.1 cover the same paths";
+  }
+  TempDir tmp;
+  // The service and the coordinator listen on the LAN, where the hosts reach them from
+  // addresses of their own.
+  GeoServerProcess server({"--listen", lan->gateway() + ":0", "--latency-ms", "10"}, tmp);
+  const Cluster cluster{"tcp://" + lan->gateway() + ":" + std::to_string(FreePort()),
+                        Keygen(tmp, "keys")};
+  auto first = StartHost(cluster, tmp, 1, "", lan->exec_prefix(0));
+  auto second = StartHost(cluster, tmp, 1, "", lan->exec_prefix(1));
+  RunOutput run = RunTaskfarm(
+      Concat({"run", "--geocode", PlacesFile(tmp, 200).string(), "--provider", "nominatim",
+              "--endpoint", server.url(), "--rate", "nominatim=60/s", "--workers", "1", "--out",
+              (tmp / "r.jsonl").string(), "--json", "--quiet"},
+             ListenArgs(cluster, 2)),
+      tmp);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const auto summary = nlohmann::json::parse(run.out);
+  ASSERT_EQ(summary["hosts"].size(), 3u) << summary.dump();
+  for (const auto& [name, host] : summary["hosts"].items()) {
+    EXPECT_GT(host["tasks"].get<int>(), 0) << name << " got no task: " << summary.dump();
+  }
+  EXPECT_EQ(TaskCounts(tmp / "r.jsonl").size(), 200u);
+  const auto stats = server.Stats();
+  EXPECT_EQ(stats["requests"], 200);
+  EXPECT_LE(stats["max_in_a_second"].get<int>(), UnderSanitizer() ? 69 : 65) << stats.dump();
+  EXPECT_EQ(first->Wait(seconds(10)).exit_code, 0);
+  EXPECT_EQ(second->Wait(seconds(10)).exit_code, 0);
 }
 
 TEST(RemoteHosts, ListeningWithoutKeysIsRefusedUnlessInsecure) {
