@@ -532,20 +532,8 @@ void Farm::StopAllWorkers() {
     for (uint32_t id : host_ids) hosts_->Release(id, "run finished");
     std::erase_if(workers_, [](auto& entry) { return entry.second.host != 0; });
   }
-  const auto deadline = MonoClock::now() + kStopTimeout;
-  while (!workers_.empty() && MonoClock::now() < deadline) {
-    std::vector<zmq::pollitem_t> items{{sink_.handle(), 0, ZMQ_POLLIN, 0}};
-    for (auto& [id, worker] : workers_) {
-      items.push_back({nullptr, worker.process->pidfd(), ZMQ_POLLIN, 0});
-    }
-    try {
-      zmq::poll(items.data(), items.size(), std::chrono::milliseconds(100));
-    } catch (const zmq::error_t& e) {
-      if (e.num() != EINTR) throw;
-    }
-    DrainSink();  // Byes, and results that still made it in an interrupted run
-    std::erase_if(workers_, [](auto& entry) { return entry.second.process->Reap(); });
-  }
+  // Byes, and results that still made it in an interrupted run.
+  AwaitExits(workers_, sink_, [this] { DrainSink(); }, kStopTimeout);
   for (const auto& [id, worker] : workers_) {
     spdlog::warn("worker {} (pid {}) did not stop within {} ms; killing it", id,
                  worker.process->pid(), kStopTimeout.count());

@@ -368,20 +368,7 @@ void HostAgent::StopWorkers(bool now) {
                                                   zmq::send_flags::dontwait);
     if (!asked) worker.process->Signal(SIGTERM);
   }
-  const auto deadline = MonoClock::now() + kStopTimeout;
-  while (!workers_.empty() && MonoClock::now() < deadline) {
-    std::vector<zmq::pollitem_t> items{{sink_.handle(), 0, ZMQ_POLLIN, 0}};
-    for (auto& [id, worker] : workers_) {
-      items.push_back({nullptr, worker.process->pidfd(), ZMQ_POLLIN, 0});
-    }
-    try {
-      zmq::poll(items.data(), items.size(), std::chrono::milliseconds(100));
-    } catch (const zmq::error_t& e) {
-      if (e.num() != EINTR) throw;
-    }
-    DrainWorkers();
-    std::erase_if(workers_, [](auto& entry) { return entry.second.process->Reap(); });
-  }
+  AwaitExits(workers_, sink_, [this] { DrainWorkers(); }, kStopTimeout);
   workers_.clear();  // kills (SIGKILL) and reaps any still running
   // The last Byes and results go out within the linger of the dealer; a coordinator that is
   // gone does not hold us up.

@@ -244,4 +244,11 @@ std::filesystem::path PlacesFile(const TempDir& tmp, int count) {
   return path;
 }
 
+void ExpectNothingLeft(const TempDir& tmp, pid_t coordinator) {
+  EXPECT_TRUE(WaitFor([&] { return ProcessesMentioning(tmp.path().string()).empty(); },
+                      std::chrono::seconds(5)));
+  EXPECT_TRUE(RunDirectoriesIn(tmp.path()).empty());
+  if (coordinator != 0) EXPECT_TRUE(SegmentsOwnedBy(coordinator).empty());
+}
+
 }  // namespace taskfarm::testing

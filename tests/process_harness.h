@@ -94,6 +94,10 @@ std::vector<std::string> SegmentsOwnedBy(pid_t owner);
 /// Polls `condition` every 20 ms until it holds or `limit` passes; returns whether it held.
 bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds limit);
 
+/// No process of the run's left (within 5 s), no run directory in `tmp`, and no shared-memory
+/// segment of `coordinator` (when given).
+void ExpectNothingLeft(const TempDir& tmp, pid_t coordinator = 0);
+
 /// Whether this suite runs under a sanitizer (scripts/sanitize sets TASKFARM_SANITIZED):
 /// every process is several times slower, so the few checks on arrival times widen.
 bool UnderSanitizer();

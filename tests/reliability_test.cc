@@ -25,12 +25,6 @@ std::vector<pid_t> WorkersOf(const TempDir& tmp, pid_t coordinator) {
   return workers;
 }
 
-void ExpectNothingLeft(const TempDir& tmp, pid_t coordinator) {
-  EXPECT_TRUE(WaitFor([&] { return ProcessesMentioning(tmp.path().string()).empty(); },
-                      seconds(5)));
-  EXPECT_TRUE(RunDirectoriesIn(tmp.path()).empty());
-  EXPECT_TRUE(SegmentsOwnedBy(coordinator).empty());
-}
 
 TEST(Reliability, ChaosEveryTaskHasExactlyOneResult) {
   TempDir tmp;

@@ -105,9 +105,7 @@ TEST(RemoteHosts, TasksAreSpreadOverTheLocalPoolAndBothHosts) {
   // The run's end stops the agents: exit 0, and nothing of theirs is left.
   EXPECT_EQ(first->Wait(seconds(10)).exit_code, 0);
   EXPECT_EQ(second->Wait(seconds(10)).exit_code, 0);
-  EXPECT_TRUE(WaitFor([&] { return ProcessesMentioning(tmp.path().string()).empty(); },
-                      seconds(5)));
-  EXPECT_TRUE(RunDirectoriesIn(tmp.path()).empty());
+  ExpectNothingLeft(tmp);
 }
 
 TEST(RemoteHosts, HostWithoutAnAuthorizedKeyIsRefusedAndGetsNoTask) {
@@ -160,9 +158,7 @@ TEST(RemoteHosts, KilledHostCostsARetryAndEveryTaskHasExactlyOneResult) {
   EXPECT_EQ(lost, 1) << summary.dump();
   EXPECT_NE(run.err.find("no word from it"), std::string::npos) << run.err;
   EXPECT_EQ(survivor->Wait(seconds(10)).exit_code, 0);
-  EXPECT_TRUE(WaitFor([&] { return ProcessesMentioning(tmp.path().string()).empty(); },
-                      seconds(5)));
-  EXPECT_TRUE(RunDirectoriesIn(tmp.path()).empty());
+  ExpectNothingLeft(tmp);
 }
 
 TEST(RemoteHosts, GlobalRateHoldsAcrossTwoHostsAndTheLocalPool) {
