@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <sstream>
 #include <thread>
 
 #include <fmt/format.h>
@@ -12,6 +13,7 @@
 
 #include "coordinator/exit_codes.h"
 #include "coordinator/farm.h"
+#include "coordinator/host_launcher.h"
 #include "coordinator/journal.h"
 #include "coordinator/result_writer.h"
 #include "coordinator/task_options.h"
@@ -54,6 +56,11 @@ struct RunOptions {
   double heartbeat_timeout_s = 10;
   uint32_t wait_hosts = 0;
   double wait_hosts_timeout_s = 60;
+  // Host agents the coordinator starts itself.
+  std::string launcher;
+  unsigned launch_hosts = 0;
+  unsigned workers_per_host = 1;
+  std::string slurm_options;
 };
 
 /// A problem with what the user asked for: reported as one line, exit status 2.
@@ -63,6 +70,29 @@ class UsageError : public std::runtime_error {
 };
 
 const std::vector<std::string> kProviders = {"offline", "nominatim", "google"};
+
+// --launcher, --hosts, --workers-per-host, --slurm-opt; nullopt without --launcher.
+std::optional<LaunchConfig> MakeLaunchConfig(const RunOptions& options) {
+  if (options.launcher.empty()) {
+    if (options.launch_hosts > 0) throw UsageError("--hosts needs --launcher local|slurm");
+    return std::nullopt;
+  }
+  if (options.launch_hosts == 0) {
+    throw UsageError("--launcher " + options.launcher + " needs --hosts N (N >= 1)");
+  }
+  LaunchConfig config;
+  config.launcher = options.launcher;
+  config.hosts = options.launch_hosts;
+  config.workers_per_host = options.workers_per_host;
+  config.keys_dir = options.keys;
+  config.insecure = options.insecure;
+  std::istringstream words(options.slurm_options);
+  for (std::string word; words >> word;) config.slurm_options.push_back(word);
+  if (!config.slurm_options.empty() && config.launcher != "slurm") {
+    throw UsageError("--slurm-opt needs --launcher slurm");
+  }
+  return config;
+}
 
 // --listen, --keys, --insecure as a ListenConfig; nullopt when the run takes no hosts.
 std::optional<ListenConfig> MakeListenConfig(const RunOptions& options) {
@@ -289,16 +319,26 @@ int ExitStatus(const FarmExit& farm_exit, const RunSummary& summary) {
   return summary.ok() ? exit_codes::kSuccess : exit_codes::kTasksFailed;
 }
 
-int RunFarm(const RunOptions& options) {
+int RunFarm(RunOptions options) {  // a copy: a launcher may fill in --listen
   RunPlan plan;
   std::vector<RateSpec> rates;
   std::optional<ListenConfig> listen;
+  std::optional<LaunchConfig> launch;
   std::unique_ptr<ResultWriter> writer;
   try {
     plan = PlanRun(options);
     CheckGeocoding(plan.tasks);
     rates = ParseRates(plan.tasks);
+    if (!options.launcher.empty() && options.listen.empty()) {
+      // Local agents need no address of ours that others can reach; Slurm's nodes do.
+      if (options.launcher == "slurm") {
+        throw UsageError("--launcher slurm needs --listen tcp://ADDR:PORT (an address the "
+                         "nodes reach; port 0 picks one)");
+      }
+      options.listen = "tcp://127.0.0.1:0";
+    }
     listen = MakeListenConfig(options);
+    launch = MakeLaunchConfig(options);
     if (plan.tasks.tick > 0 && plan.tasks.tick_bucket.empty()) {
       if (rates.empty()) throw UsageError("--tick needs a --rate to draw tokens from");
       plan.tasks.tick_bucket = rates.front().name;
@@ -328,9 +368,14 @@ int RunFarm(const RunOptions& options) {
   }
   FarmConfig config = MakeFarmConfig(options, plan.tasks);
   config.listen = listen;
-  config.on_listening = [](const std::string& endpoint) {
+  // Declared before the Farm, so destroyed after it: the hosts have been told to stop when
+  // the launcher cancels what is left of their jobs.
+  std::unique_ptr<HostLauncher> launcher;
+  if (launch) launcher = std::make_unique<HostLauncher>(*launch);
+  config.on_listening = [&launcher](const std::string& endpoint) {
     spdlog::info("accepting remote hosts on {}", endpoint);
-    std::cerr << "taskfarm: accepting remote hosts on " << endpoint << std::endl;
+    if (!launcher) std::cerr << "taskfarm: accepting remote hosts on " << endpoint << std::endl;
+    if (launcher) launcher->Launch(endpoint);
   };
   if (sources.index != nullptr) {
     // Ids after the counted CPU tasks belong to the folder walk, which changes from run to
@@ -578,6 +623,21 @@ Exit status: 0 all tasks succeeded; 1 some tasks failed; 2 bad usage or input;
   run->add_option("--heartbeat-timeout", options->heartbeat_timeout_s,
                   "seconds of silence after which a host is dropped and its tasks re-sent (10)")
       ->check(CLI::Range(0.5, 3600.0))
+      ->group(hosts);
+  run->add_option("--launcher", options->launcher,
+                  "start --hosts host agents: local (processes on this machine) or slurm (one "
+                  "srun job each)")
+      ->check(CLI::IsMember({"local", "slurm"}))
+      ->group(hosts);
+  run->add_option("--hosts", options->launch_hosts, "how many host agents --launcher starts")
+      ->check(CLI::Range(1u, 4096u))
+      ->group(hosts);
+  run->add_option("--workers-per-host", options->workers_per_host,
+                  "workers of each launched host (1); Slurm gives each job that many CPUs")
+      ->check(CLI::Range(1u, 1024u))
+      ->group(hosts);
+  run->add_option("--slurm-opt", options->slurm_options,
+                  "more srun options for every agent's job, e.g. \"--partition=short --time=60\"")
       ->group(hosts);
   run->add_option("--wait-hosts", options->wait_hosts,
                   "hold tasks back until N hosts have joined (or --wait-hosts-timeout passed)")

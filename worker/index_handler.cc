@@ -15,6 +15,7 @@
 #include "worker/handler_table.h"
 #include "worker/text_extractors.h"
 #include "shared/system_text.h"
+#include "shared/find_program.h"
 
 namespace taskfarm {
 namespace {
@@ -68,16 +69,7 @@ std::vector<std::string> CommandFor(const std::string& command, const std::strin
   return argv;
 }
 
-bool OnPath(const std::string& program) {
-  const char* path = std::getenv("PATH");
-  std::istringstream dirs(path ? path : "/usr/bin:/bin");
-  for (std::string dir; std::getline(dirs, dir, ':');) {
-    dir += '/';
-    dir += program;
-    if (access(dir.c_str(), X_OK) == 0) return true;
-  }
-  return false;
-}
+bool OnPath(const std::string& program) { return !FindProgram(program).empty(); }
 
 // MuPDF's mutool extracts PDF text in about a third of pdftotext's CPU time; both run as
 // separate programs, so neither's licence (AGPL, GPL) reaches taskfarm.
