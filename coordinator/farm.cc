@@ -84,7 +84,7 @@ FarmExit Farm::Run() {
       if (hosts_) {
         for (const RemoteHost& silent : hosts_->Tick(MonoClock::now())) {
           LoseHost(silent, fmt::format("no word from it for {} s",
-                                       config_.listen->timeout.count() / 1000.0));
+                                       std::chrono::duration<double>(config_.listen->timeout).count()));
         }
         // A remote worker whose send would block is retried here, not on POLLOUT.
         for (auto& [id, worker] : workers_) worker.blocked = worker.blocked && worker.host == 0;

@@ -138,7 +138,7 @@ int HostAgent::Run() {
       exit_reason_ = fmt::format(
           "no answer from the coordinator at {} within {} s (is it running with --listen "
           "there, and are the keys right?)",
-          config_.connect, config_.join_timeout.count() / 1000.0);
+          config_.connect, std::chrono::duration<double>(config_.join_timeout).count());
       exit_status_ = 2;
     } else if (welcomed_ && now - last_heard_ > give_up_after_) {
       exit_reason_ = fmt::format("the coordinator at {} has been silent for {:.1f} s",

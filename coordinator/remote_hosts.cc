@@ -21,10 +21,11 @@ std::string Frame(const zmq::message_t& message) {
 
 }  // namespace
 
-RemoteHosts::RemoteHosts(zmq::context_t& context, const ListenConfig& config) : config_(config) {
-  // A bounded linger, so the last Stop reaches each host after the run.
-  router_ = MakeSocket(context, zmq::socket_type::router,
-                       {kRouterHwm, std::chrono::milliseconds(1000)});
+// A bounded linger, so the last Stop reaches each host after the run.
+RemoteHosts::RemoteHosts(zmq::context_t& context, const ListenConfig& config)
+    : config_(config),
+      router_(MakeSocket(context, zmq::socket_type::router,
+                         {kRouterHwm, std::chrono::milliseconds(1000)})) {
   router_.set(zmq::sockopt::router_mandatory, 1);  // an unroutable send fails, not vanishes
   if (!config_.insecure) {
     const CurveKeyPair keys = LoadKeyPair(config_.keys_dir);

@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <stdexcept>
 
+#include <fmt/format.h>
+
 namespace taskfarm::testing {
 namespace {
 
@@ -33,15 +35,15 @@ NetworkLan::NetworkLan(int count) {
     for (int i = 0; i < count; ++i) {
       const std::string ns = tag + "n" + std::to_string(i);
       const std::string veth = tag + "v" + std::to_string(i);
-      Ip("netns add " + ns);
+      Ip(fmt::format("netns add {}", ns));
       namespaces_.push_back(ns);
-      Ip("link add " + veth + " type veth peer name " + veth + "p");
-      Ip("link set " + veth + "p netns " + ns);
-      Ip("link set " + veth + " master " + bridge_);
-      Ip("link set " + veth + " up");
-      Ip("netns exec " + ns + " " + kIp + " addr add " + address(i) + "/24 dev " + veth + "p");
-      Ip("netns exec " + ns + " " + kIp + " link set " + veth + "p up");
-      Ip("netns exec " + ns + " " + kIp + " link set lo up");
+      Ip(fmt::format("link add {0} type veth peer name {0}p", veth));
+      Ip(fmt::format("link set {}p netns {}", veth, ns));
+      Ip(fmt::format("link set {} master {}", veth, bridge_));
+      Ip(fmt::format("link set {} up", veth));
+      Ip(fmt::format("netns exec {} {} addr add {}/24 dev {}p", ns, kIp, address(i), veth));
+      Ip(fmt::format("netns exec {} {} link set {}p up", ns, kIp, veth));
+      Ip(fmt::format("netns exec {} {} link set lo up", ns, kIp));
     }
   } catch (...) {
     Remove();
