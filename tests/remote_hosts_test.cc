@@ -185,9 +185,9 @@ TEST(RemoteHosts, GlobalRateHoldsAcrossTwoHostsAndTheLocalPool) {
   EXPECT_EQ(stats["requests"], 300);
   // Each of the three buckets has its share (20/s each), so the sum is the limit. One
   // bucket grants at most rate + 1 tokens in a closed one-second window (a token at each
-  // end), so three grant at most 60 + 3; plus the single-host test's 3% of slack (10% in a
+  // end), so three grant at most 60 + 3; plus the single-host test's 3% of slack (25% in a
   // sanitizer build) for the jitter of arrival times.
-  EXPECT_LE(stats["max_in_a_second"].get<int>(), UnderSanitizer() ? 69 : 65) << stats.dump();
+  EXPECT_LE(stats["max_in_a_second"].get<int>(), UnderSanitizer() ? 75 : 65) << stats.dump();
   EXPECT_GE(summary["wall_s"].get<double>(), 300.0 / 60 - 1.1)
       << "300 at 60/s (one second's burst) cannot take much less than 4 s";
 }
@@ -223,7 +223,7 @@ TEST(RemoteHosts, HostsInNetworkNamespacesOfTheirOwnShareTheTasksAndTheRate) {
   EXPECT_EQ(TaskCounts(tmp / "r.jsonl").size(), 200u);
   const auto stats = server.Stats();
   EXPECT_EQ(stats["requests"], 200);
-  EXPECT_LE(stats["max_in_a_second"].get<int>(), UnderSanitizer() ? 69 : 65) << stats.dump();
+  EXPECT_LE(stats["max_in_a_second"].get<int>(), UnderSanitizer() ? 75 : 65) << stats.dump();
   EXPECT_EQ(first->Wait(seconds(10)).exit_code, 0);
   EXPECT_EQ(second->Wait(seconds(10)).exit_code, 0);
 }
