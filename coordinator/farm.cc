@@ -111,12 +111,7 @@ void Farm::SpawnWorker() {
   worker.socket = MakeSocket(context_, zmq::socket_type::push, {kWorkerSocketHwm, {}});
   const std::string endpoint = run_directory_.IpcEndpoint("w" + std::to_string(id));
   worker.socket.bind(endpoint);
-  std::vector<std::string> args{"--id",     std::to_string(id),
-                                "--tasks",  endpoint,
-                                "--sink",   run_directory_.IpcEndpoint("sink"),
-                                "--parent", std::to_string(getpid()),
-                                "--run-dir", run_directory_.path().string()};
-  args.insert(args.end(), config_.worker_args.begin(), config_.worker_args.end());
+  auto args = WorkerArguments(id, endpoint, run_directory_, config_.worker_args);
   if (!config_.shm_segment.empty()) {
     args.insert(args.end(), {"--shm", config_.shm_segment});
   }

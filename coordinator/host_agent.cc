@@ -220,13 +220,12 @@ void HostAgent::DrainCoordinator() {
       Deliver(worker_id, std::move(payload));
       continue;
     }
-    wire::Decoded decoded = wire::Decode(
-        std::span<const char>(static_cast<const char*>(payload.data()), payload.size()));
-    if (!decoded.message) {
-      spdlog::warn("host: dropped a malformed message from the coordinator: {}", decoded.error);
-      continue;
+    Received control = DecodeFrame(payload);
+    if (control.message) {
+      HandleControl(*control.message);
+    } else {
+      spdlog::warn("host: dropped a malformed message from the coordinator: {}", control.error);
     }
-    HandleControl(*decoded.message);
   }
 }
 
@@ -272,12 +271,7 @@ void HostAgent::StartWorker(uint32_t id) {
   worker.socket = MakeSocket(context_, zmq::socket_type::push, {kWorkerSocketHwm, {}});
   const std::string endpoint = run_directory_.IpcEndpoint("w" + std::to_string(id));
   worker.socket.bind(endpoint);
-  std::vector<std::string> args{"--id",     std::to_string(id),
-                                "--tasks",  endpoint,
-                                "--sink",   run_directory_.IpcEndpoint("sink"),
-                                "--parent", std::to_string(getpid()),
-                                "--run-dir", run_directory_.path().string()};
-  args.insert(args.end(), worker_args_.begin(), worker_args_.end());
+  const auto args = WorkerArguments(id, endpoint, run_directory_, worker_args_);
   try {
     worker.process = std::make_unique<WorkerProcess>(config_.worker_executable, args);
   } catch (const std::exception& e) {

@@ -68,8 +68,7 @@ void RemoteHosts::Drain(const Handlers& handlers) {
 
 void RemoteHosts::HandleFrame(const std::string& identity, const zmq::message_t& payload,
                               const Handlers& handlers) {
-  wire::Decoded decoded = wire::Decode(
-      std::span<const char>(static_cast<const char*>(payload.data()), payload.size()));
+  Received decoded = DecodeFrame(payload);
   if (!decoded.message) {
     spdlog::warn("dropped a malformed message from a host: {}", decoded.error);
     return;

@@ -75,4 +75,16 @@ std::filesystem::path WorkerExecutableBesideSelf() {
   return self.parent_path() / "taskfarm-worker";
 }
 
+std::vector<std::string> WorkerArguments(uint32_t id, const std::string& task_endpoint,
+                                         const RunDirectory& run_directory,
+                                         const std::vector<std::string>& extra) {
+  std::vector<std::string> args{"--id",     std::to_string(id),
+                                "--tasks",  task_endpoint,
+                                "--sink",   run_directory.IpcEndpoint("sink"),
+                                "--parent", std::to_string(getpid()),
+                                "--run-dir", run_directory.path().string()};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
 }  // namespace taskfarm

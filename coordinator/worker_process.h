@@ -12,6 +12,8 @@
 
 #include <zmq.hpp>
 
+#include "coordinator/run_directory.h"
+
 namespace boost::process {
 class child;
 }
@@ -70,6 +72,13 @@ void AwaitExits(WorkerMap& workers, zmq::socket_t& sink, Drain drain,
     std::erase_if(workers, [](auto& entry) { return entry.second.process->Reap(); });
   }
 }
+
+/// The command line of worker `id` of a pool whose sockets live in `run_directory` (its
+/// tasks on `task_endpoint`, results to the directory's "sink"), watching this process as
+/// its parent; `extra` (logging, network settings, --shm) follows.
+std::vector<std::string> WorkerArguments(uint32_t id, const std::string& task_endpoint,
+                                         const RunDirectory& run_directory,
+                                         const std::vector<std::string>& extra);
 
 /// taskfarm-worker in the folder of the running executable (they are installed together).
 std::filesystem::path WorkerExecutableBesideSelf();

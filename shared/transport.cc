@@ -19,13 +19,17 @@ bool SendMessage(zmq::socket_t& socket, const wire::Message& message, msgpack::s
   return socket.send(zmq::const_buffer(scratch.data(), scratch.size()), flags).has_value();
 }
 
+Received DecodeFrame(const zmq::message_t& frame) {
+  wire::Decoded decoded =
+      wire::Decode(std::span<const char>(static_cast<const char*>(frame.data()), frame.size()));
+  return {std::move(decoded.message), std::move(decoded.error), false};
+}
+
 Received ReceiveMessage(zmq::socket_t& socket, bool dont_wait) {
   zmq::message_t frame;
   const auto flags = dont_wait ? zmq::recv_flags::dontwait : zmq::recv_flags::none;
   if (!socket.recv(frame, flags)) return {std::nullopt, {}, true};
-  wire::Decoded decoded =
-      wire::Decode(std::span<const char>(static_cast<const char*>(frame.data()), frame.size()));
-  return {std::move(decoded.message), std::move(decoded.error), false};
+  return DecodeFrame(frame);
 }
 
 }  // namespace taskfarm

@@ -38,6 +38,9 @@ struct Received {
   bool nothing = false;
 };
 
+/// Decodes one frame already received (a relayed message, a multipart message's body).
+Received DecodeFrame(const zmq::message_t& frame);
+
 /// Receives one message; with `dont_wait`, returns {nothing=true} when none is waiting.
 Received ReceiveMessage(zmq::socket_t& socket, bool dont_wait);
 

@@ -78,23 +78,33 @@ std::vector<std::string> Concat(std::vector<std::string> a, const std::vector<st
   return a;
 }
 
+// Runs the coordinator, `args` plus ListenArgs(cluster, hosts), to completion and returns
+// its summary, after checking that it succeeded and that the local pool and each of the
+// `hosts` hosts ran tasks.
+nlohmann::json RunOnEveryHost(std::vector<std::string> args, const Cluster& cluster, int hosts,
+                              const TempDir& tmp) {
+  RunOutput run = RunTaskfarm(Concat(std::move(args), ListenArgs(cluster, hosts)), tmp);
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  const auto summary = nlohmann::json::parse(run.out);
+  EXPECT_EQ(summary["hosts"].size(), static_cast<std::size_t>(hosts + 1)) << summary.dump();
+  for (const auto& [name, host] : summary["hosts"].items()) {
+    EXPECT_GT(host["tasks"].get<int>(), 0) << name << " got no task: " << summary.dump();
+  }
+  return summary;
+}
+
 TEST(RemoteHosts, TasksAreSpreadOverTheLocalPoolAndBothHosts) {
   TempDir tmp;
   const Cluster cluster = MakeCluster(tmp);
   auto first = StartHost(cluster, tmp, 2);
   auto second = StartHost(cluster, tmp, 2);
   // Sleep tasks: the spread does not depend on how busy this machine's cores are.
-  RunOutput run = RunTaskfarm(
-      Concat({"run", "--sleep", "400", "--sleep-ms", "20", "--workers", "1", "--out",
-              (tmp / "r.jsonl").string(), "--json", "--quiet"},
-             ListenArgs(cluster, 2)),
-      tmp);
-  ASSERT_EQ(run.exit_code, 0) << run.err;
-  const auto summary = nlohmann::json::parse(run.out);
-  ASSERT_EQ(summary["hosts"].size(), 3u) << summary.dump();
+  const auto summary = RunOnEveryHost({"run", "--sleep", "400", "--sleep-ms", "20", "--workers",
+                                       "1", "--out", (tmp / "r.jsonl").string(), "--json",
+                                       "--quiet"},
+                                      cluster, 2, tmp);
   uint64_t total = 0;
   for (const auto& [name, host] : summary["hosts"].items()) {
-    EXPECT_GT(host["tasks"].get<int>(), 0) << name << " got no task: " << summary.dump();
     EXPECT_FALSE(host["lost"].get<bool>());
     total += host["tasks"].get<uint64_t>();
   }
@@ -168,19 +178,11 @@ TEST(RemoteHosts, GlobalRateHoldsAcrossTwoHostsAndTheLocalPool) {
   const Cluster cluster = MakeCluster(tmp);
   auto first = StartHost(cluster, tmp, 1);
   auto second = StartHost(cluster, tmp, 1);
-  RunOutput run = RunTaskfarm(
-      Concat({"run", "--geocode", PlacesFile(tmp, 300).string(), "--provider", "nominatim",
-              "--endpoint", server.url(), "--rate", "nominatim=60/s", "--workers", "1",
-              "--json", "--quiet"},
-             ListenArgs(cluster, 2)),
-      tmp);
-  ASSERT_EQ(run.exit_code, 0) << run.err;
-  const auto summary = nlohmann::json::parse(run.out);
-  int hosts_that_asked = 0;
-  for (const auto& [name, host] : summary["hosts"].items()) {
-    hosts_that_asked += host["tasks"].get<int>() > 0;
-  }
-  EXPECT_EQ(hosts_that_asked, 3) << summary.dump();
+  const auto summary = RunOnEveryHost(
+      {"run", "--geocode", PlacesFile(tmp, 300).string(), "--provider", "nominatim",
+       "--endpoint", server.url(), "--rate", "nominatim=60/s", "--workers", "1", "--json",
+       "--quiet"},
+      cluster, 2, tmp);
   const auto stats = server.Stats();
   EXPECT_EQ(stats["requests"], 300);
   // Each of the three buckets has its share (20/s each), so the sum is the limit. One
@@ -208,18 +210,10 @@ TEST(RemoteHosts, HostsInNetworkNamespacesOfTheirOwnShareTheTasksAndTheRate) {
                         Keygen(tmp, "keys")};
   auto first = StartHost(cluster, tmp, 1, "", lan->exec_prefix(0));
   auto second = StartHost(cluster, tmp, 1, "", lan->exec_prefix(1));
-  RunOutput run = RunTaskfarm(
-      Concat({"run", "--geocode", PlacesFile(tmp, 200).string(), "--provider", "nominatim",
-              "--endpoint", server.url(), "--rate", "nominatim=60/s", "--workers", "1", "--out",
-              (tmp / "r.jsonl").string(), "--json", "--quiet"},
-             ListenArgs(cluster, 2)),
-      tmp);
-  ASSERT_EQ(run.exit_code, 0) << run.err;
-  const auto summary = nlohmann::json::parse(run.out);
-  ASSERT_EQ(summary["hosts"].size(), 3u) << summary.dump();
-  for (const auto& [name, host] : summary["hosts"].items()) {
-    EXPECT_GT(host["tasks"].get<int>(), 0) << name << " got no task: " << summary.dump();
-  }
+  RunOnEveryHost({"run", "--geocode", PlacesFile(tmp, 200).string(), "--provider", "nominatim",
+                  "--endpoint", server.url(), "--rate", "nominatim=60/s", "--workers", "1",
+                  "--out", (tmp / "r.jsonl").string(), "--json", "--quiet"},
+                 cluster, 2, tmp);
   EXPECT_EQ(TaskCounts(tmp / "r.jsonl").size(), 200u);
   const auto stats = server.Stats();
   EXPECT_EQ(stats["requests"], 200);
