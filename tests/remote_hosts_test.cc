@@ -85,7 +85,7 @@ nlohmann::json RunOnEveryHost(std::vector<std::string> args, const Cluster& clus
                               const TempDir& tmp) {
   RunOutput run = RunTaskfarm(Concat(std::move(args), ListenArgs(cluster, hosts)), tmp);
   EXPECT_EQ(run.exit_code, 0) << run.err;
-  const auto summary = nlohmann::json::parse(run.out);
+  auto summary = nlohmann::json::parse(run.out);
   EXPECT_EQ(summary["hosts"].size(), static_cast<std::size_t>(hosts + 1)) << summary.dump();
   for (const auto& [name, host] : summary["hosts"].items()) {
     EXPECT_GT(host["tasks"].get<int>(), 0) << name << " got no task: " << summary.dump();
