@@ -589,8 +589,9 @@ void Farm::HostJoined(RemoteHost& host) {
   remote_workers_joined_ += host.workers;
   summary_.set_workers(config_.workers + remote_workers_joined_);
   summary_.RecordHostJoined(host.name, host.workers);
-  // The others' shares shrink before the newcomer draws from its own (which starts empty).
-  DivideRates();
+  // The others' shares shrink before the newcomer draws from its own (which starts empty);
+  // its own share comes with the welcome.
+  DivideRates(/*except=*/host.id);
   wire::HostWelcome welcome;
   welcome.host_id = host.id;
   for (uint32_t i = 0; i < host.workers; ++i) {
@@ -641,7 +642,7 @@ uint32_t Farm::RateWeight() const {
   return total;
 }
 
-void Farm::DivideRates() {
+void Farm::DivideRates(uint32_t except) {
   if (!hosts_ || config_.rate_specs.empty()) return;
   const uint32_t total = RateWeight();
   if (config_.local_limiter != nullptr && config_.workers > 0) {
@@ -652,7 +653,7 @@ void Farm::DivideRates() {
     }
   }
   for (const auto& [id, host] : hosts_->hosts()) {
-    if (host.workers == 0) continue;
+    if (host.workers == 0 || id == except) continue;
     hosts_->Send(id, 0, wire::HostRates{ToWire(ShareOf(config_.rate_specs, host.workers, total))});
   }
 }

@@ -127,7 +127,8 @@ class Farm {
   void HostJoined(RemoteHost& host);
   void HostMessage(RemoteHost& host, wire::Message& message);
   void LoseHost(const RemoteHost& host, const std::string& why);
-  void DivideRates();
+  /// Applies the local share and sends every host its share, but host `except` (0: none).
+  void DivideRates(uint32_t except = 0);
   uint32_t RateWeight() const;
   /// True while --wait-hosts holds tasks back (too few hosts joined, time left).
   bool WaitingForHosts() const;  // workers on every host, the local pool included

@@ -16,11 +16,6 @@ namespace {
 constexpr std::chrono::milliseconds kStopWait{5000};
 constexpr std::chrono::milliseconds kExitWait{10'000};
 
-std::filesystem::path SelfExecutable() {
-  std::error_code ec;
-  return std::filesystem::read_symlink("/proc/self/exe", ec);
-}
-
 std::string ThisHost() {
   char name[256] = {};
   return gethostname(name, sizeof(name) - 1) == 0 ? name : "localhost";

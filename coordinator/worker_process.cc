@@ -69,10 +69,13 @@ void WorkerProcess::Signal(int signal_number) {
   if (!wait_status_) kill(pid_, signal_number);  // not yet reaped: the PID is still ours
 }
 
-std::filesystem::path WorkerExecutableBesideSelf() {
+std::filesystem::path SelfExecutable() {
   std::error_code ec;
-  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return self.parent_path() / "taskfarm-worker";
+  return std::filesystem::read_symlink("/proc/self/exe", ec);
+}
+
+std::filesystem::path WorkerExecutableBesideSelf() {
+  return SelfExecutable().parent_path() / "taskfarm-worker";
 }
 
 std::vector<std::string> WorkerArguments(uint32_t id, const std::string& task_endpoint,

@@ -80,6 +80,9 @@ std::vector<std::string> WorkerArguments(uint32_t id, const std::string& task_en
                                          const RunDirectory& run_directory,
                                          const std::vector<std::string>& extra);
 
+/// The running executable (/proc/self/exe).
+std::filesystem::path SelfExecutable();
+
 /// taskfarm-worker in the folder of the running executable (they are installed together).
 std::filesystem::path WorkerExecutableBesideSelf();
 
