@@ -112,6 +112,7 @@ void Farm::SpawnWorker() {
   const std::string endpoint = run_directory_.IpcEndpoint("w" + std::to_string(id));
   worker.socket.bind(endpoint);
   auto args = WorkerArguments(id, endpoint, run_directory_, config_.worker_args);
+  args.insert(args.begin(), config_.worker_leading_args.begin(), config_.worker_leading_args.end());
   if (!config_.shm_segment.empty()) {
     args.insert(args.end(), {"--shm", config_.shm_segment});
   }
@@ -469,6 +470,19 @@ void Farm::HandleSignals() {
       stop_now_ = true;
     }
   }
+}
+
+void Farm::Halt(bool now) {
+  if (exit_.halted) return;
+  exit_.halted = true;
+  if (now) {
+    spdlog::warn("--halt: stopping now; {} tasks in flight are stopped", ledger_.in_flight());
+    stop_now_ = true;
+    return;
+  }
+  spdlog::warn("--halt: sending no more tasks; waiting for the {} in flight", ledger_.in_flight());
+  draining_ = true;
+  drain_deadline_ = MonoClock::time_point::max();
 }
 
 bool Farm::Done() {

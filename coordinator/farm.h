@@ -36,6 +36,9 @@ struct FarmConfig {
   uint32_t max_attempts = 3;
   /// A worker that has not said Hello by then is killed and replaced.
   std::chrono::milliseconds startup_timeout{10'000};
+  /// Arguments before the worker's own (a program built on the library runs itself as its
+  /// worker: `--taskfarm-worker`).
+  std::vector<std::string> worker_leading_args;
   /// More arguments for every worker (its logging settings).
   std::vector<std::string> worker_args;
   /// The run's rate-limiter segment, which workers map (empty: no rate limits).
@@ -70,6 +73,7 @@ struct FarmConfig {
 struct FarmExit {
   int interrupted_by = 0;  // the signal that stopped the run, 0 if none
   std::string fatal_error; // set when the farm itself could not go on
+  bool halted = false;     // --halt stopped it
 };
 
 /// Called once per task with its final outcome (never twice for one task).
@@ -85,6 +89,10 @@ class Farm {
   ~Farm();
 
   FarmExit Run();
+  /// Stops the run early (--halt): no more tasks are sent; with `now` the tasks running are
+  /// stopped too (their workers, and so their commands, are killed). May be called from
+  /// the outcome handler.
+  void Halt(bool now);
 
  private:
   enum class WorkerState { kStarting, kReady, kStopping };

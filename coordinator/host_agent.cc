@@ -271,7 +271,8 @@ void HostAgent::StartWorker(uint32_t id) {
   worker.socket = MakeSocket(context_, zmq::socket_type::push, {kWorkerSocketHwm, {}});
   const std::string endpoint = run_directory_.IpcEndpoint("w" + std::to_string(id));
   worker.socket.bind(endpoint);
-  const auto args = WorkerArguments(id, endpoint, run_directory_, worker_args_);
+  auto args = WorkerArguments(id, endpoint, run_directory_, worker_args_);
+  args.insert(args.begin(), config_.worker_leading_args.begin(), config_.worker_leading_args.end());
   try {
     worker.process = std::make_unique<WorkerProcess>(config_.worker_executable, args);
   } catch (const std::exception& e) {

@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <vector>
 #include <string>
 
 namespace taskfarm {
@@ -23,6 +24,7 @@ struct HostConfig {
   std::filesystem::path keys_dir;       // empty with `insecure`
   bool insecure = false;
   std::filesystem::path worker_executable;
+  std::vector<std::string> worker_leading_args;  // before the worker's own arguments
   std::chrono::milliseconds join_timeout{30'000};
 };
 

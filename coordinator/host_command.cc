@@ -14,7 +14,7 @@
 
 namespace taskfarm {
 
-void AddHostCommand(CLI::App& app, int* exit_status) {
+void AddHostCommand(CLI::App& app, const Program& program, int* exit_status) {
   auto config = std::make_shared<HostConfig>();
   config->workers = std::max(1u, std::thread::hardware_concurrency());
   auto join_timeout_s = std::make_shared<double>(30);
@@ -44,7 +44,7 @@ Example:
   host->add_option("--join-timeout", *join_timeout_s,
                    "seconds to wait for the coordinator's answer (30)")
       ->check(CLI::Range(0.1, 86400.0));
-  host->callback([config, join_timeout_s, exit_status] {
+  host->callback([config, join_timeout_s, exit_status, &program] {
     if (config->connect.rfind("tcp://", 0) != 0) {
       std::cerr << "taskfarm host: --connect " << config->connect
                 << ": expected tcp://ADDR:PORT\n";
@@ -57,7 +57,8 @@ Example:
       *exit_status = exit_codes::kBadUsage;
       return;
     }
-    config->worker_executable = WorkerExecutableBesideSelf();
+    config->worker_executable = program.worker_executable;
+    config->worker_leading_args = program.worker_leading_args;
     config->join_timeout = std::chrono::milliseconds(std::llround(*join_timeout_s * 1000));
     *exit_status = RunHostAgent(*config);
   });

@@ -4,9 +4,11 @@
 
 #include <CLI/CLI.hpp>
 
+#include "coordinator/program.h"
+
 namespace taskfarm {
 
-void AddHostCommand(CLI::App& app, int* exit_status);
+void AddHostCommand(CLI::App& app, const Program& program, int* exit_status);
 void AddKeygenCommand(CLI::App& app, int* exit_status);
 
 }  // namespace taskfarm

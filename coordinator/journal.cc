@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "shared/utf8.h"
+
 namespace taskfarm {
 namespace {
 
@@ -26,6 +28,7 @@ CREATE TABLE IF NOT EXISTS results(
   error_code TEXT,
   error TEXT,
   payload BLOB,
+  job_id TEXT,                  -- a job file's "id"
   PRIMARY KEY(run_id, task_id)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS geocodes(
@@ -66,10 +69,17 @@ CREATE TABLE IF NOT EXISTS geocode_cache(
 ) WITHOUT ROWID;
 )sql";
 
+// Databases made before job files lack results.job_id.
+void AddJobIdColumn(SqliteDb& db) {
+  Statement columns = db.Prepare("SELECT 1 FROM pragma_table_info('results') WHERE name = 'job_id'");
+  if (!columns.Step()) db.Exec("ALTER TABLE results ADD COLUMN job_id TEXT");
+}
+
 }  // namespace
 
 Journal::Journal(const std::filesystem::path& path) : db_(path, /*create=*/true) {
   db_.Exec(kSchema);
+  AddJobIdColumn(db_);
 }
 
 Journal::~Journal() {
@@ -132,7 +142,7 @@ void Journal::ForEachResult(int64_t run_id,
                             const std::function<void(const OutcomeRow&)>& visit) {
   Statement select = db_.Prepare(
       "SELECT task_id, kind, status, attempts, worker, run_ms, cpu_ms, error_code, error, "
-      "payload, input FROM results WHERE run_id = ? ORDER BY task_id");
+      "payload, input, job_id FROM results WHERE run_id = ? ORDER BY task_id");
   select.Bind(1, run_id);
   while (select.Step()) {
     OutcomeRow row;
@@ -147,6 +157,7 @@ void Journal::ForEachResult(int64_t run_id,
     row.error = select.Text(8);
     row.payload = select.Text(9);
     row.input = select.Text(10);
+    if (!select.IsNull(11)) row.job_id = select.Text(11);
     DecodeKindFields(row);
     visit(row);
   }
@@ -322,7 +333,7 @@ void Journal::InsertGeocode(Statement& insert, const OutcomeRow& row) {
 void Journal::InsertRows(const std::vector<OutcomeRow>& rows) {
   Statement insert = db_.Prepare(
       "INSERT INTO results(run_id, task_id, kind, status, attempts, worker, run_ms, cpu_ms, "
-      "error_code, error, payload, input) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
+      "error_code, error, payload, input, job_id) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)");
   Statement cache = db_.Prepare("INSERT OR REPLACE INTO geocode_cache(key, answer) VALUES(?, ?)");
   Statement find_document = db_.Prepare("SELECT id FROM documents WHERE path = ?");
   Statement forget_text = db_.Prepare("DELETE FROM documents_fts WHERE rowid = ?");
@@ -359,8 +370,15 @@ void Journal::InsertRows(const std::vector<OutcomeRow>& rows) {
     }
     if (row.input.empty()) {
       insert.BindNull(12);
-    } else {
+    } else if (IsValidUtf8(row.input)) {
       insert.Bind(12, row.input);
+    } else {
+      insert.BindBlob(12, row.input);  // an exec input may be any bytes
+    }
+    if (row.job_id.empty()) {
+      insert.BindNull(13);
+    } else {
+      insert.Bind(13, row.job_id);
     }
     insert.Run();
     if (!row.cache_key.empty() && row.geocode && !row.geocode->cached) {

@@ -26,7 +26,7 @@ bool Ledger::FillReady(LaneQueue& lane) {
     }
     TaskRecord record;
     record.id = id;
-    record.lane = LaneOf(spec->kind);
+    record.lane = static_cast<Lane>(&lane - lanes_.data());
     record.spec = std::move(*spec);
     lane.ready.push_back(std::move(record));
     return true;

@@ -1,5 +1,7 @@
 #include "coordinator/outcome_row.h"
 
+#include "shared/kinds.h"
+
 namespace taskfarm {
 
 OutcomeRow MakeOutcomeRow(const TaskRecord& record, const wire::Result& result) {
@@ -16,22 +18,31 @@ OutcomeRow MakeOutcomeRow(const TaskRecord& record, const wire::Result& result) 
     row.error = result.error.message;
   }
   row.payload = result.payload;
-  if (record.spec.kind == "geocode") {
+  row.job_id = record.spec.job_id;
+  if (record.spec.kind == kinds::kGeocode) {
     if (auto request = DecodeGeocodeRequest(record.spec.payload)) {
       row.input = request->query;
       row.cache_key = GeocodeCacheKey(request->query, request->providers);
     }
   }
-  if (record.spec.kind == "index") {
+  if (record.spec.kind == kinds::kIndex) {
     if (auto request = DecodeIndexRequest(record.spec.payload)) row.input = request->path;
+  } else if (record.spec.kind == kinds::kExec) {
+    if (auto request = DecodeExecRequest(record.spec.payload)) {
+      row.input = request->input;
+      row.seq = request->seq;
+    }
+  } else if (record.spec.kind != kinds::kGeocode && !IsBuiltinKind(record.spec.kind)) {
+    row.input = record.spec.payload;  // a program's own kind: its payload is its input
   }
   DecodeKindFields(row);
   return row;
 }
 
 void DecodeKindFields(OutcomeRow& row) {
-  if (row.kind == "geocode" && row.ok) row.geocode = DecodeGeocodeAnswer(row.payload);
-  if (row.kind == "index" && row.ok) row.document = DecodeIndexedDocument(row.payload);
+  if (row.kind == kinds::kGeocode && row.ok) row.geocode = DecodeGeocodeAnswer(row.payload);
+  if (row.kind == kinds::kIndex && row.ok) row.document = DecodeIndexedDocument(row.payload);
+  if (row.kind == kinds::kExec) row.exec = DecodeExecOutcome(row.payload);
 }
 
 }  // namespace taskfarm

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "coordinator/ledger.h"
+#include "shared/exec_messages.h"
 #include "shared/geocode_messages.h"
 #include "shared/index_messages.h"
 #include "shared/wire.h"
@@ -24,15 +25,20 @@ struct OutcomeRow {
   std::string error_code;  // ErrorCodeName; empty when ok
   std::string error;       // the message; empty when ok
   std::string payload;     // the handler's result bytes
-  std::string input;       // what the task was asked (a geocode's query); may be empty
+  std::string input;       // what the task was asked (a geocode's query, an exec's input,
+                           // a program's own kind's input); may be empty
+  std::string job_id;      // a job file's "id"; may be empty
   std::optional<GeocodeAnswer> geocode;  // a geocode's answer, decoded from payload
   std::string cache_key;                 // a geocode's cache key, when its answer may be kept
   std::optional<IndexedDocument> document;  // an index task's document, decoded from payload
+  std::optional<ExecOutcome> exec;          // an exec task's outcome, decoded from payload
+  uint64_t seq = 0;                         // an exec task's input number ({#})
 };
 
 OutcomeRow MakeOutcomeRow(const TaskRecord& record, const wire::Result& result);
 
-/// Fills `geocode` from `payload` for a geocode row (a row read back from the journal).
+/// Fills the kind's decoded fields (geocode, document, exec) from `payload`, for a row read
+/// back from the journal.
 void DecodeKindFields(OutcomeRow& row);
 
 }  // namespace taskfarm

@@ -9,8 +9,26 @@
 
 #include <nlohmann/json.hpp>
 
+#include "shared/kinds.h"
+#include "shared/replacement_strings.h"
+
 namespace taskfarm {
 namespace {
+
+// What a command did: its argv, exit, output (cut at the capture limit, the full byte
+// counts beside it when it was cut).
+void AddExecFields(const ExecOutcome& exec, nlohmann::json& row) {
+  row["command"] = exec.argv;
+  if (exec.exit_status >= 0) row["exit"] = exec.exit_status;
+  if (exec.signal != 0) row["signal"] = exec.signal;
+  if (exec.timed_out) row["timed_out"] = true;
+  row["tries"] = exec.tries;
+  row["cpu_ms"] = exec.cpu_ms;
+  row["stdout"] = exec.out;
+  row["stderr"] = exec.err;
+  if (exec.out_bytes > exec.out.size()) row["stdout_bytes"] = exec.out_bytes;
+  if (exec.err_bytes > exec.err.size()) row["stderr_bytes"] = exec.err_bytes;
+}
 
 nlohmann::json JsonRow(const OutcomeRow& outcome) {
   nlohmann::json row = {
@@ -21,7 +39,14 @@ nlohmann::json JsonRow(const OutcomeRow& outcome) {
       {"worker", outcome.worker},
       {"run_ms", outcome.run_ms},
   };
-  if (!outcome.input.empty() && outcome.kind == "geocode") row["query"] = outcome.input;
+  if (!outcome.job_id.empty()) row["job_id"] = outcome.job_id;
+  if (!outcome.input.empty() && outcome.kind == kinds::kGeocode) row["query"] = outcome.input;
+  if ((outcome.kind == kinds::kExec || !IsBuiltinKind(outcome.kind)) &&
+      (outcome.seq != 0 || !outcome.input.empty())) {
+    row["input"] = outcome.input;
+  }
+  if (const auto& exec = outcome.exec) AddExecFields(*exec, row);
+  if (!IsBuiltinKind(outcome.kind) && outcome.ok) row["output"] = outcome.payload;
   if (const auto& answer = outcome.geocode) {
     row["status"] = answer->status;  // ok or not_found
     row["provider"] = answer->provider;
@@ -40,7 +65,7 @@ nlohmann::json JsonRow(const OutcomeRow& outcome) {
     row["title"] = document->title;
     row["words"] = document->words;
     if (!document->note.empty()) row["note"] = document->note;
-  } else if (outcome.kind == "index") {
+  } else if (outcome.kind == kinds::kIndex) {
     row["path"] = outcome.input;
   }
   if (!outcome.ok) {
@@ -56,7 +81,17 @@ bool HasContent(const std::filesystem::path& path) {
 }
 
 std::string CsvField(const nlohmann::json& value) {
-  std::string text = value.is_string() ? value.get<std::string>() : value.dump();
+  std::string text;
+  if (value.is_string()) {
+    text = value.get<std::string>();
+  } else if (value.is_array()) {  // a command: its words, as a shell would read them back
+    for (const auto& word : value) {
+      if (!text.empty()) text += ' ';
+      text += ShellQuote(word.get<std::string>());
+    }
+  } else {
+    text = value.dump();
+  }
   if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
   std::string quoted = "\"";
   for (char c : text) {
@@ -108,9 +143,10 @@ class CsvWriter : public FileWriter {
   using FileWriter::FileWriter;
   void Write(const OutcomeRow& outcome) override {
     static const char* const kColumns[] = {
-        "id",       "kind",     "query",  "path",   "status",     "lat",   "lon",
-        "formatted_address",    "provider", "type", "title",      "words", "attempts",
-        "worker",   "run_ms",   "error_code", "error"};
+        "id",     "kind",     "query",  "path",   "status", "lat",   "lon",
+        "formatted_address",  "provider", "type",   "title",  "words",  "job_id", "input",
+        "command", "exit",    "signal",   "stdout", "stderr", "output", "attempts",
+        "worker", "run_ms",   "error_code", "error"};
     if (!header_written_ && !had_content_) {
       for (std::size_t i = 0; i < std::size(kColumns); ++i) out_ << (i ? "," : "") << kColumns[i];
       out_ << '\n';

@@ -6,19 +6,25 @@
 #include <iostream>
 #include <memory>
 #include <sstream>
+#include <set>
 #include <thread>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "coordinator/command_output.h"
 #include "coordinator/exit_codes.h"
 #include "coordinator/farm.h"
+#include "coordinator/halt_policy.h"
 #include "coordinator/host_launcher.h"
 #include "coordinator/journal.h"
 #include "coordinator/result_writer.h"
 #include "coordinator/task_options.h"
 #include "shared/rate_limiter.h"
 #include "shared/rate_spec.h"
+
+// The network lane's defaults, written once there.
+#include "worker/network_lane.h"
 
 namespace taskfarm {
 namespace {
@@ -38,7 +44,7 @@ struct RunOptions {
   // Network lane settings, handed to the workers.
   unsigned io_concurrency = 16;
   std::string user_agent;
-  uint32_t retries = 4;
+  std::optional<uint32_t> retries;  // geocoding: NetworkLaneConfig's default; exec: none
   double http_timeout_s = 20;
   double zero_retry_after_pause_s = 60;
   std::string gazetteer;
@@ -61,6 +67,12 @@ struct RunOptions {
   unsigned launch_hosts = 0;
   unsigned workers_per_host = 1;
   std::string slurm_options;
+  // Commands per input (--exec), a program's own kinds (--kind), job files.
+  std::string exec_lane = "cpu";
+  std::string exec_rate;
+  bool keep_order = false;
+  std::string halt = "never";
+  std::optional<std::vector<std::string>> trailing_inputs;  // after :::
 };
 
 /// A problem with what the user asked for: reported as one line, exit status 2.
@@ -160,7 +172,8 @@ void CheckGeocoding(TaskOptions& tasks) {
 
 std::vector<std::string> NetworkWorkerArgs(const RunOptions& options) {
   std::vector<std::string> args{"--io-concurrency", std::to_string(options.io_concurrency),
-                                "--retries", std::to_string(options.retries),
+                                "--retries",
+                                std::to_string(options.retries.value_or(NetworkLaneConfig{}.retries)),
                                 "--http-timeout", std::to_string(options.http_timeout_s),
                                 "--zero-retry-after-pause",
                                 std::to_string(options.zero_retry_after_pause_s)};
@@ -202,6 +215,13 @@ std::vector<BucketSummary> SummarizeBuckets(RateLimiter& limiter,
   return buckets;
 }
 
+// --tick tasks draw from the first --rate unless told otherwise.
+void DefaultTickBucket(TaskOptions& tasks) {
+  if (tasks.tick == 0 || !tasks.tick_bucket.empty() || tasks.rates.empty()) return;
+  std::string error;
+  if (auto spec = ParseRateSpec(tasks.rates.front(), error)) tasks.tick_bucket = spec->name;
+}
+
 // What the run is to do: its tasks from the flags, or, with --resume, from the journal.
 struct RunPlan {
   TaskOptions tasks;
@@ -210,9 +230,8 @@ struct RunPlan {
   std::vector<uint64_t> finished;  // resumed: tasks that already have a result
 };
 
-RunPlan PlanRun(const RunOptions& options) {
-  RunPlan plan;
-  TaskOptions tasks = options.tasks;
+// --converter EXT=COMMAND into the index settings.
+void ApplyConverters(const RunOptions& options, TaskOptions& tasks) {
   for (const std::string& converter : options.converters) {
     const auto eq = converter.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == converter.size()) {
@@ -222,11 +241,98 @@ RunPlan PlanRun(const RunOptions& options) {
     if (extension[0] == '.') extension.erase(0, 1);
     tasks.index.converters[extension] = converter.substr(eq + 1);
   }
+}
+
+// --exec / --kind, their inputs and settings into tasks.exec; --exec-rate into a bucket.
+void SetUpPerInputTasks(const RunOptions& options, const Program& program, TaskOptions& tasks) {
+  ExecInput& exec = tasks.exec;
+  const bool has_inputs = !exec.inputs_path.empty() || options.trailing_inputs.has_value();
+  if (!exec.command_line.empty() && !exec.kind.empty()) {
+    throw UsageError("--exec and --kind exclude each other: a run has one per-input kind");
+  }
+  if (!exec.kind.empty()) {
+    const auto lane = program.kinds.LaneOf(exec.kind);
+    if (!lane || IsBuiltinKind(exec.kind)) {
+      std::string known;
+      for (const KindInfo& kind : program.kinds.UserKinds()) known += " " + kind.name;
+      throw UsageError("--kind '" + exec.kind + "': this program has no such kind (its kinds:" +
+                       (known.empty() ? std::string(" none") : known) + ")");
+    }
+    exec.lane = *lane;
+  }
+  if (!exec.command_line.empty()) {
+    exec.kind = std::string(kinds::kExec);
+    exec.command = ParseCommandTemplate(exec.command_line, exec.shell);
+    exec.lane = ParseLaneName(options.exec_lane).value_or(Lane::kCpu);
+  }
+  if (!exec.active()) {
+    if (has_inputs) throw UsageError("--inputs and ::: need --exec 'COMMAND {}' (or --kind NAME)");
+    if (!options.exec_rate.empty()) throw UsageError("--exec-rate needs --exec");
+  } else {
+    if (!has_inputs) {
+      throw UsageError("--exec needs inputs: --inputs FILE, --inputs - (stdin), or ::: ARG...");
+    }
+    if (!exec.inputs_path.empty() && options.trailing_inputs) {
+      throw UsageError("give the inputs with --inputs or after :::, not both");
+    }
+    if (options.trailing_inputs) exec.args = *options.trailing_inputs;
+    if (options.trailing_inputs && exec.args.empty()) throw UsageError("::: is followed by no inputs");
+  }
+  const int from_stdin = (exec.active() && exec.from_stdin()) + (tasks.geocode.path == "-") +
+                         (tasks.jobs == "-");
+  if (from_stdin > 1) throw UsageError("only one of --inputs, --geocode and --jobs can read stdin");
+  exec.retries = options.retries.value_or(0);
+  if (options.task_timeout_s) {
+    exec.timeout_ms = static_cast<uint32_t>(std::min(*options.task_timeout_s * 1000, 4.0e9));
+  }
+  if (!exec.results_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(exec.results_dir, ec);
+    if (ec || !std::filesystem::is_directory(exec.results_dir)) {
+      throw UsageError("--results " + exec.results_dir + ": cannot make the folder" +
+                       (ec ? ": " + ec.message() : std::string()));
+    }
+    exec.results_dir = std::filesystem::absolute(exec.results_dir).string();
+  }
+  if (!options.exec_rate.empty()) {
+    // NAME=R/UNIT makes a bucket; a bare NAME draws on a --rate bucket of that name.
+    if (options.exec_rate.find('/') == std::string::npos) {
+      exec.bucket = options.exec_rate;
+    } else {
+      const std::string spec = options.exec_rate.find('=') == std::string::npos
+                                   ? "exec=" + options.exec_rate
+                                   : options.exec_rate;
+      exec.bucket = spec.substr(0, spec.find('='));
+      tasks.rates.push_back(spec);
+    }
+  }
+}
+
+// The tasks as the flags define them, with every default filled in, so that a stored run
+// and the same command line given again compare equal.
+TaskOptions NormalizedTasks(const RunOptions& options, const Program& program) {
+  TaskOptions tasks = options.tasks;
+  ApplyConverters(options, tasks);
+  SetUpPerInputTasks(options, program, tasks);
+  return tasks;
+}
+
+// The keys in which two task settings differ, for the message refusing a --resume.
+std::string DescribeDifference(const nlohmann::json& stored, const nlohmann::json& given) {
+  std::string paths;
+  for (const auto& change : nlohmann::json::diff(stored, given)) {
+    if (!paths.empty()) paths += ", ";
+    paths += change.at("path").get<std::string>();
+  }
+  return paths;
+}
+
+RunPlan PlanRun(const RunOptions& options, const Program& program) {
+  RunPlan plan;
+  TaskOptions tasks = NormalizedTasks(options, program);
+  CheckGeocoding(tasks);
   if (options.resume) {
     if (options.db.empty()) throw UsageError("--resume needs the --db of the run to finish");
-    if (tasks.HasTasks() || !tasks.rates.empty()) {
-      throw UsageError("--resume takes the tasks and rates from --db; do not give them again");
-    }
     if (!std::filesystem::exists(options.db)) {
       throw UsageError("--db " + options.db + ": no such file to resume");
     }
@@ -234,28 +340,43 @@ RunPlan PlanRun(const RunOptions& options) {
     auto latest = plan.journal->FindRun();
     if (!latest) throw UsageError("--db " + options.db + " holds no run to resume");
     plan.run_id = latest->run_id;
+    nlohmann::json stored;
     try {
-      const auto spec = nlohmann::json::parse(latest->spec);
-      plan.tasks = TaskOptionsFromJson(spec.at("tasks"));
+      stored = nlohmann::json::parse(latest->spec).at("tasks");
+      plan.tasks = TaskOptionsFromJson(stored);
     } catch (const std::exception& e) {
       throw UsageError("--db " + options.db + ": run " + std::to_string(plan.run_id) +
                        " cannot be resumed: " + e.what());
+    }
+    // As with GNU parallel, the same command line may be given again with --resume.
+    if (tasks.HasTasks() || !options.tasks.rates.empty()) {
+      DefaultTickBucket(tasks);
+      const nlohmann::json given = ToJson(tasks);
+      if (given != stored) {
+        throw UsageError("--resume: these settings differ from run " +
+                         std::to_string(plan.run_id) + " in " + options.db + ": " +
+                         DescribeDifference(stored, given) +
+                         " (give the same tasks as that run, or none)");
+      }
     }
     plan.finished = plan.journal->FinishedTasks(plan.run_id);
     return plan;
   }
   plan.tasks = std::move(tasks);
   if (!plan.tasks.HasTasks()) {
-    throw UsageError("no tasks given (use --noop, --burn, ...; see --help)");
+    throw UsageError("no tasks given (use --exec, --jobs, --noop, --burn, ...; see --help)");
   }
+  DefaultTickBucket(plan.tasks);
   if (!options.db.empty()) plan.journal = std::make_unique<Journal>(options.db);
   return plan;
 }
 
-FarmConfig MakeFarmConfig(const RunOptions& options, const TaskOptions& tasks) {
+FarmConfig MakeFarmConfig(const RunOptions& options, const TaskOptions& tasks,
+                          const Program& program) {
   FarmConfig config;
   config.workers = options.workers;
-  config.worker_executable = WorkerExecutableBesideSelf();
+  config.worker_executable = program.worker_executable;
+  config.worker_leading_args = program.worker_leading_args;
   config.grace = std::chrono::milliseconds(static_cast<int64_t>(options.grace_s * 1000));
   config.max_attempts = options.max_attempts;
   config.task_timeouts = DefaultTaskTimeouts(tasks);
@@ -270,7 +391,12 @@ FarmConfig MakeFarmConfig(const RunOptions& options, const TaskOptions& tasks) {
   config.worker_args = options.worker_log_args;
   const auto network_args = NetworkWorkerArgs(options);
   config.worker_args.insert(config.worker_args.end(), network_args.begin(), network_args.end());
-  config.network_credit = std::size_t{2} * options.io_concurrency;
+  if (tasks.exec.lane == Lane::kNetwork) config.worker_args.insert(config.worker_args.end(), {"--exec-lane", "io"});
+  // Geocoding keeps twice its slots queued, so a slot that frees finds its next place at
+  // once; a command in the I/O lane holds a thread for its whole run, so a worker takes only
+  // as many as it runs and the rest stay free for other workers.
+  const bool only_commands = tasks.geocode.path.empty() && tasks.jobs.empty();
+  config.network_credit = std::size_t{only_commands ? 1u : 2u} * options.io_concurrency;
   config.max_worker_rss_bytes = options.max_worker_rss_mb << 20;
   return config;
 }
@@ -316,19 +442,32 @@ ProgressDisplay MakeProgressDisplay(const RunOptions& options) {
 int ExitStatus(const FarmExit& farm_exit, const RunSummary& summary) {
   if (!farm_exit.fatal_error.empty()) return exit_codes::kBadUsage;
   if (farm_exit.interrupted_by != 0) return 128 + farm_exit.interrupted_by;
+  if (farm_exit.halted) return exit_codes::kTasksFailed;
   return summary.ok() ? exit_codes::kSuccess : exit_codes::kTasksFailed;
 }
 
-int RunFarm(RunOptions options) {  // a copy: a launcher may fill in --listen
+// Input numbers of --exec tasks that an earlier run finished (for --keep-order).
+std::set<uint64_t> FinishedExecInputs(const std::vector<uint64_t>& finished, uint64_t first_id,
+                                      const std::optional<uint64_t>& count) {
+  std::set<uint64_t> seqs;
+  for (uint64_t id : finished) {
+    if (id >= first_id && (!count || id < first_id + *count)) seqs.insert(id - first_id + 1);
+  }
+  return seqs;
+}
+
+int RunFarm(RunOptions options, const Program& program) {  // a copy: a launcher may fill in --listen
   RunPlan plan;
+  HaltPolicy halt;
   std::vector<RateSpec> rates;
   std::optional<ListenConfig> listen;
   std::optional<LaunchConfig> launch;
   std::unique_ptr<ResultWriter> writer;
   try {
-    plan = PlanRun(options);
+    plan = PlanRun(options, program);
     CheckGeocoding(plan.tasks);
     rates = ParseRates(plan.tasks);
+    halt = ParseHaltPolicy(options.halt);
     if (!options.launcher.empty() && options.listen.empty()) {
       // Local agents need no address of ours that others can reach; Slurm's nodes do.
       if (options.launcher == "slurm") {
@@ -340,8 +479,12 @@ int RunFarm(RunOptions options) {  // a copy: a launcher may fill in --listen
     listen = MakeListenConfig(options);
     launch = MakeLaunchConfig(options);
     if (plan.tasks.tick > 0 && plan.tasks.tick_bucket.empty()) {
-      if (rates.empty()) throw UsageError("--tick needs a --rate to draw tokens from");
-      plan.tasks.tick_bucket = rates.front().name;
+      throw UsageError("--tick needs a --rate to draw tokens from");
+    }
+    const std::string& bucket = plan.tasks.exec.bucket;
+    if (!bucket.empty() && std::none_of(rates.begin(), rates.end(),
+                                        [&](const RateSpec& spec) { return spec.name == bucket; })) {
+      throw UsageError("--exec-rate " + bucket + ": no --rate " + bucket + "=R/UNIT to draw from");
     }
     if (!options.out.empty()) writer = OpenResultWriter(options.out, /*append=*/options.resume);
   } catch (const std::exception& e) {  // UsageError, a bad --out, an unreadable --db
@@ -358,7 +501,9 @@ int RunFarm(RunOptions options) {  // a copy: a launcher may fill in --listen
     if (!plan.tasks.index.roots.empty() && !plan.journal) {
       throw UsageError("--index needs --db: the database is where the index is kept");
     }
-    sources = MakeRunSources(plan.tasks, cache,
+    KindCatalog catalog = program.kinds;
+    if (plan.tasks.exec.kind == kinds::kExec) catalog.Set(std::string(kinds::kExec), plan.tasks.exec.lane);
+    sources = MakeRunSources(plan.tasks, catalog, cache,
                              plan.journal && !plan.tasks.index.roots.empty()
                                  ? plan.journal->KnownDocuments()
                                  : std::unordered_map<std::string, FileStamp>{});
@@ -366,7 +511,7 @@ int RunFarm(RunOptions options) {  // a copy: a launcher may fill in --listen
     std::cerr << "taskfarm run: " << e.what() << '\n';
     return exit_codes::kBadUsage;
   }
-  FarmConfig config = MakeFarmConfig(options, plan.tasks);
+  FarmConfig config = MakeFarmConfig(options, plan.tasks, program);
   config.listen = listen;
   // Declared before the Farm, so destroyed after it: the hosts have been told to stop when
   // the launcher cancels what is left of their jobs.
@@ -384,6 +529,18 @@ int RunFarm(RunOptions options) {  // a copy: a launcher may fill in --listen
       return id > sources.counted_cpu_tasks && id < kNetworkLaneFirstId;
     });
   }
+  const uint64_t network_first_id = NetworkFirstId(*sources.cpu);
+  const uint64_t exec_first_id =
+      (plan.tasks.exec.lane == Lane::kCpu ? 1 : network_first_id) + sources.exec_offset;
+  // Commands' output goes to our stdout and stderr, as parallel's does (not with --json,
+  // whose stdout is the summary).
+  const bool print_commands = !options.json && (plan.tasks.exec.kind == kinds::kExec || !plan.tasks.jobs.empty());
+  CommandOutput command_output(
+      options.keep_order, stdout, stderr,
+      FinishedExecInputs(plan.finished, exec_first_id,
+                         plan.tasks.exec.kind == kinds::kExec
+                             ? std::optional<uint64_t>(sources.kind_totals[std::string(kinds::kExec)])
+                             : std::nullopt));
   config.finished_tasks = std::move(plan.finished);
   std::vector<OutcomeRow> table;  // a small geocoding run's answers, shown at the end
   RunSummary summary;
@@ -414,26 +571,38 @@ int RunFarm(RunOptions options) {  // a copy: a launcher may fill in --listen
     }
     ProgressDisplay progress = MakeProgressDisplay(options);
     const bool small_geocode_run = sources.kind_totals["geocode"] <= kSmallRunTable;
+    uint64_t outcomes = 0;
+    uint64_t failures = 0;
+    Farm* running = nullptr;
     Farm farm(
         config,
-        {LaneSource{sources.cpu.get(), 1},
-         LaneSource{sources.network.get(), NetworkFirstId(*sources.cpu)}},
+        {LaneSource{sources.cpu.get(), 1}, LaneSource{sources.network.get(), network_first_id}},
         summary,
         [&](const TaskRecord& record, const wire::Result& result) {
-          if (!writer && !plan.journal && !(small_geocode_run && record.spec.kind == "geocode")) {
+          ++outcomes;
+          failures += result.ok ? 0 : 1;
+          if (running != nullptr && halt.Triggered(failures, outcomes)) {
+            running->Halt(halt.when == HaltPolicy::When::kNow);
+          }
+          const bool printed = print_commands && record.spec.kind == kinds::kExec;
+          if (!writer && !plan.journal && !printed &&
+              !(small_geocode_run && record.spec.kind == "geocode")) {
             return;
           }
           OutcomeRow row = MakeOutcomeRow(record, result);
+          if (printed) command_output.Add(row);
           if (writer) writer->Write(row);
           if (small_geocode_run && row.kind == "geocode") table.push_back(row);
           if (plan.journal) plan.journal->Append(std::move(row));
         },
         &progress);
+    running = &farm;
     farm_exit = farm.Run();
     if (limiter) summary.set_buckets(SummarizeBuckets(*limiter, rates));
   } catch (const std::exception& e) {
     farm_exit.fatal_error = e.what();
   }
+  command_output.Finish();
   if (writer) writer->Flush();
   const int status = ExitStatus(farm_exit, summary);
   if (plan.journal && plan.run_id != 0) {
@@ -464,8 +633,9 @@ int RunFarm(RunOptions options) {  // a copy: a launcher may fill in --listen
 
 }  // namespace
 
-void AddRunCommand(CLI::App& app, const LogSettings& logging, int* exit_status) {
+void AddRunCommand(CLI::App& app, RunCommandContext context, int* exit_status) {
   auto options = std::make_shared<RunOptions>();
+  options->trailing_inputs = std::move(context.trailing_inputs);
   TaskOptions& tasks = options->tasks;
   CLI::App* run = app.add_subcommand("run", "Run a farm until its tasks are done");
   run->footer(R"(Examples:
@@ -474,9 +644,11 @@ void AddRunCommand(CLI::App& app, const LogSettings& logging, int* exit_status) 
   taskfarm run --burn 200 --json            the summary as one JSON object on stdout
   taskfarm run --burn 5000 --db run.db      journal results; after a crash:
   taskfarm run --resume --db run.db         finish the tasks that have no result
+  taskfarm run --exec 'echo {/.} {//}' ::: a/b.txt c.tar.gz   a command per input, as parallel
+  taskfarm run --shell --exec 'echo {} | rev' -k ::: abc def   through /bin/sh, in input order
 
-Exit status: 0 all tasks succeeded; 1 some tasks failed; 2 bad usage or input;
-130/143 interrupted by SIGINT/SIGTERM.)");
+Exit status: 0 all tasks succeeded; 1 some tasks failed (or --halt stopped the run); 2 bad
+usage or input; 130/143 interrupted by SIGINT/SIGTERM.)");
   run->add_option("--workers", options->workers,
                   "local worker processes (default: number of cores; 0 with --listen: remote "
                   "hosts only)")
@@ -525,7 +697,10 @@ Exit status: 0 all tasks succeeded; 1 some tasks failed; 2 bad usage or input;
       ->check(CLI::Range(1u, 1024u))
       ->group(geocoding);
   run->add_option("--retries", options->retries,
-                  "retries of a transient failure (429, 5xx, timeout) per provider (default 4)")
+                  fmt::format("geocoding: retries of a transient failure (429, 5xx, timeout) per "
+                              "provider (default {}); --exec: runs again of a failed command "
+                              "(default 0)",
+                              NetworkLaneConfig{}.retries))
       ->check(CLI::Range(0u, 100u))
       ->group(geocoding);
   run->add_option("--user-agent", options->user_agent,
@@ -563,6 +738,61 @@ Exit status: 0 all tasks succeeded; 1 some tasks failed; 2 bad usage or input;
   run->add_option("--converter-timeout", tasks.index.converter_timeout_s,
                   "seconds an external converter may run (default 120)")
       ->group(indexing);
+
+  const std::string commands = "Commands per input (as GNU parallel), job files";
+  run->add_option("--exec", tasks.exec.command_line,
+                  "run COMMAND once per input; {} {.} {/} {//} {/.} {#} {%} as in GNU parallel "
+                  "(without any, the input is added as the last argument); run directly, "
+                  "not through a shell, unless --shell")
+      ->group(commands);
+  run->add_option("--inputs", tasks.exec.inputs_path,
+                  "FILE of inputs for --exec, one a line ('-' = stdin); or give them after :::")
+      ->group(commands);
+  run->add_flag("-0,--null", tasks.exec.null_separated, "inputs end at NUL bytes, not newlines")
+      ->group(commands);
+  run->add_flag("--shell", tasks.exec.shell,
+                "run --exec through /bin/sh -c, each replacement shell-quoted (for pipes, "
+                "redirections, &&)")
+      ->group(commands);
+  run->add_flag("-k,--keep-order", options->keep_order,
+                "print commands' output in input order, not as they finish")
+      ->group(commands);
+  run->add_option("--halt", options->halt,
+                  "stop after failures: never (default), soon,fail=N (no new tasks), now,fail=N "
+                  "(kill those running too); N may be a percentage, e.g. now,fail=10%")
+      ->group(commands);
+  run->add_option("--results", tasks.exec.results_dir,
+                  "write each command's whole stdout and stderr to DIR/<input number>/")
+      ->group(commands);
+  run->add_option("--capture-limit", tasks.exec.capture_limit,
+                  fmt::format("bytes of each command's stdout and of its stderr kept in its "
+                              "result and printed (default {}); the rest is counted",
+                              kDefaultCaptureLimitBytes))
+      ->check(CLI::Range(uint64_t{0}, uint64_t{16} << 20))
+      ->group(commands);
+  run->add_option("--exec-rate", options->exec_rate,
+                  "[NAME=]R/UNIT: each command takes a token of this shared rate limit before "
+                  "it starts (or NAME: draw on --rate NAME=...)")
+      ->group(commands);
+  run->add_option("--exec-lane", options->exec_lane,
+                  "cpu: one command at a time per worker (default); io: up to --io-concurrency "
+                  "per worker, for commands that wait on the network")
+      ->check(CLI::IsMember({"cpu", "io"}))
+      ->group(commands);
+  run->add_option("--jobs", tasks.jobs,
+                  "FILE of JSON lines, one task each, of any kind: {\"kind\":\"exec\",\"argv\":[...]}, "
+                  "{\"kind\":\"geocode\",\"query\":...}, {\"kind\":\"index\",\"path\":...}; "
+                  "\"id\" comes back as job_id ('-' = stdin)")
+      ->group(commands);
+  if (!context.program->kinds.UserKinds().empty()) {
+    std::string names;
+    for (const KindInfo& kind : context.program->kinds.UserKinds()) {
+      names += (names.empty() ? "" : ", ") + kind.name;
+    }
+    run->add_option("--kind", tasks.exec.kind,
+                    "run a task of this program's kind NAME per input (" + names + ")")
+        ->group(commands);
+  }
 
   const std::string reliability = "Reliability";
   run->add_option("--grace", options->grace_s,
@@ -648,9 +878,9 @@ Exit status: 0 all tasks succeeded; 1 some tasks failed; 2 bad usage or input;
       ->check(CLI::Range(0.0, 86400.0))
       ->group(hosts);
 
-  run->callback([options, &logging, exit_status] {
-    options->worker_log_args = logging.AsArgs();
-    *exit_status = RunFarm(*options);
+  run->callback([options, context, exit_status] {
+    options->worker_log_args = context.logging->AsArgs();
+    *exit_status = RunFarm(*options, *context.program);
   });
 }
 

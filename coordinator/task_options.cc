@@ -1,6 +1,7 @@
 #include "coordinator/task_options.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <stdexcept>
 
 #include "shared/builtin_payloads.h"
@@ -38,6 +39,22 @@ nlohmann::json ToJson(const TaskOptions& o) {
                      {"converter_timeout_s", o.index.converter_timeout_s},
                      {"converters", o.index.converters}};
   }
+  if (o.exec.active()) {
+    json["exec"] = {{"kind", o.exec.kind},
+                    {"command_line", o.exec.command_line},
+                    {"shell", o.exec.shell},
+                    {"command", o.exec.command},
+                    {"inputs", o.exec.inputs_path},
+                    {"args", o.exec.args},
+                    {"null", o.exec.null_separated},
+                    {"capture_limit", o.exec.capture_limit},
+                    {"results", o.exec.results_dir},
+                    {"timeout_ms", o.exec.timeout_ms},
+                    {"retries", o.exec.retries},
+                    {"bucket", o.exec.bucket},
+                    {"lane", LaneName(o.exec.lane)}};
+  }
+  if (!o.jobs.empty()) json["jobs"] = o.jobs;
   if (!o.geocode.path.empty()) {
     json["geocode"] = {{"path", o.geocode.path},
                        {"column", o.geocode.column},
@@ -77,6 +94,23 @@ TaskOptions TaskOptionsFromJson(const nlohmann::json& json) {
       o.geocode.providers = geocode.at("providers").get<std::vector<std::string>>();
       o.geocode.endpoint = geocode.at("endpoint").get<std::string>();
     }
+    if (json.contains("exec")) {
+      const auto& exec = json.at("exec");
+      o.exec.kind = exec.at("kind").get<std::string>();
+      o.exec.command_line = exec.at("command_line").get<std::string>();
+      o.exec.shell = exec.at("shell").get<bool>();
+      o.exec.command = exec.at("command").get<std::vector<std::string>>();
+      o.exec.inputs_path = exec.at("inputs").get<std::string>();
+      o.exec.args = exec.at("args").get<std::vector<std::string>>();
+      o.exec.null_separated = exec.at("null").get<bool>();
+      o.exec.capture_limit = exec.at("capture_limit").get<uint64_t>();
+      o.exec.results_dir = exec.at("results").get<std::string>();
+      o.exec.timeout_ms = exec.at("timeout_ms").get<uint32_t>();
+      o.exec.retries = exec.at("retries").get<uint32_t>();
+      o.exec.bucket = exec.at("bucket").get<std::string>();
+      o.exec.lane = ParseLaneName(exec.at("lane").get<std::string>()).value_or(Lane::kCpu);
+    }
+    if (json.contains("jobs")) o.jobs = json.at("jobs").get<std::string>();
     if (o.sleep_ms.empty()) throw std::runtime_error("empty sleep_ms");
     return o;
   } catch (const nlohmann::json::exception& e) {
@@ -84,27 +118,101 @@ TaskOptions TaskOptionsFromJson(const nlohmann::json& json) {
   }
 }
 
-RunSources MakeRunSources(const TaskOptions& o, const GeocodeCache& cache,
+RunSources::RunSources() = default;
+RunSources::~RunSources() = default;
+RunSources::RunSources(RunSources&&) noexcept = default;
+RunSources& RunSources::operator=(RunSources&&) noexcept = default;
+
+namespace {
+
+// All of the first source, then all of the next, and so on; null when there are none.
+std::unique_ptr<TaskSource> Chain(std::vector<std::unique_ptr<TaskSource>> parts) {
+  std::unique_ptr<TaskSource> chain;
+  for (auto it = parts.rbegin(); it != parts.rend(); ++it) {
+    if (!*it) continue;
+    chain = chain ? std::make_unique<ChainedSource>(std::move(*it), std::move(chain)) : std::move(*it);
+  }
+  return chain;
+}
+
+struct JobSources {
+  std::unique_ptr<TaskSource> cpu;
+  std::unique_ptr<TaskSource> network;
+};
+
+JobSources MakeJobSources(const TaskOptions& o, const KindCatalog& catalog,
+                          const GeocodeCache& cache, RunSources& sources,
+                          std::vector<std::string>& index_roots) {
+  if (o.jobs.empty()) return {};
+  std::string path = o.jobs;
+  if (path == "-") {
+    sources.spooled_jobs = std::make_unique<SpooledStdin>();
+    path = sources.spooled_jobs->path();
+  } else if (std::filesystem::is_directory(path)) {
+    throw InputError("--jobs " + path + ": is a folder, not a job file");
+  }
+  JobDefaults defaults{catalog, o.exec, o.geocode, cache};
+  const JobFileScan scan = ScanJobFile(path, defaults);
+  for (const auto& [kind, count] : scan.kind_totals) sources.kind_totals[kind] += count;
+  index_roots.insert(index_roots.end(), scan.index_roots.begin(), scan.index_roots.end());
+  JobSources jobs;
+  if (scan.cpu_jobs > 0) jobs.cpu = std::make_unique<JobSource>(path, Lane::kCpu, defaults, scan.cpu_jobs);
+  if (scan.network_jobs > 0) {
+    jobs.network = std::make_unique<JobSource>(path, Lane::kNetwork, defaults, scan.network_jobs);
+  }
+  return jobs;
+}
+
+}  // namespace
+
+RunSources MakeRunSources(const TaskOptions& o, const KindCatalog& catalog,
+                          const GeocodeCache& cache,
                           std::unordered_map<std::string, FileStamp> known_files) {
   RunSources sources;
-  sources.cpu = MakeCpuSource(o);
+  std::unique_ptr<TaskSource> counted = MakeCpuSource(o);
   sources.kind_totals = KindTotals(o);
-  sources.counted_cpu_tasks = sources.cpu->Total().value_or(0);
-  if (!o.index.roots.empty()) {
-    for (const std::string& root : o.index.roots) {
-      if (!std::filesystem::is_directory(root)) throw InputError("--index " + root + ": not a folder");
-    }
-    auto index = std::make_unique<IndexSource>(o.index, std::move(known_files));
-    sources.index = index.get();
-    sources.cpu = std::make_unique<ChainedSource>(std::move(sources.cpu), std::move(index));
+  std::unique_ptr<TaskSource> exec;
+  if (o.exec.active()) {
+    exec = std::make_unique<ExecSource>(o.exec);
+    if (auto total = exec->Total()) sources.kind_totals[o.exec.kind] += *total;
   }
+  std::vector<std::string> index_roots = o.index.roots;
+  JobSources jobs = MakeJobSources(o, catalog, cache, sources, index_roots);
+  std::unique_ptr<GeocodeSource> geocode;
   if (!o.geocode.path.empty()) {
-    auto geocode = std::make_unique<GeocodeSource>(o.geocode, cache);
+    geocode = std::make_unique<GeocodeSource>(o.geocode, cache);
     for (const auto& [kind, count] : geocode->KindCounts()) sources.kind_totals[kind] += count;
     sources.duplicate_places = geocode->duplicates();
     sources.cache_hits = geocode->cache_hits();
-    sources.network = std::move(geocode);
   }
+  const bool exec_in_cpu_lane = exec && o.exec.lane == Lane::kCpu;
+  if (exec) {
+    // --exec tasks follow the counted tasks in the CPU lane, or the places in the network lane.
+    const std::optional<uint64_t> before =
+        exec_in_cpu_lane ? counted->Total() : (geocode ? geocode->Total() : uint64_t{0});
+    sources.exec_offset = before.value_or(0);
+  }
+  std::vector<std::unique_ptr<TaskSource>> cpu_parts;
+  cpu_parts.push_back(std::move(counted));
+  if (exec_in_cpu_lane) cpu_parts.push_back(std::move(exec));
+  cpu_parts.push_back(std::move(jobs.cpu));
+  sources.cpu = Chain(std::move(cpu_parts));
+  sources.counted_cpu_tasks = sources.cpu->Total().value_or(0);
+  if (!index_roots.empty()) {
+    IndexInput index = o.index;
+    index.roots = index_roots;
+    for (const std::string& root : index.roots) {
+      if (!std::filesystem::is_directory(root)) throw InputError("--index " + root + ": not a folder");
+    }
+    auto walk = std::make_unique<IndexSource>(index, std::move(known_files));
+    sources.index = walk.get();
+    sources.cpu = std::make_unique<ChainedSource>(std::move(sources.cpu), std::move(walk));
+  }
+  std::vector<std::unique_ptr<TaskSource>> network_parts;
+  network_parts.push_back(std::move(geocode));
+  if (exec) network_parts.push_back(std::move(exec));  // --exec-lane io
+  network_parts.push_back(std::move(jobs.network));
+  sources.network = Chain(std::move(network_parts));
   return sources;
 }
 

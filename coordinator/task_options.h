@@ -13,8 +13,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "coordinator/exec_source.h"
 #include "coordinator/geocode_source.h"
 #include "coordinator/index_source.h"
+#include "coordinator/job_file.h"
 #include "coordinator/task_source.h"
 
 namespace taskfarm {
@@ -33,9 +35,12 @@ struct TaskOptions {
   std::optional<double> burst;
   GeocodeInput geocode;  // geocode.path empty: no geocoding
   IndexInput index;      // index.roots empty: no indexing
+  ExecInput exec;        // exec.kind empty: no per-input tasks
+  std::string jobs;      // --jobs FILE; empty: none
 
   bool HasTasks() const {
-    return noop + burn + sleep + fault + tick > 0 || !geocode.path.empty() || !index.roots.empty();
+    return noop + burn + sleep + fault + tick > 0 || !geocode.path.empty() ||
+           !index.roots.empty() || exec.active() || !jobs.empty();
   }
 };
 
@@ -48,6 +53,15 @@ struct RunSources {
   uint64_t cache_hits = 0;
   IndexSource* index = nullptr;  // inside `cpu`, when the run indexes folders
   uint64_t counted_cpu_tasks = 0;  // CPU tasks before the folder walk (their ids are stable)
+  std::unique_ptr<SpooledStdin> spooled_jobs;  // --jobs -: the copy both lanes read
+  /// --exec tasks come after this many tasks of their lane: input N has the id
+  /// lane base + exec_offset + N - 1.
+  uint64_t exec_offset = 0;
+
+  RunSources();
+  ~RunSources();
+  RunSources(RunSources&&) noexcept;
+  RunSources& operator=(RunSources&&) noexcept;
 };
 
 nlohmann::json ToJson(const TaskOptions& options);
@@ -56,7 +70,8 @@ TaskOptions TaskOptionsFromJson(const nlohmann::json& json);
 
 /// The run's tasks in a fixed order (ids are positions in it): CPU kinds interleaved, and
 /// the geocoding input. Throws InputError for input that stops the run.
-RunSources MakeRunSources(const TaskOptions& options, const GeocodeCache& cache = {},
+RunSources MakeRunSources(const TaskOptions& options, const KindCatalog& catalog,
+                          const GeocodeCache& cache = {},
                           std::unordered_map<std::string, FileStamp> known_files = {});
 
 /// How many tasks of each CPU kind the options make.

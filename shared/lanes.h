@@ -1,21 +1,16 @@
 #pragma once
-// Lanes: how a worker runs a kind. CPU kinds run one at a time on the worker's main thread,
+// Lanes: how a worker runs a kind (each kind's lane is declared in shared/kinds.h). CPU kinds run one at a time on the worker's main thread,
 // in the order sent; network kinds run many at once in its network lane. The coordinator
 // keeps a separate ready queue and a separate credit per lane, so neither lane waits behind
 // the other.
 
 #include <array>
 #include <cstddef>
-#include <string_view>
 
 namespace taskfarm {
 
 enum class Lane : std::size_t { kCpu = 0, kNetwork = 1 };
 inline constexpr std::size_t kLaneCount = 2;
 inline constexpr std::array<Lane, kLaneCount> kLanes = {Lane::kCpu, Lane::kNetwork};
-
-inline Lane LaneOf(std::string_view kind) {
-  return kind == "geocode" ? Lane::kNetwork : Lane::kCpu;
-}
 
 }  // namespace taskfarm

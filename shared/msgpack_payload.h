@@ -19,8 +19,9 @@ std::string EncodePayload(const T& value) {
 }
 
 template <typename T>
-std::optional<T> DecodePayload(std::string_view bytes, std::size_t max_string_bytes) {
-  const msgpack::unpack_limit limits(64, 256, max_string_bytes, max_string_bytes, 0, 4);
+std::optional<T> DecodePayload(std::string_view bytes, std::size_t max_string_bytes,
+                               std::size_t max_array_items = 64) {
+  const msgpack::unpack_limit limits(max_array_items, 256, max_string_bytes, max_string_bytes, 0, 4);
   try {
     std::size_t offset = 0;
     auto handle = msgpack::unpack(bytes.data(), bytes.size(), offset, nullptr, nullptr, limits);

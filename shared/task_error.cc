@@ -17,6 +17,8 @@ std::string_view ErrorCodeName(ErrorCode code) {
     case ErrorCode::kQuotaExceeded: return "quota_exceeded";
     case ErrorCode::kBadInput: return "bad_input";
     case ErrorCode::kMalformedResponse: return "malformed_response";
+    case ErrorCode::kCommandFailed: return "command_failed";
+    case ErrorCode::kWriteFailed: return "write_failed";
   }
   return "unknown";
 }

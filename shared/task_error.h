@@ -2,6 +2,7 @@
 // TaskError: an error as a value, so it can cross the process boundary inside a result.
 
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -24,6 +25,8 @@ enum class ErrorCode : int32_t {
   kQuotaExceeded = 10,   // the service's daily quota is used up: not attempted
   kBadInput = 11,        // the input line itself is unusable
   kMalformedResponse = 12,  // the service's answer could not be read
+  kCommandFailed = 13,   // an external command exited non-zero, was killed or timed out
+  kWriteFailed = 14,     // a file the task had to write could not be written
 };
 
 /// The stable short name of a code, e.g. "worker_lost", used in summaries and output files.
@@ -37,6 +40,21 @@ struct TaskError {
   bool retryable = false;
 
   MSGPACK_DEFINE(code, message, retryable);
+};
+
+/// Thrown by a handler to fail its task with a specific error value, and optionally a
+/// result payload that still travels (a failed command's output). Any other exception a
+/// handler throws becomes a non-retryable kHandlerFailed error with the exception's text.
+class TaskFailure : public std::runtime_error {
+ public:
+  explicit TaskFailure(TaskError error, std::string payload = {})
+      : std::runtime_error(error.message), error_(std::move(error)), payload_(std::move(payload)) {}
+  const TaskError& error() const { return error_; }
+  const std::string& payload() const { return payload_; }
+
+ private:
+  TaskError error_;
+  std::string payload_;
 };
 
 }  // namespace taskfarm

@@ -3,17 +3,18 @@
 #include <spdlog/spdlog.h>
 
 #include "worker/builtin_handlers.h"
+#include "worker/exec_handler.h"
 #include "worker/index_handler.h"
 
 namespace taskfarm {
 
-void HandlerTable::Register(std::string kind, Handler handler) {
-  handlers_[std::move(kind)] = std::move(handler);
+void HandlerTable::Register(std::string kind, Lane lane, Handler handler) {
+  kinds_[std::move(kind)] = KindBinding{lane, std::move(handler)};
 }
 
-const Handler* HandlerTable::Find(const std::string& kind) const {
-  auto it = handlers_.find(kind);
-  return it == handlers_.end() ? nullptr : &it->second;
+const KindBinding* HandlerTable::Find(const std::string& kind) const {
+  auto it = kinds_.find(kind);
+  return it == kinds_.end() ? nullptr : &it->second;
 }
 
 const Gazetteer* WorkerResources::gazetteer() {
@@ -28,16 +29,27 @@ const Gazetteer* WorkerResources::gazetteer() {
 }
 
 HandlerTable MakeHandlerTable(WorkerResources& resources) {
+  // Each built-in kind's handler; its lane comes from BuiltinKinds(), where kinds are declared.
+  const std::map<std::string_view, Handler> handlers = {
+      {kinds::kNoop, RunNoop},
+      {kinds::kBurn, RunBurn},
+      {kinds::kSleep, RunSleep},
+      {kinds::kFault, RunFault},
+      {kinds::kReject, RunReject},
+      {kinds::kIndex, RunIndex},
+      {kinds::kTick,
+       [&resources](const wire::Task& task) { return RunTick(task, resources.rate_limiter.get()); }},
+      {kinds::kExec,
+       [&resources](const wire::Task& task) {
+         return RunExec(task, resources.rate_limiter.get(), resources.worker_id);
+       }},
+      {kinds::kGeocode, nullptr},  // the HTTP lane
+  };
   HandlerTable table;
-  table.Register("tick", [&resources](const wire::Task& task) {
-    return RunTick(task, resources.rate_limiter.get());
-  });
-  table.Register("noop", RunNoop);
-  table.Register("burn", RunBurn);
-  table.Register("sleep", RunSleep);
-  table.Register("fault", RunFault);
-  table.Register("reject", RunReject);
-  table.Register("index", RunIndex);
+  for (const KindInfo& kind : BuiltinKinds()) {
+    const Lane lane = kind.name == kinds::kExec ? resources.exec_lane : kind.lane;
+    table.Register(kind.name, lane, handlers.at(kind.name));
+  }
   return table;
 }
 

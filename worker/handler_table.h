@@ -1,46 +1,42 @@
 #pragma once
-// HandlerTable: the one place where a task kind is bound to the code that runs it.
-// Adding a kind means writing one handler and registering it here.
+// HandlerTable: the worker's side of the kind registry (shared/kinds.h). Each kind is bound
+// to the code that runs it and to its lane: CPU kinds run on the worker's main thread, one
+// at a time; network-lane kinds run many at once, either in the HTTP lane (geocode, driven
+// by curl) or, for any other kind, on the I/O lane's threads.
 
+#include <filesystem>
 #include <functional>
 #include <map>
-#include <filesystem>
 #include <memory>
 #include <mutex>
-#include <stdexcept>
 #include <string>
 
 #include "shared/gazetteer.h"
+#include "shared/kinds.h"
 #include "shared/rate_limiter.h"
 #include "shared/task_error.h"
 #include "shared/wire.h"
 
 namespace taskfarm {
 
-/// Thrown by a handler to fail its task with a specific error value. Any other exception
-/// a handler throws becomes a non-retryable kHandlerFailed error with the exception's text.
-class TaskFailure : public std::runtime_error {
- public:
-  explicit TaskFailure(TaskError error)
-      : std::runtime_error(error.message), error_(std::move(error)) {}
-  const TaskError& error() const { return error_; }
-
- private:
-  TaskError error_;
-};
-
-/// A handler runs one task and returns the result payload, or throws.
+/// A handler runs one task and returns the result payload, or throws (TaskFailure for a
+/// specific error value).
 using Handler = std::function<std::string(const wire::Task&)>;
+
+struct KindBinding {
+  Lane lane = Lane::kCpu;
+  Handler handler;  // null: the HTTP lane serves the kind (geocode)
+};
 
 /// Immutable after set-up; safe to read from several threads.
 class HandlerTable {
  public:
-  void Register(std::string kind, Handler handler);
-  /// The handler for `kind`, or nullptr.
-  const Handler* Find(const std::string& kind) const;
+  void Register(std::string kind, Lane lane, Handler handler);
+  /// The binding for `kind`, or nullptr.
+  const KindBinding* Find(const std::string& kind) const;
 
  private:
-  std::map<std::string, Handler, std::less<>> handlers_;
+  std::map<std::string, KindBinding, std::less<>> kinds_;
 };
 
 /// What handlers may use besides their task; owned by the worker's main().
@@ -48,6 +44,8 @@ struct WorkerResources {
   std::unique_ptr<RateLimiter> rate_limiter;  // null when the run has no --rate
   std::filesystem::path gazetteer_dir;       // where the offline provider's data is
   std::filesystem::path aliases_file;
+  uint32_t worker_id = 0;                    // {%} of exec tasks
+  Lane exec_lane = Lane::kCpu;               // --exec-lane
 
   /// The offline gazetteer, loaded on first use (thread-safe); null when it cannot be.
   const Gazetteer* gazetteer();
@@ -57,7 +55,7 @@ struct WorkerResources {
   std::unique_ptr<Gazetteer> gazetteer_;
 };
 
-/// The table of every kind this build of the worker can run. `resources` must outlive it.
+/// The table of every built-in kind. `resources` must outlive it.
 HandlerTable MakeHandlerTable(WorkerResources& resources);
 
 }  // namespace taskfarm

@@ -49,8 +49,12 @@ void Outbox::AddResults(const std::vector<uint64_t>& started,
     const bool was_empty = !HasPending();
     if (was_empty) oldest_ = MonoClock::now();
     pending_.started.insert(pending_.started.end(), started.begin(), started.end());
-    for (wire::Result& result : results) pending_.results.push_back(std::move(result));
-    notify = was_empty || pending_.results.size() >= wire::kMaxBatch;
+    for (wire::Result& result : results) {
+      pending_bytes_ += result.payload.size() + result.error.message.size();
+      pending_.results.push_back(std::move(result));
+    }
+    notify = was_empty || pending_.results.size() >= wire::kMaxBatch ||
+             pending_bytes_ >= kMaxPendingBytes;
   }
   if (notify) wake_.notify_one();
 }
@@ -80,11 +84,13 @@ void Outbox::Run() {
   for (;;) {
     const bool due = HasPending() && (flush_requested_ || closing_ || !controls_.empty() ||
                                       pending_.results.size() >= wire::kMaxBatch ||
+                                      pending_bytes_ >= kMaxPendingBytes ||
                                       MonoClock::now() >= oldest_ + kMaxDelay);
     if (due) {
       wire::Report report;
       report.worker_id = worker_id_;
       std::swap(report, pending_);
+      pending_bytes_ = 0;
       flush_requested_ = false;
       lock.unlock();
       SendMessage(sink, report, scratch, /*dont_wait=*/false);

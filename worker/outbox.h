@@ -23,6 +23,9 @@ namespace taskfarm {
 class Outbox {
  public:
   static constexpr std::chrono::microseconds kMaxDelay{1000};
+  /// Results holding this many payload bytes go at once, so a Report stays far below
+  /// wire::kMaxMessageBytes (a command's captured output, a document's text).
+  static constexpr std::size_t kMaxPendingBytes = std::size_t{8} << 20;
 
   Outbox(zmq::context_t& context, std::string sink_endpoint, uint32_t worker_id);
   ~Outbox();
@@ -48,6 +51,7 @@ class Outbox {
   std::mutex mutex_;
   std::condition_variable wake_;
   wire::Report pending_;                      // guarded by mutex_
+  std::size_t pending_bytes_ = 0;             // guarded by mutex_: payloads in pending_
   MonoClock::time_point oldest_{};            // guarded by mutex_: when pending_ was begun
   std::deque<wire::Message> controls_;        // guarded by mutex_
   bool flush_requested_ = false;              // guarded by mutex_

@@ -5,8 +5,8 @@
 #include <spdlog/spdlog.h>
 
 #include "shared/clock.h"
-#include "shared/lanes.h"
 #include "shared/transport.h"
+#include "worker/io_lane.h"
 #include "worker/outbox.h"
 
 namespace taskfarm {
@@ -56,8 +56,8 @@ wire::Result RunTask(const wire::Task& task, uint32_t worker_id, const HandlerTa
   result.task_id = task.id;
   result.worker_id = worker_id;
   result.attempt = task.attempt;
-  const Handler* handler = handlers.Find(task.kind);
-  if (handler == nullptr) {
+  const KindBinding* binding = handlers.Find(task.kind);
+  if (binding == nullptr || !binding->handler) {
     result.ok = false;
     result.error = {ErrorCode::kUnknownKind, "no handler for task kind '" + task.kind + "'",
                     false};
@@ -65,10 +65,11 @@ wire::Result RunTask(const wire::Task& task, uint32_t worker_id, const HandlerTa
   }
   const auto wall_start = MonoClock::now();
   try {
-    result.payload = (*handler)(task);
+    result.payload = binding->handler(task);
   } catch (const TaskFailure& failure) {
     result.ok = false;
     result.error = failure.error();
+    result.payload = failure.payload();
   } catch (const std::exception& e) {
     result.ok = false;
     result.error = {ErrorCode::kHandlerFailed, e.what(), false};
@@ -81,7 +82,8 @@ wire::Result RunTask(const wire::Task& task, uint32_t worker_id, const HandlerTa
 }
 
 void RunBatch(const wire::TaskBatch& batch, uint32_t worker_id, const HandlerTable& handlers,
-              Outbox& outbox, const std::function<NetworkLane&()>& network) {
+              Outbox& outbox, const std::function<NetworkLane&()>& network,
+              const std::function<IoLane&()>& io) {
   // Tasks run in groups of at most kMaxResultDelay. The first task of a group is reported
   // started at once (the outbox sends it within its delay even if the task runs for hours);
   // the others start and finish within the group and are reported together with it.
@@ -91,8 +93,11 @@ void RunBatch(const wire::TaskBatch& batch, uint32_t worker_id, const HandlerTab
   uint64_t group_cpu_start = ThreadCpuNanos();
   for (std::size_t i = 0; i < batch.tasks.size(); ++i) {
     const wire::Task& task = batch.tasks[i];
-    if (LaneOf(task.kind) == Lane::kNetwork) {
-      network().Submit(task);  // the lane reports it started when its request begins
+    const KindBinding* binding = handlers.Find(task.kind);
+    if (binding != nullptr && binding->lane == Lane::kNetwork && !binding->handler) {
+      network().Submit(task);  // the HTTP lane reports it started when its request begins
+    } else if (binding != nullptr && binding->lane == Lane::kNetwork) {
+      io().Submit(task);
     } else {
       if (group.empty()) {
         outbox.AddStarted(task.id);
@@ -132,6 +137,14 @@ int RunWorkerLoop(const WorkerConfig& config, const HandlerTable& handlers,
       }
       return *network_lane;
     };
+    std::unique_ptr<IoLane> io_lane;  // likewise, on the first I/O-lane task
+    const std::function<IoLane&()> io = [&]() -> IoLane& {
+      if (!io_lane) {
+        io_lane = std::make_unique<IoLane>(config.network.concurrency, config.worker_id, handlers,
+                                           outbox);
+      }
+      return *io_lane;
+    };
     outbox.SendControl(wire::Hello{config.worker_id, static_cast<int32_t>(getpid())});
     spdlog::debug("connected as pid {}", getpid());
     for (;;) {
@@ -146,10 +159,11 @@ int RunWorkerLoop(const WorkerConfig& config, const HandlerTable& handlers,
         spdlog::warn("ignored a message that is not a task batch");
         continue;
       }
-      RunBatch(*batch, config.worker_id, handlers, outbox, network);
+      RunBatch(*batch, config.worker_id, handlers, outbox, network, io);
       tasks_done += batch->tasks.size();
     }
     network_lane.reset();  // finishes its requests first
+    io_lane.reset();
     spdlog::debug("stopping after {} tasks", tasks_done);
     outbox.SendControl(wire::Bye{config.worker_id, tasks_done});
   }  // the outbox sends what is left and closes the sink

@@ -1,0 +1,303 @@
+#include "worker/child_command.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+
+#include <fmt/format.h>
+
+#include "shared/clock.h"
+#include "shared/find_program.h"
+#include "shared/system_text.h"
+
+extern char** environ;
+
+namespace taskfarm {
+namespace {
+
+constexpr std::size_t kReadChunkBytes = 64 * 1024;
+constexpr int kCommandNotFound = 127;
+constexpr int kCannotExecute = 126;
+
+// The supervisor's command, for its SIGTERM handler; per process, so fork gives each
+// supervisor its own.
+volatile sig_atomic_t g_command_pid = 0;
+
+void KillCommandGroupAndExit(int) {
+  if (g_command_pid > 0) kill(-g_command_pid, SIGKILL);
+  _exit(128 + SIGTERM);
+}
+
+/// A file descriptor closed on destruction.
+class Fd {
+ public:
+  Fd() = default;
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() { Close(); }
+  Fd(Fd&& other) noexcept : fd_(other.Release()) {}
+  Fd& operator=(Fd&& other) noexcept {
+    if (this != &other) {
+      Close();
+      fd_ = other.Release();
+    }
+    return *this;
+  }
+  int get() const { return fd_; }
+  int Release() {
+    const int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+  void Close() {
+    if (fd_ >= 0) close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+// In the command's process: only async-signal-safe calls until execve.
+[[noreturn]] void BecomeCommand(const char* program, char* const* argv) {
+  setpgid(0, 0);
+  prctl(PR_SET_PDEATHSIG, SIGKILL);  // its supervisor gone: so is it
+  struct sigaction default_action {};
+  default_action.sa_handler = SIG_DFL;
+  sigaction(SIGTERM, &default_action, nullptr);
+  sigaction(SIGPIPE, &default_action, nullptr);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  execve(program, argv, environ);
+  _exit(errno == ENOENT ? kCommandNotFound : kCannotExecute);
+}
+
+// In the supervisor: only async-signal-safe calls. Exits as the command did.
+[[noreturn]] void Supervise(pid_t worker, int stdin_fd, int stdout_fd, int stderr_fd,
+                            const char* program, char* const* argv) {
+  sigset_t term;
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
+  sigprocmask(SIG_BLOCK, &term, nullptr);
+  struct sigaction on_term {};
+  on_term.sa_handler = KillCommandGroupAndExit;
+  sigaction(SIGTERM, &on_term, nullptr);
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  if (getppid() != worker) _exit(128 + SIGTERM);  // the worker died before prctl
+  if (dup2(stdin_fd, 0) < 0 || dup2(stdout_fd, 1) < 0 || dup2(stderr_fd, 2) < 0) _exit(kCannotExecute);
+  // Other threads' pipes, inherited by this fork, must not be held open here.
+  close_range(3, ~0U, 0);
+  const pid_t command = fork();
+  if (command < 0) _exit(kCannotExecute);
+  if (command == 0) BecomeCommand(program, argv);
+  setpgid(command, command);
+  g_command_pid = command;
+  close(1);
+  close(2);
+  sigprocmask(SIG_UNBLOCK, &term, nullptr);
+  int status = 0;
+  while (waitpid(command, &status, 0) < 0 && errno == EINTR) {
+  }
+  sigprocmask(SIG_BLOCK, &term, nullptr);
+  kill(-command, SIGKILL);  // what it left running in the background
+  if (WIFEXITED(status)) _exit(WEXITSTATUS(status));
+  const int signal_number = WTERMSIG(status);
+  struct rlimit no_core {};
+  setrlimit(RLIMIT_CORE, &no_core);
+  struct sigaction default_action {};
+  default_action.sa_handler = SIG_DFL;
+  sigaction(signal_number, &default_action, nullptr);
+  sigset_t just_that;
+  sigemptyset(&just_that);
+  sigaddset(&just_that, signal_number);
+  sigprocmask(SIG_UNBLOCK, &just_that, nullptr);
+  kill(getpid(), signal_number);
+  _exit(128 + signal_number);
+}
+
+struct Stream {
+  Fd pipe;
+  Fd file;
+  std::string* kept = nullptr;
+  uint64_t* total = nullptr;
+  std::string file_name;
+};
+
+// Reads what is there; false at end of file.
+bool ReadInto(Stream& stream, uint64_t capture_limit, std::string& write_error) {
+  std::array<char, kReadChunkBytes> buffer;
+  const ssize_t n = read(stream.pipe.get(), buffer.data(), buffer.size());
+  if (n < 0) return errno == EINTR || errno == EAGAIN;
+  if (n == 0) return false;
+  const auto bytes = static_cast<std::size_t>(n);
+  *stream.total += bytes;
+  if (stream.kept->size() < capture_limit) {
+    stream.kept->append(buffer.data(), std::min<std::size_t>(bytes, capture_limit - stream.kept->size()));
+  }
+  if (stream.file.get() >= 0 && write_error.empty()) {
+    std::size_t written = 0;
+    while (written < bytes) {
+      const ssize_t w = write(stream.file.get(), buffer.data() + written, bytes - written);
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0) {
+        write_error = fmt::format("cannot write {}: {}", stream.file_name, ErrnoText(errno));
+        break;
+      }
+      written += static_cast<std::size_t>(w);
+    }
+  }
+  return true;
+}
+
+Fd OpenOutputFile(const std::filesystem::path& path, std::string& error) {
+  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) error = fmt::format("cannot write {}: {}", path.string(), ErrnoText(errno));
+  return Fd(fd);
+}
+
+std::chrono::nanoseconds CpuOf(const rusage& usage) {
+  const auto micros = [](const timeval& t) {
+    return std::chrono::seconds(t.tv_sec) + std::chrono::microseconds(t.tv_usec);
+  };
+  return micros(usage.ru_utime) + micros(usage.ru_stime);
+}
+
+}  // namespace
+
+std::string ChildCommandResult::Describe(std::chrono::milliseconds timeout) const {
+  if (!start_error.empty()) return start_error;
+  if (!write_error.empty()) return write_error;
+  if (timed_out) {
+    return fmt::format("timed out after {} s (its process group was killed)",
+                       std::chrono::duration<double>(timeout).count());
+  }
+  if (signal != 0) return fmt::format("killed by signal {} ({})", signal, SignalText(signal));
+  return fmt::format("exit status {}", exit_status);
+}
+
+ChildCommandResult RunChildCommand(const ChildCommandSpec& spec) {
+  ChildCommandResult result;
+  if (spec.argv.empty() || spec.argv[0].empty()) {
+    result.start_error = "empty command";
+    result.exit_status = kCommandNotFound;
+    return result;
+  }
+  const std::filesystem::path program = spec.argv[0].find('/') != std::string::npos
+                                            ? std::filesystem::path(spec.argv[0])
+                                            : FindProgram(spec.argv[0]);
+  if (program.empty()) {
+    result.start_error = "command not found: " + spec.argv[0];
+    result.exit_status = kCommandNotFound;
+    return result;
+  }
+  std::vector<char*> argv;
+  argv.reserve(spec.argv.size() + 1);
+  for (const std::string& arg : spec.argv) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+
+  Stream out, err;
+  out.kept = &result.out;
+  out.total = &result.out_bytes;
+  err.kept = &result.err;
+  err.total = &result.err_bytes;
+  if (spec.stdout_file) {
+    out.file_name = spec.stdout_file->string();
+    out.file = OpenOutputFile(*spec.stdout_file, result.write_error);
+  }
+  if (spec.stderr_file && result.write_error.empty()) {
+    err.file_name = spec.stderr_file->string();
+    err.file = OpenOutputFile(*spec.stderr_file, result.write_error);
+  }
+  if (!result.write_error.empty()) return result;
+  int out_pipe[2], err_pipe[2];
+  if (pipe2(out_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe: " + ErrnoText(errno));
+  out.pipe = Fd(out_pipe[0]);
+  Fd out_write(out_pipe[1]);
+  if (pipe2(err_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe: " + ErrnoText(errno));
+  err.pipe = Fd(err_pipe[0]);
+  Fd err_write(err_pipe[1]);
+  Fd dev_null(open("/dev/null", O_RDONLY | O_CLOEXEC));
+
+  const auto started = MonoClock::now();
+  const pid_t worker = getpid();
+  const pid_t supervisor = fork();
+  if (supervisor < 0) throw std::runtime_error("fork: " + ErrnoText(errno));
+  if (supervisor == 0) {
+    Supervise(worker, dev_null.get(), out_write.get(), err_write.get(), program.c_str(), argv.data());
+  }
+  out_write.Close();
+  err_write.Close();
+  dev_null.Close();
+
+  std::array<Stream*, 2> streams = {&out, &err};
+  bool out_open = true, err_open = true;
+  bool term_sent = false;
+  while (out_open || err_open) {
+    std::array<pollfd, 2> fds{};
+    nfds_t count = 0;
+    std::array<Stream*, 2> polled{};
+    if (out_open) {
+      fds[count] = {out.pipe.get(), POLLIN, 0};
+      polled[count++] = streams[0];
+    }
+    if (err_open) {
+      fds[count] = {err.pipe.get(), POLLIN, 0};
+      polled[count++] = streams[1];
+    }
+    int wait_ms = -1;
+    if (spec.timeout.count() > 0 && !term_sent) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          started + spec.timeout - MonoClock::now());
+      wait_ms = static_cast<int>(std::max<int64_t>(0, left.count()));
+    }
+    const int ready = poll(fds.data(), count, wait_ms);
+    if (ready < 0 && errno != EINTR) throw std::runtime_error("poll: " + ErrnoText(errno));
+    if (ready == 0 && !term_sent) {
+      kill(supervisor, SIGTERM);  // it kills the command's whole group
+      result.timed_out = true;
+      term_sent = true;
+      continue;
+    }
+    for (nfds_t i = 0; i < count; ++i) {
+      if ((fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
+      if (!ReadInto(*polled[i], spec.capture_limit, result.write_error)) {
+        (polled[i] == &out ? out_open : err_open) = false;
+      }
+    }
+  }
+  int status = 0;
+  rusage usage{};
+  while (wait4(supervisor, &status, 0, &usage) < 0) {
+    if (errno != EINTR) throw std::runtime_error("wait4: " + ErrnoText(errno));
+  }
+  result.wall = MonoClock::now() - started;
+  result.cpu = CpuOf(usage);
+  if (WIFEXITED(status)) {
+    result.exit_status = WEXITSTATUS(status);
+    if (result.exit_status == kCommandNotFound && result.out_bytes + result.err_bytes == 0 &&
+        access(program.c_str(), X_OK) != 0) {
+      result.start_error = "cannot run " + program.string();
+    }
+  } else if (WIFSIGNALED(status)) {
+    result.signal = WTERMSIG(status);
+  }
+  if (result.timed_out) {
+    result.exit_status = -1;
+    result.signal = 0;
+  }
+  for (Stream* stream : streams) {
+    if (stream->file.get() >= 0 && close(stream->file.Release()) != 0 && result.write_error.empty()) {
+      result.write_error = fmt::format("cannot write {}: {}", stream->file_name, ErrnoText(errno));
+    }
+  }
+  return result;
+}
+
+}  // namespace taskfarm

@@ -1,0 +1,52 @@
+#pragma once
+// ChildCommand: runs one external command the way a batch farm must, so that nothing it
+// starts outlives its task or its worker:
+//
+//   worker ─ fork ─▶ supervisor (parent-death signal: SIGTERM)
+//                      └ fork ─▶ command, in a process group of its own (pgid = its pid)
+//
+// The supervisor waits for the command, then kills what is left of its group (background
+// children), and exits as the command did. When the worker dies (even by SIGKILL) the
+// kernel sends the supervisor SIGTERM and it kills the whole group; on a timeout the worker
+// sends it SIGTERM itself. Between fork and exec only async-signal-safe calls are made, as a
+// multi-threaded parent requires. A command that leaves its process group (setsid) escapes
+// this, as it would any tool short of a cgroup.
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace taskfarm {
+
+struct ChildCommandSpec {
+  std::vector<std::string> argv;  // argv[0] is looked up on $PATH unless it has a '/'
+  uint64_t capture_limit = 0;     // bytes of stdout and of stderr kept
+  std::optional<std::filesystem::path> stdout_file;  // also write all of stdout here
+  std::optional<std::filesystem::path> stderr_file;
+  std::chrono::milliseconds timeout{0};  // 0: none
+};
+
+struct ChildCommandResult {
+  int exit_status = -1;  // -1 when it did not exit normally
+  int signal = 0;        // the signal that ended it
+  bool timed_out = false;
+  std::string start_error;  // set when it could not be started (exit_status 127)
+  std::string write_error;  // set when --results files could not be written
+  std::string out, err;
+  uint64_t out_bytes = 0, err_bytes = 0;
+  std::chrono::nanoseconds wall{0};
+  std::chrono::nanoseconds cpu{0};  // user + system of the command and its reaped children
+
+  bool ok() const { return exit_status == 0 && start_error.empty() && write_error.empty(); }
+  /// "exit status 3", "killed by signal 9 (Killed)", "timed out after 2 s", ...
+  std::string Describe(std::chrono::milliseconds timeout) const;
+};
+
+/// Runs `spec` to completion (or its timeout). Thread-safe: several threads may run
+/// commands at once. stdin is /dev/null.
+ChildCommandResult RunChildCommand(const ChildCommandSpec& spec);
+
+}  // namespace taskfarm

@@ -1,0 +1,18 @@
+#pragma once
+// WorkerMain: a worker process from its command line to its exit status. The taskfarm-worker
+// binary is just this; a program built on the library (taskfarm::App) runs it too, with its
+// own kinds added to the table.
+
+#include <functional>
+
+#include "worker/handler_table.h"
+
+namespace taskfarm {
+
+/// Adds a program's own kinds to the worker's table (may be empty).
+using AddKinds = std::function<void(HandlerTable&)>;
+
+/// Parses the worker's flags (as the coordinator passes them), runs until told to stop.
+int WorkerMain(int argc, char** argv, const AddKinds& add_kinds = {});
+
+}  // namespace taskfarm
