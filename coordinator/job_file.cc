@@ -101,7 +101,11 @@ std::variant<std::string, std::string> PayloadOf(const std::string& kind, const 
 
 JobLine ClassifyJobLine(const std::string& text, uint64_t number, const JobDefaults& defaults) {
   const auto first = text.find_first_not_of(" \t\r");
-  if (first == std::string::npos || text[first] == '#') return JobLine{.skip = true};
+  if (first == std::string::npos || text[first] == '#') {
+    JobLine blank;
+    blank.skip = true;
+    return blank;
+  }
   json job = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (job.is_discarded()) return Reject(number, "not valid JSON");
   if (!job.is_object()) return Reject(number, "not a JSON object");

@@ -15,7 +15,7 @@ namespace taskfarm {
 struct TaskSpec {
   std::string kind;
   std::string payload;
-  std::string job_id;  // a job file's "id", returned in the task's row; may be empty
+  std::string job_id = {};  // a job file's "id", returned in the task's row; may be empty
 };
 
 class TaskSource {

@@ -205,6 +205,7 @@ bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds l
 int64_t QueryInt(const std::filesystem::path& db, const std::string& sql) {
   sqlite3* handle = nullptr;
   EXPECT_EQ(sqlite3_open_v2(db.c_str(), &handle, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_busy_timeout(handle, 5000);  // a run may be writing its schema or a batch
   sqlite3_stmt* stmt = nullptr;
   EXPECT_EQ(sqlite3_prepare_v2(handle, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK)
       << sqlite3_errmsg(handle);
@@ -248,7 +249,9 @@ void ExpectNothingLeft(const TempDir& tmp, pid_t coordinator) {
   EXPECT_TRUE(WaitFor([&] { return ProcessesMentioning(tmp.path().string()).empty(); },
                       std::chrono::seconds(5)));
   EXPECT_TRUE(RunDirectoriesIn(tmp.path()).empty());
-  if (coordinator != 0) EXPECT_TRUE(SegmentsOwnedBy(coordinator).empty());
+  if (coordinator != 0) {
+    EXPECT_TRUE(SegmentsOwnedBy(coordinator).empty());
+  }
 }
 
 }  // namespace taskfarm::testing
