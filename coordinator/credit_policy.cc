@@ -21,7 +21,9 @@ uint64_t CreditPolicy::Estimate(const std::string& kind) const {
 bool CreditPolicy::MayTake(std::size_t held, uint64_t held_ns, const std::string& kind) const {
   if (held == 0) return true;
   if (held >= kMaxCredit) return false;
-  return held_ns + Estimate(kind) <= static_cast<uint64_t>(kQueueTarget.count());
+  // One of the held tasks is running: what counts is the work queued behind it.
+  const uint64_t queued_ns = held_ns - held_ns / held;
+  return queued_ns + Estimate(kind) <= static_cast<uint64_t>(kQueueTarget.count());
 }
 
 }  // namespace taskfarm

@@ -1,10 +1,11 @@
 #pragma once
 // CreditPolicy: how many unfinished tasks a worker may hold.
 //
-// A worker holds queued work worth about kQueueTarget of its observed run time: enough that
-// it never waits for the coordinator between short tasks (noop: up to kMaxCredit queued),
-// and little enough that a long task never hides others behind it while another worker
-// idles (tasks of 2 ms or more: one at a time). A kind never seen yet counts as long.
+// A worker holds, behind the task it is running, queued work worth about kQueueTarget of its
+// observed run time: enough that it never waits for the coordinator between short tasks
+// (noop: up to kMaxCredit queued; a 1.5 ms command: one queued behind the running one), and
+// little enough that a long task never hides others behind it while another worker idles
+// (tasks of 2 ms or more: one at a time). A kind never seen yet counts as long.
 
 #include <chrono>
 #include <cstdint>

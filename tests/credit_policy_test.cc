@@ -30,6 +30,13 @@ TEST(CreditPolicy, LongTasksGoOneAtATime) {
   EXPECT_FALSE(policy.MayTake(1, policy.Estimate("sleep"), "sleep"));
 }
 
+TEST(CreditPolicy, ATaskOfAMillisecondHasOneQueuedBehindIt) {
+  CreditPolicy policy;
+  policy.Observe("exec", 1'500'000);  // 1.5 ms: the next waits behind the running one
+  EXPECT_TRUE(policy.MayTake(1, 1'500'000, "exec"));
+  EXPECT_FALSE(policy.MayTake(2, 3'000'000, "exec"));
+}
+
 TEST(CreditPolicy, EstimateFollowsRecentRunTimes) {
   CreditPolicy policy;
   policy.Observe("burn", 1'000'000);

@@ -3,7 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/prctl.h>
+#include <spawn.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -25,15 +25,6 @@ namespace {
 constexpr std::size_t kReadChunkBytes = 64 * 1024;
 constexpr int kCommandNotFound = 127;
 constexpr int kCannotExecute = 126;
-
-// The supervisor's command, for its SIGTERM handler; per process, so fork gives each
-// supervisor its own.
-volatile sig_atomic_t g_command_pid = 0;
-
-void KillCommandGroupAndExit(int) {
-  if (g_command_pid > 0) kill(-g_command_pid, SIGKILL);
-  _exit(128 + SIGTERM);
-}
 
 /// A file descriptor closed on destruction.
 class Fd {
@@ -64,62 +55,38 @@ class Fd {
   int fd_ = -1;
 };
 
-// In the command's process: only async-signal-safe calls until execve.
-[[noreturn]] void BecomeCommand(const char* program, char* const* argv) {
-  setpgid(0, 0);
-  prctl(PR_SET_PDEATHSIG, SIGKILL);  // its supervisor gone: so is it
-  struct sigaction default_action {};
-  default_action.sa_handler = SIG_DFL;
-  sigaction(SIGTERM, &default_action, nullptr);
-  sigaction(SIGPIPE, &default_action, nullptr);
-  sigset_t none;
+// Starts `program` in a process group of its own, stdin from /dev/null, stdout and stderr
+// into the pipes. posix_spawn (a vfork underneath) costs the same however large the worker
+// is; fork would copy its page tables for every command.
+pid_t Spawn(const char* program, char* const* argv, int stdout_fd, int stderr_fd) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, stdout_fd, 1);
+  posix_spawn_file_actions_adddup2(&actions, stderr_fd, 2);
+  posix_spawn_file_actions_addclosefrom_np(&actions, 3);  // nothing else of the worker's
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+                                            POSIX_SPAWN_SETSIGDEF);
+  posix_spawnattr_setpgroup(&attributes, 0);
+  sigset_t none, defaults;
   sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, nullptr);
-  execve(program, argv, environ);
-  _exit(errno == ENOENT ? kCommandNotFound : kCannotExecute);
-}
-
-// In the supervisor: only async-signal-safe calls. Exits as the command did.
-[[noreturn]] void Supervise(pid_t worker, int stdin_fd, int stdout_fd, int stderr_fd,
-                            const char* program, char* const* argv) {
-  sigset_t term;
-  sigemptyset(&term);
-  sigaddset(&term, SIGTERM);
-  sigprocmask(SIG_BLOCK, &term, nullptr);
-  struct sigaction on_term {};
-  on_term.sa_handler = KillCommandGroupAndExit;
-  sigaction(SIGTERM, &on_term, nullptr);
-  prctl(PR_SET_PDEATHSIG, SIGTERM);
-  if (getppid() != worker) _exit(128 + SIGTERM);  // the worker died before prctl
-  if (dup2(stdin_fd, 0) < 0 || dup2(stdout_fd, 1) < 0 || dup2(stderr_fd, 2) < 0) _exit(kCannotExecute);
-  // Other threads' pipes, inherited by this fork, must not be held open here.
-  close_range(3, ~0U, 0);
-  const pid_t command = fork();
-  if (command < 0) _exit(kCannotExecute);
-  if (command == 0) BecomeCommand(program, argv);
-  setpgid(command, command);
-  g_command_pid = command;
-  close(1);
-  close(2);
-  sigprocmask(SIG_UNBLOCK, &term, nullptr);
-  int status = 0;
-  while (waitpid(command, &status, 0) < 0 && errno == EINTR) {
+  posix_spawnattr_setsigmask(&attributes, &none);
+  sigemptyset(&defaults);
+  for (int signal_number : {SIGINT, SIGTERM, SIGPIPE, SIGHUP, SIGQUIT}) {
+    sigaddset(&defaults, signal_number);  // the worker ignores some; its commands must not
   }
-  sigprocmask(SIG_BLOCK, &term, nullptr);
-  kill(-command, SIGKILL);  // what it left running in the background
-  if (WIFEXITED(status)) _exit(WEXITSTATUS(status));
-  const int signal_number = WTERMSIG(status);
-  struct rlimit no_core {};
-  setrlimit(RLIMIT_CORE, &no_core);
-  struct sigaction default_action {};
-  default_action.sa_handler = SIG_DFL;
-  sigaction(signal_number, &default_action, nullptr);
-  sigset_t just_that;
-  sigemptyset(&just_that);
-  sigaddset(&just_that, signal_number);
-  sigprocmask(SIG_UNBLOCK, &just_that, nullptr);
-  kill(getpid(), signal_number);
-  _exit(128 + signal_number);
+  posix_spawnattr_setsigdefault(&attributes, &defaults);
+  pid_t pid = -1;
+  const int error = posix_spawn(&pid, program, &actions, &attributes, argv, environ);
+  posix_spawnattr_destroy(&attributes);
+  posix_spawn_file_actions_destroy(&actions);
+  if (error != 0) {
+    errno = error;
+    return -1;
+  }
+  return pid;
 }
 
 struct Stream {
@@ -223,18 +190,17 @@ ChildCommandResult RunChildCommand(const ChildCommandSpec& spec) {
   if (pipe2(err_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe: " + ErrnoText(errno));
   err.pipe = Fd(err_pipe[0]);
   Fd err_write(err_pipe[1]);
-  Fd dev_null(open("/dev/null", O_RDONLY | O_CLOEXEC));
-
   const auto started = MonoClock::now();
-  const pid_t worker = getpid();
-  const pid_t supervisor = fork();
-  if (supervisor < 0) throw std::runtime_error("fork: " + ErrnoText(errno));
-  if (supervisor == 0) {
-    Supervise(worker, dev_null.get(), out_write.get(), err_write.get(), program.c_str(), argv.data());
+  const pid_t command = Spawn(program.c_str(), argv.data(), out_write.get(), err_write.get());
+  if (command < 0) {
+    result.start_error = "cannot run " + program.string() + ": " + ErrnoText(errno);
+    result.exit_status = errno == ENOENT ? kCommandNotFound : kCannotExecute;
+    return result;
   }
+  // Its group is the command's pid; from here on it dies with this worker.
+  if (spec.reaper != nullptr) spec.reaper->Register(command);
   out_write.Close();
   err_write.Close();
-  dev_null.Close();
 
   std::array<Stream*, 2> streams = {&out, &err};
   bool out_open = true, err_open = true;
@@ -260,7 +226,7 @@ ChildCommandResult RunChildCommand(const ChildCommandSpec& spec) {
     const int ready = poll(fds.data(), count, wait_ms);
     if (ready < 0 && errno != EINTR) throw std::runtime_error("poll: " + ErrnoText(errno));
     if (ready == 0 && !term_sent) {
-      kill(supervisor, SIGTERM);  // it kills the command's whole group
+      kill(-command, SIGKILL);  // the command and everything it started
       result.timed_out = true;
       term_sent = true;
       continue;
@@ -272,19 +238,23 @@ ChildCommandResult RunChildCommand(const ChildCommandSpec& spec) {
       }
     }
   }
+  // Once the command has exited, but before it is reaped (so its pid, the group's id, cannot
+  // be reused), what it left running in the background goes too.
+  siginfo_t info{};
+  while (waitid(P_PID, static_cast<id_t>(command), &info, WEXITED | WNOWAIT) < 0) {
+    if (errno != EINTR) throw std::runtime_error("waitid: " + ErrnoText(errno));
+  }
+  kill(-command, SIGKILL);
+  if (spec.reaper != nullptr) spec.reaper->Unregister(command);
   int status = 0;
   rusage usage{};
-  while (wait4(supervisor, &status, 0, &usage) < 0) {
+  while (wait4(command, &status, 0, &usage) < 0) {
     if (errno != EINTR) throw std::runtime_error("wait4: " + ErrnoText(errno));
   }
   result.wall = MonoClock::now() - started;
   result.cpu = CpuOf(usage);
   if (WIFEXITED(status)) {
     result.exit_status = WEXITSTATUS(status);
-    if (result.exit_status == kCommandNotFound && result.out_bytes + result.err_bytes == 0 &&
-        access(program.c_str(), X_OK) != 0) {
-      result.start_error = "cannot run " + program.string();
-    }
   } else if (WIFSIGNALED(status)) {
     result.signal = WTERMSIG(status);
   }

@@ -1,16 +1,11 @@
 #pragma once
 // ChildCommand: runs one external command the way a batch farm must, so that nothing it
-// starts outlives its task or its worker:
-//
-//   worker ─ fork ─▶ supervisor (parent-death signal: SIGTERM)
-//                      └ fork ─▶ command, in a process group of its own (pgid = its pid)
-//
-// The supervisor waits for the command, then kills what is left of its group (background
-// children), and exits as the command did. When the worker dies (even by SIGKILL) the
-// kernel sends the supervisor SIGTERM and it kills the whole group; on a timeout the worker
-// sends it SIGTERM itself. Between fork and exec only async-signal-safe calls are made, as a
-// multi-threaded parent requires. A command that leaves its process group (setsid) escapes
-// this, as it would any tool short of a cgroup.
+// starts outlives its task or its worker. The command gets a process group of its own
+// (pgid = its pid), started with posix_spawn (cheap from a large process). Once it exits,
+// what it left running in its group is killed; on a timeout the whole group is killed; and
+// the group is registered with the worker's GroupReaper, which kills it if the worker dies
+// (even by SIGKILL). A command that leaves its process group (setsid) escapes this, as it
+// would any tool short of a cgroup.
 
 #include <chrono>
 #include <cstdint>
@@ -18,6 +13,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "worker/group_reaper.h"
 
 namespace taskfarm {
 
@@ -27,6 +24,7 @@ struct ChildCommandSpec {
   std::optional<std::filesystem::path> stdout_file;  // also write all of stdout here
   std::optional<std::filesystem::path> stderr_file;
   std::chrono::milliseconds timeout{0};  // 0: none
+  GroupReaper* reaper = nullptr;         // kills the group if the worker dies; may be null
 };
 
 struct ChildCommandResult {

@@ -60,13 +60,15 @@ std::vector<std::string> ExecArgv(const ExecRequest& request, uint64_t slot) {
   return argv;
 }
 
-std::string RunExec(const wire::Task& task, RateLimiter* limiter, uint32_t slot) {
+std::string RunExec(const wire::Task& task, RateLimiter* limiter, uint32_t slot,
+                    GroupReaper& reaper) {
   const auto request = DecodeExecRequest(task.payload);
   if (!request) throw TaskFailure({ErrorCode::kBadPayload, "exec payload is not readable", false});
   ChildCommandSpec spec;
   spec.argv = ExecArgv(*request, slot);
   spec.capture_limit = request->capture_limit;
   spec.timeout = std::chrono::milliseconds(request->timeout_ms);
+  spec.reaper = &reaper;
   if (!request->results_dir.empty()) PrepareResultFiles(*request, spec);
 
   ExecOutcome outcome;

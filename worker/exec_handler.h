@@ -9,6 +9,7 @@
 #include "shared/exec_messages.h"
 #include "shared/rate_limiter.h"
 #include "shared/wire.h"
+#include "worker/group_reaper.h"
 
 namespace taskfarm {
 
@@ -18,6 +19,7 @@ std::vector<std::string> ExecArgv(const ExecRequest& request, uint64_t slot);
 /// Runs the task's command (again after a failure, up to its retries), first taking a token
 /// from its bucket when it names one. Returns the ExecOutcome payload; a command that fails
 /// throws TaskFailure carrying the same payload, so its output is kept.
-std::string RunExec(const wire::Task& task, RateLimiter* limiter, uint32_t slot);
+std::string RunExec(const wire::Task& task, RateLimiter* limiter, uint32_t slot,
+                    GroupReaper& reaper);
 
 }  // namespace taskfarm

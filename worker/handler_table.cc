@@ -28,6 +28,11 @@ const Gazetteer* WorkerResources::gazetteer() {
   return gazetteer_.get();
 }
 
+GroupReaper& WorkerResources::command_reaper() {
+  std::call_once(reaper_once_, [this] { reaper_ = std::make_unique<GroupReaper>(); });
+  return *reaper_;
+}
+
 HandlerTable MakeHandlerTable(WorkerResources& resources) {
   // Each built-in kind's handler; its lane comes from BuiltinKinds(), where kinds are declared.
   const std::map<std::string_view, Handler> handlers = {
@@ -41,7 +46,8 @@ HandlerTable MakeHandlerTable(WorkerResources& resources) {
        [&resources](const wire::Task& task) { return RunTick(task, resources.rate_limiter.get()); }},
       {kinds::kExec,
        [&resources](const wire::Task& task) {
-         return RunExec(task, resources.rate_limiter.get(), resources.worker_id);
+         return RunExec(task, resources.rate_limiter.get(), resources.worker_id,
+                        resources.command_reaper());
        }},
       {kinds::kGeocode, nullptr},  // the HTTP lane
   };

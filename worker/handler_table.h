@@ -16,6 +16,7 @@
 #include "shared/rate_limiter.h"
 #include "shared/task_error.h"
 #include "shared/wire.h"
+#include "worker/group_reaper.h"
 
 namespace taskfarm {
 
@@ -49,10 +50,14 @@ struct WorkerResources {
 
   /// The offline gazetteer, loaded on first use (thread-safe); null when it cannot be.
   const Gazetteer* gazetteer();
+  /// The reaper of this worker's commands, started on first use (thread-safe).
+  GroupReaper& command_reaper();
 
  private:
   std::once_flag gazetteer_once_;
   std::unique_ptr<Gazetteer> gazetteer_;
+  std::once_flag reaper_once_;
+  std::unique_ptr<GroupReaper> reaper_;
 };
 
 /// The table of every built-in kind. `resources` must outlive it.
