@@ -104,6 +104,9 @@ bool UnderSanitizer();
 
 /// One integer from an SQLite query on `db` (read-only); -1 when there is no row.
 int64_t QueryInt(const std::filesystem::path& db, const std::string& sql);
+/// The same for a database a run may still be creating: -1, not a failure, when the file or
+/// its tables are not there yet.
+int64_t TryQueryInt(const std::filesystem::path& db, const std::string& sql);
 
 /// The first `count` places of tests/data/places-1000.txt, one per line, in a file in `tmp`.
 std::filesystem::path PlacesFile(const TempDir& tmp, int count);
