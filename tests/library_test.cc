@@ -35,7 +35,9 @@ class InstalledExample : public ::testing::Test {
     const std::string build = (*dir_ / "build").string();
     ok_ = Shell("cmake --install '" + std::string(TASKFARM_BINARY_DIR) + "' --prefix '" + prefix + "'", log) == 0 &&
           Shell("cmake -S '" + std::string(TASKFARM_SOURCE_DIR) + "/examples/wordcount' -B '" + build +
-                    "' -DCMAKE_PREFIX_PATH='" + prefix + "' -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF",
+                    "' -DCMAKE_PREFIX_PATH='" + prefix + "' -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF" +
+                    " -DCMAKE_CXX_FLAGS='" + TASKFARM_CXX_FLAGS + "' -DCMAKE_EXE_LINKER_FLAGS='" +
+                    TASKFARM_EXE_LINKER_FLAGS + "'",
                 log) == 0 &&
           Shell("cmake --build '" + build + "'", log) == 0;
     if (!ok_) std::cerr << ReadFile(log);
