@@ -4,10 +4,15 @@
 // A worker holds, behind the task it is running, queued work worth about kQueueTarget of its
 // observed run time: enough that it never waits for the coordinator between short tasks
 // (noop: up to kMaxCredit queued; a 1.5 ms command: one queued behind the running one), and
-// little enough that a long task never hides others behind it while another worker idles
-// (tasks of 2 ms or more: one at a time). A kind never seen yet counts as long.
+// little enough that a long task never hides others behind it while another worker idles.
+// Longer tasks go one at a time, except a kind whose run times are steady (gzip of similar
+// files): then one waits queued behind the running one, so the worker starts it the moment
+// the first ends instead of after a round trip to the coordinator (which, on a machine
+// whose every core is busy, costs about a millisecond per task). A kind never seen yet
+// counts as long.
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <unordered_map>
@@ -18,16 +23,26 @@ class CreditPolicy {
  public:
   static constexpr std::chrono::nanoseconds kQueueTarget = std::chrono::milliseconds(2);
   static constexpr std::size_t kMaxCredit = 1024;
+  /// A kind is steady once this many runs vary on average by at most kSteadyDeviation.
+  static constexpr uint32_t kSteadyAfterRuns = 8;
+  static constexpr double kSteadyDeviation = 0.25;
 
-  /// Learns from a finished task's run time (an exponentially weighted moving average).
+  /// Learns from a finished task's run time (exponentially weighted moving averages).
   void Observe(const std::string& kind, uint64_t run_ns);
   /// The expected run time of a task of `kind`, in nanoseconds.
   uint64_t Estimate(const std::string& kind) const;
+  /// Whether tasks of `kind` take about the same time each.
+  bool IsSteady(const std::string& kind) const;
   /// May a worker that holds `held` tasks worth `held_ns` take one more of `kind`?
   bool MayTake(std::size_t held, uint64_t held_ns, const std::string& kind) const;
 
  private:
-  std::unordered_map<std::string, double> average_ns_;
+  struct RunTimes {
+    double mean_ns = 0;
+    double deviation_ns = 0;  // mean absolute deviation from mean_ns
+    uint32_t runs = 0;
+  };
+  std::unordered_map<std::string, RunTimes> kinds_;
 };
 
 }  // namespace taskfarm

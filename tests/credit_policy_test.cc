@@ -37,6 +37,21 @@ TEST(CreditPolicy, ATaskOfAMillisecondHasOneQueuedBehindIt) {
   EXPECT_FALSE(policy.MayTake(2, 3'000'000, "exec"));
 }
 
+TEST(CreditPolicy, SteadyLongTasksHaveOneQueuedBehindTheRunningOne) {
+  CreditPolicy policy;
+  for (int i = 0; i < 10; ++i) policy.Observe("gzip", 4'000'000 + 100'000 * (i % 3));
+  EXPECT_TRUE(policy.IsSteady("gzip"));
+  EXPECT_TRUE(policy.MayTake(1, 4'000'000, "gzip"));
+  EXPECT_FALSE(policy.MayTake(2, 8'000'000, "gzip"));
+}
+
+TEST(CreditPolicy, UnevenLongTasksStayOneAtATime) {
+  CreditPolicy policy;
+  for (int i = 0; i < 20; ++i) policy.Observe("sleep", i % 5 == 4 ? 200'000'000 : 1'000'000);
+  EXPECT_FALSE(policy.IsSteady("sleep"));
+  EXPECT_FALSE(policy.MayTake(1, policy.Estimate("sleep"), "sleep"));
+}
+
 TEST(CreditPolicy, EstimateFollowsRecentRunTimes) {
   CreditPolicy policy;
   policy.Observe("burn", 1'000'000);
