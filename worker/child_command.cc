@@ -138,6 +138,17 @@ std::chrono::nanoseconds CpuOf(const rusage& usage) {
 
 }  // namespace
 
+std::filesystem::path ProgramPaths::Find(const std::string& name) {
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = paths_.find(name); it != paths_.end()) return it->second;
+  }
+  std::filesystem::path path = FindProgram(name);
+  std::lock_guard lock(mutex_);
+  if (!path.empty()) paths_.emplace(name, path);  // a missing one may be installed later
+  return path;
+}
+
 std::string ChildCommandResult::Describe(std::chrono::milliseconds timeout) const {
   if (!start_error.empty()) return start_error;
   if (!write_error.empty()) return write_error;
@@ -156,9 +167,10 @@ ChildCommandResult RunChildCommand(const ChildCommandSpec& spec) {
     result.exit_status = kCommandNotFound;
     return result;
   }
-  const std::filesystem::path program = spec.argv[0].find('/') != std::string::npos
-                                            ? std::filesystem::path(spec.argv[0])
-                                            : FindProgram(spec.argv[0]);
+  const std::filesystem::path program =
+      spec.argv[0].find('/') != std::string::npos ? std::filesystem::path(spec.argv[0])
+      : spec.programs != nullptr                  ? spec.programs->Find(spec.argv[0])
+                                                  : FindProgram(spec.argv[0]);
   if (program.empty()) {
     result.start_error = "command not found: " + spec.argv[0];
     result.exit_status = kCommandNotFound;

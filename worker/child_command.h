@@ -10,6 +10,8 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,6 +20,17 @@
 
 namespace taskfarm {
 
+/// Where programs named without a '/' are on $PATH, looked up once per name. Thread-safe.
+class ProgramPaths {
+ public:
+  /// The program's path, or empty when $PATH has none of that name.
+  std::filesystem::path Find(const std::string& name);
+
+ private:
+  std::mutex mutex_;
+  std::map<std::string, std::filesystem::path> paths_;  // guarded by mutex_
+};
+
 struct ChildCommandSpec {
   std::vector<std::string> argv;  // argv[0] is looked up on $PATH unless it has a '/'
   uint64_t capture_limit = 0;     // bytes of stdout and of stderr kept
@@ -25,6 +38,7 @@ struct ChildCommandSpec {
   std::optional<std::filesystem::path> stderr_file;
   std::chrono::milliseconds timeout{0};  // 0: none
   GroupReaper* reaper = nullptr;         // kills the group if the worker dies; may be null
+  ProgramPaths* programs = nullptr;      // $PATH look-ups kept; may be null
 };
 
 struct ChildCommandResult {

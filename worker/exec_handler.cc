@@ -61,14 +61,15 @@ std::vector<std::string> ExecArgv(const ExecRequest& request, uint64_t slot) {
 }
 
 std::string RunExec(const wire::Task& task, RateLimiter* limiter, uint32_t slot,
-                    GroupReaper& reaper) {
+                    CommandServices services) {
   const auto request = DecodeExecRequest(task.payload);
   if (!request) throw TaskFailure({ErrorCode::kBadPayload, "exec payload is not readable", false});
   ChildCommandSpec spec;
   spec.argv = ExecArgv(*request, slot);
   spec.capture_limit = request->capture_limit;
   spec.timeout = std::chrono::milliseconds(request->timeout_ms);
-  spec.reaper = &reaper;
+  spec.reaper = services.reaper;
+  spec.programs = services.programs;
   if (!request->results_dir.empty()) PrepareResultFiles(*request, spec);
 
   ExecOutcome outcome;

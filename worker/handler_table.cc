@@ -47,7 +47,7 @@ HandlerTable MakeHandlerTable(WorkerResources& resources) {
       {kinds::kExec,
        [&resources](const wire::Task& task) {
          return RunExec(task, resources.rate_limiter.get(), resources.worker_id,
-                        resources.command_reaper());
+                        {&resources.command_reaper(), &resources.programs});
        }},
       {kinds::kGeocode, nullptr},  // the HTTP lane
   };

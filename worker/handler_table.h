@@ -16,6 +16,7 @@
 #include "shared/rate_limiter.h"
 #include "shared/task_error.h"
 #include "shared/wire.h"
+#include "worker/child_command.h"
 #include "worker/group_reaper.h"
 
 namespace taskfarm {
@@ -52,6 +53,7 @@ struct WorkerResources {
   const Gazetteer* gazetteer();
   /// The reaper of this worker's commands, started on first use (thread-safe).
   GroupReaper& command_reaper();
+  ProgramPaths programs;  // where exec's programs are on $PATH
 
  private:
   std::once_flag gazetteer_once_;
