@@ -31,14 +31,10 @@ Outbox::~Outbox() {
 bool Outbox::HasPending() const { return !pending_.started.empty() || !pending_.results.empty(); }
 
 void Outbox::AddStarted(uint64_t task_id) {
-  bool was_empty;
-  {
-    std::lock_guard lock(mutex_);
-    was_empty = !HasPending();
-    if (was_empty) oldest_ = MonoClock::now();
-    pending_.started.push_back(task_id);
-  }
-  if (was_empty) wake_.notify_one();  // the sender arms its kMaxDelay timer
+  // No wake-up: the sender looks at least every kStartedNoteDelay.
+  std::lock_guard lock(mutex_);
+  if (!HasPending()) deadline_ = MonoClock::now() + kStartedNoteDelay;
+  pending_.started.push_back(task_id);
 }
 
 void Outbox::AddResults(const std::vector<uint64_t>& started,
@@ -46,17 +42,18 @@ void Outbox::AddResults(const std::vector<uint64_t>& started,
   bool notify;
   {
     std::lock_guard lock(mutex_);
-    const bool was_empty = !HasPending();
-    if (was_empty) oldest_ = MonoClock::now();
+    const bool had_results = !pending_.results.empty();
+    const auto due = MonoClock::now() + kMaxDelay;
+    if (!HasPending() || (!had_results && due < deadline_)) deadline_ = due;
     pending_.started.insert(pending_.started.end(), started.begin(), started.end());
     for (wire::Result& result : results) {
       pending_bytes_ += result.payload.size() + result.error.message.size();
       pending_.results.push_back(std::move(result));
     }
-    notify = was_empty || pending_.results.size() >= wire::kMaxBatch ||
+    notify = !had_results || pending_.results.size() >= wire::kMaxBatch ||
              pending_bytes_ >= kMaxPendingBytes;
   }
-  if (notify) wake_.notify_one();
+  if (notify) wake_.notify_one();  // the sender arms its kMaxDelay timer
 }
 
 void Outbox::Flush() {
@@ -85,7 +82,7 @@ void Outbox::Run() {
     const bool due = HasPending() && (flush_requested_ || closing_ || !controls_.empty() ||
                                       pending_.results.size() >= wire::kMaxBatch ||
                                       pending_bytes_ >= kMaxPendingBytes ||
-                                      MonoClock::now() >= oldest_ + kMaxDelay);
+                                      MonoClock::now() >= deadline_);
     if (due) {
       wire::Report report;
       report.worker_id = worker_id_;
@@ -107,9 +104,9 @@ void Outbox::Run() {
     }
     if (closing_) break;
     if (HasPending()) {
-      wake_.wait_until(lock, oldest_ + kMaxDelay);
+      wake_.wait_until(lock, deadline_);
     } else {
-      wake_.wait(lock);
+      wake_.wait_for(lock, kStartedNoteDelay);  // Started notes arrive without a wake-up
     }
   }
   lock.unlock();

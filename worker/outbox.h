@@ -1,9 +1,11 @@
 #pragma once
 // Outbox: everything a worker tells the coordinator, sent from one background thread that
 // owns the sink socket. Started notes and results are gathered into Reports: one is sent
-// when the worker asks (it ran out of work), when kMaxBatch results are waiting, and in any
-// case within kMaxDelay of the oldest waiting entry, so a note never waits behind a long
-// task that the worker's main thread is busy with.
+// when the worker asks (it ran out of work), when kMaxBatch results are waiting, within
+// kMaxDelay of the oldest waiting result, and within kStartedNoteDelay of a lone Started
+// note, so a note never waits behind a long task that the worker's main thread is busy
+// with, while a task of a few milliseconds sends its note and its result in one Report
+// (a message, and a wake-up of this thread, fewer per task).
 
 #include <condition_variable>
 #include <cstdint>
@@ -23,6 +25,7 @@ namespace taskfarm {
 class Outbox {
  public:
   static constexpr std::chrono::microseconds kMaxDelay{1000};
+  static constexpr std::chrono::milliseconds kStartedNoteDelay{20};
   /// Results holding this many payload bytes go at once, so a Report stays far below
   /// wire::kMaxMessageBytes (a command's captured output, a document's text).
   static constexpr std::size_t kMaxPendingBytes = std::size_t{8} << 20;
@@ -52,7 +55,7 @@ class Outbox {
   std::condition_variable wake_;
   wire::Report pending_;                      // guarded by mutex_
   std::size_t pending_bytes_ = 0;             // guarded by mutex_: payloads in pending_
-  MonoClock::time_point oldest_{};            // guarded by mutex_: when pending_ was begun
+  MonoClock::time_point deadline_{};          // guarded by mutex_: when pending_ is due
   std::deque<wire::Message> controls_;        // guarded by mutex_
   bool flush_requested_ = false;              // guarded by mutex_
   bool closing_ = false;                      // guarded by mutex_
