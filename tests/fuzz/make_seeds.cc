@@ -7,6 +7,7 @@
 #include <string>
 
 #include "shared/builtin_payloads.h"
+#include "shared/exec_messages.h"
 #include "shared/geocode_messages.h"
 #include "shared/index_messages.h"
 #include "shared/wire.h"
@@ -63,6 +64,18 @@ void WritePayloadSeeds(const fs::path& dir) {
   IndexedDocument document{.status = "indexed", .type = "html", .title = "A page",
                            .text = "Some words here", .words = 3, .size = 120};
   WriteSeed(dir, "indexed-document", EncodeIndexedDocument(document));
+  ExecRequest exec;
+  exec.command = {"convert", "{}", "-resize", "50%", "out/{/.}.png"};
+  exec.input = "photos/cat one.jpg";
+  exec.seq = 3;
+  exec.capture_limit = 1 << 20;
+  WriteSeed(dir, "exec-request", EncodeExecRequest(exec));
+  ExecOutcome outcome;
+  outcome.argv = {"echo", "hi"};
+  outcome.exit_status = 0;
+  outcome.out = "hi\n";
+  outcome.out_bytes = 3;
+  WriteSeed(dir, "exec-outcome", EncodeExecOutcome(outcome));
   WriteSeed(dir, "uint", payloads::EncodeUint(1000));
   WriteSeed(dir, "text", payloads::EncodeText("hello"));
 }
