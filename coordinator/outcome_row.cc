@@ -1,6 +1,6 @@
 #include "coordinator/outcome_row.h"
 
-#include "shared/kinds.h"
+#include "coordinator/row_formats.h"
 
 namespace taskfarm {
 
@@ -19,30 +19,11 @@ OutcomeRow MakeOutcomeRow(const TaskRecord& record, const wire::Result& result) 
   }
   row.payload = result.payload;
   row.job_id = record.spec.job_id;
-  if (record.spec.kind == kinds::kGeocode) {
-    if (auto request = DecodeGeocodeRequest(record.spec.payload)) {
-      row.input = request->query;
-      row.cache_key = GeocodeCacheKey(request->query, request->providers);
-    }
-  }
-  if (record.spec.kind == kinds::kIndex) {
-    if (auto request = DecodeIndexRequest(record.spec.payload)) row.input = request->path;
-  } else if (record.spec.kind == kinds::kExec) {
-    if (auto request = DecodeExecRequest(record.spec.payload)) {
-      row.input = request->input;
-      row.seq = request->seq;
-    }
-  } else if (record.spec.kind != kinds::kGeocode && !IsBuiltinKind(record.spec.kind)) {
-    row.input = record.spec.payload;  // a program's own kind: its payload is its input
-  }
+  RowFormatOf(row.kind).describe_task(record.spec.payload, row);
   DecodeKindFields(row);
   return row;
 }
 
-void DecodeKindFields(OutcomeRow& row) {
-  if (row.kind == kinds::kGeocode && row.ok) row.geocode = DecodeGeocodeAnswer(row.payload);
-  if (row.kind == kinds::kIndex && row.ok) row.document = DecodeIndexedDocument(row.payload);
-  if (row.kind == kinds::kExec) row.exec = DecodeExecOutcome(row.payload);
-}
+void DecodeKindFields(OutcomeRow& row) { RowFormatOf(row.kind).decode_result(row); }
 
 }  // namespace taskfarm

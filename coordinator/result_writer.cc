@@ -9,26 +9,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "shared/kinds.h"
+#include "coordinator/row_formats.h"
 #include "shared/replacement_strings.h"
 
 namespace taskfarm {
 namespace {
-
-// What a command did: its argv, exit, output (cut at the capture limit, the full byte
-// counts beside it when it was cut).
-void AddExecFields(const ExecOutcome& exec, nlohmann::json& row) {
-  row["command"] = exec.argv;
-  if (exec.exit_status >= 0) row["exit"] = exec.exit_status;
-  if (exec.signal != 0) row["signal"] = exec.signal;
-  if (exec.timed_out) row["timed_out"] = true;
-  row["tries"] = exec.tries;
-  row["cpu_ms"] = exec.cpu_ms;
-  row["stdout"] = exec.out;
-  row["stderr"] = exec.err;
-  if (exec.out_bytes > exec.out.size()) row["stdout_bytes"] = exec.out_bytes;
-  if (exec.err_bytes > exec.err.size()) row["stderr_bytes"] = exec.err_bytes;
-}
 
 nlohmann::json JsonRow(const OutcomeRow& outcome) {
   nlohmann::json row = {
@@ -40,34 +25,7 @@ nlohmann::json JsonRow(const OutcomeRow& outcome) {
       {"run_ms", outcome.run_ms},
   };
   if (!outcome.job_id.empty()) row["job_id"] = outcome.job_id;
-  if (!outcome.input.empty() && outcome.kind == kinds::kGeocode) row["query"] = outcome.input;
-  if ((outcome.kind == kinds::kExec || !IsBuiltinKind(outcome.kind)) &&
-      (outcome.seq != 0 || !outcome.input.empty())) {
-    row["input"] = outcome.input;
-  }
-  if (const auto& exec = outcome.exec) AddExecFields(*exec, row);
-  if (!IsBuiltinKind(outcome.kind) && outcome.ok) row["output"] = outcome.payload;
-  if (const auto& answer = outcome.geocode) {
-    row["status"] = answer->status;  // ok or not_found
-    row["provider"] = answer->provider;
-    row["attempts"] = answer->attempts;  // requests made, over every provider
-    if (answer->cached) row["cached"] = true;
-    if (answer->status == "ok") {
-      row["lat"] = answer->lat;
-      row["lon"] = answer->lon;
-      row["formatted_address"] = answer->formatted_address;
-    }
-  }
-  if (const auto& document = outcome.document) {
-    row["path"] = outcome.input;
-    row["status"] = document->status;  // indexed or skipped
-    row["type"] = document->type;
-    row["title"] = document->title;
-    row["words"] = document->words;
-    if (!document->note.empty()) row["note"] = document->note;
-  } else if (outcome.kind == kinds::kIndex) {
-    row["path"] = outcome.input;
-  }
+  RowFormatOf(outcome.kind).add_columns(outcome, row);
   if (!outcome.ok) {
     row["error_code"] = outcome.error_code;
     row["error"] = outcome.error;
