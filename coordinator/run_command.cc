@@ -380,6 +380,8 @@ FarmConfig MakeFarmConfig(const RunOptions& options, const TaskOptions& tasks,
   config.grace = std::chrono::milliseconds(static_cast<int64_t>(options.grace_s * 1000));
   config.max_attempts = options.max_attempts;
   config.task_timeouts = DefaultTaskTimeouts(tasks);
+  // A program's own kinds may take hours (as a command may): no limit unless --task-timeout.
+  config.default_task_timeout = std::chrono::milliseconds(0);
   if (options.task_timeout_s) {
     const std::chrono::milliseconds limit(static_cast<int64_t>(*options.task_timeout_s * 1000));
     config.default_task_timeout = limit;
@@ -806,8 +808,9 @@ usage or input; 130/143 interrupted by SIGINT/SIGTERM.)");
       ->group(reliability);
   run->add_option("--task-timeout", options->task_timeout_s,
                   "seconds a task may run before its worker is killed and the task retried "
-                  "(default per kind: at least 60; time spent waiting for a rate-limit token "
-                  "does not count)")
+                  "(default per built-in kind: at least 60; none for --exec and a program's own "
+                  "kinds); an --exec command past it has its process group killed and fails; "
+                  "time spent waiting for a rate-limit token does not count")
       ->check(CLI::Range(0.001, 31'536'000.0))
       ->group(reliability);
   run->add_option("--max-tasks-per-worker", options->max_tasks_per_worker,

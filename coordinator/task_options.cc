@@ -250,6 +250,8 @@ std::map<std::string, milliseconds> DefaultTaskTimeouts(const TaskOptions& o) {
       {"fault", kMinimumTimeout},
       {"index", std::max(kMinimumTimeout, milliseconds(o.index.converter_timeout_s * 2000))},
       {"tick", milliseconds(0)},
+      // A command enforces --task-timeout itself (killing its process group, not its worker).
+      {"exec", milliseconds(0)},
   };
 }
 

@@ -78,7 +78,8 @@ RunSources MakeRunSources(const TaskOptions& options, const KindCatalog& catalog
 std::map<std::string, uint64_t> KindTotals(const TaskOptions& options);
 
 /// A sensible time limit per kind: generous beside what the task is asked to do; a `tick`
-/// waits for tokens, which is not hanging, so it has none (zero).
+/// waits for tokens, which is not hanging, so it has none (zero); nor has `exec`, whose
+/// worker enforces --task-timeout on the command itself.
 std::map<std::string, std::chrono::milliseconds> DefaultTaskTimeouts(const TaskOptions& options);
 
 }  // namespace taskfarm
