@@ -74,7 +74,7 @@ std::vector<std::string> AwkwardInputs() {
       }
     }
   }
-  inputs.push_back("trailing/slash/");
+  inputs.emplace_back("trailing/slash/");
   return inputs;
 }
 
@@ -96,7 +96,7 @@ TEST(Exec, ReplacementStringsMatchGnuParallelByteForByte) {
   for (const bool shell : {false, true}) {
     std::vector<std::string> args = {"run", "--quiet", "-k", "-0", "--exec", command,
                                      "--inputs", inputs.string(), "--workers", "2"};
-    if (shell) args.push_back("--shell");
+    if (shell) args.emplace_back("--shell");
     RunOutput farm = RunTaskfarm(args, tmp);
     EXPECT_EQ(farm.exit_code, 0) << farm.err;
     EXPECT_GT(farm.out.size(), 40'000u);
@@ -118,12 +118,12 @@ TEST(Exec, InputIsAppendedWhenTheCommandHasNoReplacementString) {
 
 TEST(Exec, EachOutcomeIsARowWithStatusSignalAndOutput) {
   TempDir tmp;
+  const std::string command =
+      "case {} in ok) echo out; echo err >&2;; fail) exit 3;; signal) kill -9 $$;; "
+      "long) seq 1 1000;; esac";
   RunOutput farm = RunTaskfarm(
       {"run", "--quiet", "--shell", "--out", (tmp / "r.jsonl").string(), "--capture-limit", "10",
-       "--exec",
-       "case {} in ok) echo out; echo err >&2;; fail) exit 3;; signal) kill -9 $$;; "
-       "long) seq 1 1000;; esac",
-       ":::", "ok", "fail", "signal", "long"},
+       "--exec", command, ":::", "ok", "fail", "signal", "long"},
       tmp);
   EXPECT_EQ(farm.exit_code, 1) << farm.err;
   std::map<std::string, nlohmann::json> rows;
@@ -320,7 +320,7 @@ TEST(Exec, ResumeAfterCoordinatorKillRunsOnlyWhatHasNoRow) {
   ASSERT_LT(done_before.size(), 120u);
   // GNU parallel's way: the same command line again, with --resume.
   std::vector<std::string> resume = args;
-  resume.push_back("--resume");
+  resume.emplace_back("--resume");
   RunOutput resumed = RunTaskfarm(resume, tmp);
   EXPECT_EQ(resumed.exit_code, 0) << resumed.err;
   EXPECT_EQ(QueryInt(db, "SELECT count(*) FROM results"), 120);

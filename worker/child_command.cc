@@ -22,7 +22,7 @@ extern char** environ;
 namespace taskfarm {
 namespace {
 
-constexpr std::size_t kReadChunkBytes = 64 * 1024;
+constexpr std::size_t kReadChunkBytes = std::size_t{64} * 1024;
 constexpr int kCommandNotFound = 127;
 constexpr int kCannotExecute = 126;
 

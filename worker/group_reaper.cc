@@ -26,6 +26,7 @@ struct Message {
 [[noreturn]] void RunReaper(int pipe_read) {
   sigset_t all;
   sigfillset(&all);
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): this forked process has one thread
   sigprocmask(SIG_SETMASK, &all, nullptr);  // only the pipe's end stops it
   if (pipe_read != 0) {
     dup2(pipe_read, 0);
