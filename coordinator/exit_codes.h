@@ -1,5 +1,5 @@
 #pragma once
-// The exit statuses of `taskfarm`, as ../shared/CLI.md and the README document them.
+// The exit statuses of `taskfarm`, as the README and `taskfarm run --help` document them.
 
 namespace taskfarm::exit_codes {
 
