@@ -1,4 +1,4 @@
-// Indexing end to end on a real document corpus (../shared/corpus/build-corpus.sh --small:
+// Indexing end to end on a real document corpus (scripts/build-corpus --small:
 // Debian's documentation as HTML, PDF, text, Markdown, DOCX and ODT, plus a folder of bad
 // files), with the real SQLite FTS5 index and `taskfarm search`.
 
@@ -24,18 +24,16 @@ class Index : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     corpus_ = fs::path(TASKFARM_BINARY_DIR) / "corpus-small";
-    const fs::path script = fs::path(TASKFARM_SOURCE_DIR) / ".." / "shared" / "corpus" /
-                            "build-corpus.sh";
+    const fs::path script = fs::path(TASKFARM_SOURCE_DIR) / "scripts" / "build-corpus";
     if (ReadFile(corpus_ / ".corpus-stamp").rfind("built", 0) == 0) return;
     if (!fs::exists(script)) return;
-    const std::string command = "bash '" + script.string() + "' '" + corpus_.string() +
+    const std::string command = "'" + script.string() + "' '" + corpus_.string() +
                                 "' --small >/dev/null 2>&1";
     std::system(command.c_str());
   }
   void SetUp() override {
     if (ReadFile(corpus_ / ".corpus-stamp").rfind("built", 0) != 0) {
-      GTEST_SKIP() << "no corpus: ../shared/corpus/build-corpus.sh could not build "
-                   << corpus_;
+      GTEST_FAIL() << "no corpus: scripts/build-corpus could not build " << corpus_;
     }
   }
   static fs::path corpus_;

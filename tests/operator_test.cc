@@ -186,3 +186,32 @@ TEST(Operator, EveryDocumentedExampleRuns) {
 
 }  // namespace
 }  // namespace taskfarm::testing
+
+namespace taskfarm::testing {
+namespace {
+
+// A clone has only the project: nothing in it may lean on a folder beside it.
+TEST(Operator, NothingPointsOutsideTheRepository) {
+  const std::filesystem::path root(TASKFARM_SOURCE_DIR);
+  const std::string outside = std::string("..") + "/shared";  // not itself a match
+  std::vector<std::string> offenders;
+  for (const char* part : {"README.md", "CMakeLists.txt", ".ci", "coordinator", "worker", "shared",
+                           "library", "include", "tests", "scripts", "bench", "examples",
+                           "cmake"}) {
+    const auto top = root / part;
+    std::vector<std::filesystem::path> files;
+    if (std::filesystem::is_regular_file(top)) files.push_back(top);
+    if (std::filesystem::is_directory(top)) {
+      for (const auto& entry : std::filesystem::recursive_directory_iterator(top)) {
+        if (entry.is_regular_file() && entry.file_size() < (1 << 20)) files.push_back(entry.path());
+      }
+    }
+    for (const auto& file : files) {
+      if (ReadFile(file).find(outside) != std::string::npos) offenders.push_back(file.string());
+    }
+  }
+  EXPECT_TRUE(offenders.empty()) << "these point at " << outside << ": " << offenders.front();
+}
+
+}  // namespace
+}  // namespace taskfarm::testing
