@@ -4,13 +4,11 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <fstream>
 #include <vector>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "coordinator/rate_shares.h"
 #include "shared/system_text.h"
 #include "shared/transport.h"
 
@@ -18,26 +16,12 @@ namespace taskfarm {
 namespace {
 
 constexpr int kSinkHwm = 100'000;
-constexpr int kWorkerSocketHwm = static_cast<int>(CreditPolicy::kMaxCredit) * 2;
 constexpr std::size_t kMaxMessagesPerDrain = 4096;
 // A pool whose workers die before saying Hello this many times in a row cannot start.
 constexpr unsigned kMaxFailedStartsInARow = 10;
 constexpr std::chrono::milliseconds kIdlePollTimeout{1000};
-constexpr std::chrono::milliseconds kStopTimeout{3000};
 // Timeouts and memory limits are checked this often, not on every turn of the loop.
 constexpr std::chrono::milliseconds kHealthCheckInterval{100};
-// A host asking for more workers than this gets this many.
-constexpr uint32_t kMaxWorkersPerHost = 1024;
-
-// Resident set size of a process, from /proc; 0 when it cannot be read.
-uint64_t ResidentBytes(pid_t pid) {
-  std::ifstream statm("/proc/" + std::to_string(pid) + "/statm");
-  uint64_t pages_total = 0;
-  uint64_t pages_resident = 0;
-  statm >> pages_total >> pages_resident;
-  return pages_resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
-}
-
 }  // namespace
 
 Farm::Farm(FarmConfig config, std::array<LaneSource, kLaneCount> sources, RunSummary& summary,
@@ -51,9 +35,12 @@ Farm::Farm(FarmConfig config, std::array<LaneSource, kLaneCount> sources, RunSum
       sink_(MakeSocket(context_, zmq::socket_type::pull, {kSinkHwm, {}})) {
   sink_.bind(run_directory_.IpcEndpoint("sink"));
   if (config_.listen) {
-    hosts_ = std::make_unique<RemoteHosts>(context_, *config_.listen);
+    hosts_ = std::make_unique<HostPool>(
+        context_,
+        HostPoolConfig{*config_.listen, config_.workers, config_.launch.extra_args,
+                       config_.rate_specs, config_.local_limiter},
+        static_cast<WorkerRoster&>(*this), summary_);
     if (config_.on_listening) config_.on_listening(hosts_->endpoint());
-    summary_.RecordHostJoined("local", config_.workers);
   }
   summary_.set_workers(config_.workers);
   ledger_.SkipFinished(config_.finished_tasks);
@@ -63,10 +50,9 @@ Farm::Farm(FarmConfig config, std::array<LaneSource, kLaneCount> sources, RunSum
 Farm::~Farm() = default;
 
 FarmExit Farm::Run() {
-  const auto started = MonoClock::now();
-  started_ = started;
+  started_ = MonoClock::now();
   try {
-    for (unsigned i = 0; i < config_.workers; ++i) SpawnWorker();
+    for (unsigned i = 0; i < config_.workers; ++i) StartLocalWorker();
   } catch (const std::exception& e) {
     exit_.fatal_error = e.what();
     stop_now_ = true;
@@ -76,24 +62,16 @@ FarmExit Farm::Run() {
     if (Done()) break;
     PollOnce(NextTimeout());
     if (progress_ && progress_->Due(MonoClock::now())) progress_->Show(Snapshot(), MonoClock::now());
-    if (MonoClock::now() >= next_health_check_) {
-      next_health_check_ = MonoClock::now() + kHealthCheckInterval;
-      CheckStartupTimeouts();
-      CheckTaskTimeouts();
-      CheckWorkerMemory();
-      if (hosts_) {
-        for (const RemoteHost& silent : hosts_->Tick(MonoClock::now())) {
-          LoseHost(silent, fmt::format("no word from it for {} s",
-                                       std::chrono::duration<double>(config_.listen->timeout).count()));
-        }
-        // A remote worker whose send would block is retried here, not on POLLOUT.
-        for (auto& [id, worker] : workers_) worker.blocked = worker.blocked && worker.host == 0;
-      }
-    }
+    if (MonoClock::now() >= next_health_check_) CheckHealth();
   }
   if (progress_) progress_->Finish();
   StopAllWorkers();
-  summary_.set_wall_seconds(std::chrono::duration<double>(MonoClock::now() - started).count());
+  RecordEnd();
+  return exit_;
+}
+
+void Farm::RecordEnd() {
+  summary_.set_wall_seconds(std::chrono::duration<double>(MonoClock::now() - started_).count());
   if (first_send_ && last_outcome_ > *first_send_) {
     summary_.set_busy_seconds(std::chrono::duration<double>(last_outcome_ - *first_send_).count());
   }
@@ -101,29 +79,38 @@ FarmExit Farm::Run() {
   summary_.set_duplicates_dropped(ledger_.duplicates_dropped());
   summary_.set_resumed_skipped(ledger_.skipped());
   summary_.set_interrupted_by(exit_.interrupted_by);
-  return exit_;
 }
 
-void Farm::SpawnWorker() {
-  const uint32_t id = next_worker_id_++;
+void Farm::CheckHealth() {
+  next_health_check_ = MonoClock::now() + kHealthCheckInterval;
+  CheckStartupTimeouts();
+  CheckTaskTimeouts();
+  CheckWorkerMemory();
+  if (!hosts_) return;
+  hosts_->Tick(MonoClock::now());
+  // A remote worker whose send would block is retried here: there is nothing to poll for.
+  for (auto& [id, worker] : workers_) worker.blocked = worker.blocked && worker.link->host() == 0;
+}
+
+void Farm::StartLocalWorker() {
+  const uint32_t id = NewWorkerId();
+  WorkerLaunch launch = config_.launch;
+  if (!config_.shm_segment.empty()) launch.extra_args.insert(launch.extra_args.end(), {"--shm", config_.shm_segment});
+  auto link = std::make_unique<LocalWorker>(context_, run_directory_, id, launch);
+  spdlog::debug("worker {} started as pid {}", id, link->pid());
+  AddWorker(id, std::move(link));
+}
+
+void Farm::AddWorker(uint32_t id, std::unique_ptr<WorkerLink> link) {
   Worker worker;
   worker.id = id;
-  worker.socket = MakeSocket(context_, zmq::socket_type::push, {kWorkerSocketHwm, {}});
-  const std::string endpoint = run_directory_.IpcEndpoint("w" + std::to_string(id));
-  worker.socket.bind(endpoint);
-  auto args = WorkerArguments(id, endpoint, run_directory_, config_.worker_args);
-  args.insert(args.begin(), config_.worker_leading_args.begin(), config_.worker_leading_args.end());
-  if (!config_.shm_segment.empty()) {
-    args.insert(args.end(), {"--shm", config_.shm_segment});
-  }
-  worker.process = std::make_unique<WorkerProcess>(config_.worker_executable, args);
+  worker.link = std::move(link);
   worker.spawned_at = MonoClock::now();
-  spdlog::debug("worker {} started as pid {}", id, worker.process->pid());
   workers_.emplace(id, std::move(worker));
 }
 
 void Farm::Dispatch() {
-  if (draining_ || stop_now_ || WaitingForHosts()) return;
+  if (draining_ || stop_now_ || (hosts_ && hosts_->Waiting(MonoClock::now() - started_))) return;
   for (bool sent_any = true; sent_any;) {
     sent_any = false;
     // Start after the worker served last, so no worker is always first in line.
@@ -172,7 +159,7 @@ Farm::SendOutcome Farm::SendBatchTo(Worker& worker) {
     }
   }
   if (batch.tasks.empty()) return any_ready ? SendOutcome::kWorkerFull : SendOutcome::kNoTask;
-  if (!SendToWorker(worker, batch)) {
+  if (!worker.link->Send(batch)) {
     for (auto it = batch.tasks.rbegin(); it != batch.tasks.rend(); ++it) {
       ReleaseHeld(worker, it->id);
       ledger_.Untake(it->id);
@@ -203,15 +190,9 @@ void Farm::PollOnce(std::chrono::milliseconds timeout) {
   std::vector<zmq::pollitem_t> items;
   items.push_back({sink_.handle(), 0, ZMQ_POLLIN, 0});
   items.push_back({nullptr, signals_.fd(), ZMQ_POLLIN, 0});
-  std::vector<Worker*> polled;
+  std::vector<Worker*> polled;  // whose item each of items[2...] is
   for (auto& [id, worker] : workers_) {
-    if (!worker.process) continue;  // a remote worker: its host reports for it
-    items.push_back({nullptr, worker.process->pidfd(), ZMQ_POLLIN, 0});
-    polled.push_back(&worker);
-    if (worker.blocked) {
-      items.push_back({worker.socket.handle(), 0, ZMQ_POLLOUT, 0});
-      polled.push_back(&worker);
-    }
+    polled.insert(polled.end(), worker.link->AddPollItems(items, worker.blocked), &worker);
   }
   const std::size_t first_host_item = items.size();
   if (hosts_) hosts_->AddPollItems(items);
@@ -231,9 +212,9 @@ void Farm::PollOnce(std::chrono::milliseconds timeout) {
     hosts_readable = hosts_readable || (items[i].revents & ZMQ_POLLIN) != 0;
   }
   if ((items[0].revents & ZMQ_POLLIN) || worker_exited) DrainSink();
-  if (hosts_readable) DrainHosts();
+  if (hosts_readable) hosts_->Drain();
   // After the sink is drained, so results a worker sent before it died still count.
-  if (worker_exited) HandleExitedWorkers();
+  if (worker_exited) CollectExitedWorkers();
   if (items[1].revents & ZMQ_POLLIN) HandleSignals();
 }
 
@@ -265,11 +246,10 @@ void Farm::HandleMessage(wire::Message& message) {
 
 void Farm::HandleHello(const wire::Hello& hello) {
   auto it = workers_.find(hello.worker_id);
-  if (it == workers_.end() || (it->second.process && it->second.process->pid() != hello.pid)) {
+  if (it == workers_.end() || !it->second.link->AcceptHello(hello.pid)) {
     spdlog::warn("ignored hello from unknown worker {} (pid {})", hello.worker_id, hello.pid);
     return;
   }
-  if (!it->second.process) it->second.remote_pid = hello.pid;
   if (it->second.state == WorkerState::kStarting) it->second.state = WorkerState::kReady;
   failed_starts_in_a_row_ = 0;
 }
@@ -277,7 +257,7 @@ void Farm::HandleHello(const wire::Hello& hello) {
 void Farm::HandleResult(wire::Result& result) {
   uint32_t host = 0;
   if (auto it = workers_.find(result.worker_id); it != workers_.end()) {
-    host = it->second.host;
+    host = it->second.link->host();
     ReleaseHeld(it->second, result.task_id);
     RetireIfDone(it->second);
   }
@@ -294,7 +274,7 @@ void Farm::HandleResult(wire::Result& result) {
   }
   std::optional<TaskRecord> finished = ledger_.Finish(result.task_id);
   summary_.RecordOutcome(*finished, result);
-  if (hosts_) summary_.RecordTaskOnHost(HostName(host));
+  if (hosts_) summary_.RecordTaskOnHost(hosts_->HostName(host));
   last_outcome_ = MonoClock::now();
   on_outcome_(*finished, result);
 }
@@ -307,10 +287,10 @@ void Farm::ReleaseHeld(Worker& worker, uint64_t task_id) {
   worker.held.erase(it);
 }
 
-void Farm::HandleExitedWorkers() {
+void Farm::CollectExitedWorkers() {
   std::vector<uint32_t> exited;
   for (auto& [id, worker] : workers_) {
-    if (HasExited(worker)) exited.push_back(id);
+    if (worker.link->HasExited()) exited.push_back(id);
   }
   for (uint32_t id : exited) {
     Worker& worker = workers_.at(id);
@@ -318,17 +298,18 @@ void Farm::HandleExitedWorkers() {
       workers_.erase(id);
       continue;
     }
-    LoseWorker(worker, worker.kill_reason.empty() ? ExitDescription(worker) : worker.kill_reason);
+    LoseWorker(worker,
+               worker.kill_reason.empty() ? worker.link->ExitDescription() : worker.kill_reason);
   }
 }
 
 void Farm::LoseWorker(Worker& worker, const std::string& why) {
   const uint32_t id = worker.id;
-  const uint32_t host = worker.host;
+  const uint32_t host = worker.link->host();
   const bool never_started = worker.state == WorkerState::kStarting;
   summary_.RecordWorkerLost();
-  spdlog::warn("worker {} (pid {}{}) {}{}; re-sending the {} tasks it held", id, PidOf(worker),
-               host == 0 ? "" : " on " + HostName(host),
+  spdlog::warn("worker {} (pid {}{}) {}{}; re-sending the {} tasks it held", id, worker.link->pid(),
+               host == 0 ? "" : " on " + hosts_->HostName(host),
                never_started ? "failed to start: " : "died: ", why, worker.held.size());
   const uint64_t running = PresumedRunningTask(worker);
   for (const auto& [task_id, held] : worker.held) {
@@ -395,7 +376,7 @@ void Farm::CheckStartupTimeouts() {
   for (auto& [id, worker] : workers_) {
     if (worker.state == WorkerState::kStarting &&
         now - worker.spawned_at > config_.startup_timeout) {
-      SignalWorker(worker, SIGKILL);  // its death is reported; then it is replaced
+      worker.link->Signal(SIGKILL);  // its death is reported; then it is replaced
     }
   }
 }
@@ -416,34 +397,31 @@ void Farm::CheckTaskTimeouts() {
     worker.kill_reason = fmt::format("killed: task {} ({}) ran past its timeout of {:g} s",
                                      record->id, record->spec.kind, static_cast<double>(limit.count()) / 1000.0);
     spdlog::warn("worker {} {}", id, worker.kill_reason);
-    SignalWorker(worker, SIGKILL);  // its death is reported; the task is retried
+    worker.link->Signal(SIGKILL);  // its death is reported; the task is retried
   }
 }
 
 void Farm::CheckWorkerMemory() {
   if (config_.max_worker_rss_bytes == 0) return;
   for (auto& [id, worker] : workers_) {
-    if (worker.state != WorkerState::kReady || worker.retiring || !worker.process) continue;
-    const uint64_t rss = ResidentBytes(worker.process->pid());
-    if (rss <= config_.max_worker_rss_bytes) continue;
+    if (worker.state != WorkerState::kReady || worker.retiring) continue;
+    const std::optional<uint64_t> rss = worker.link->ResidentBytes();
+    if (!rss || *rss <= config_.max_worker_rss_bytes) continue;
     spdlog::info("worker {} uses {} MB, over --max-worker-rss: replacing it between tasks", id,
-                 rss >> 20);
+                 *rss >> 20);
     worker.retiring = true;
     RetireIfDone(worker);
   }
 }
 
 void Farm::ReplaceWorker(uint32_t host) {
-  if (draining_ || stop_now_) return;
+  if (Ending()) return;
   if (host != 0) {
-    if (!hosts_ || hosts_->hosts().count(host) == 0) return;  // the host is gone too
-    const uint32_t id = next_worker_id_++;
-    AddRemoteWorker(host, id);
-    hosts_->Send(host, 0, wire::StartWorker{id});
+    hosts_->StartWorker(host);  // unless the host is gone too
     return;
   }
   try {
-    SpawnWorker();
+    StartLocalWorker();
   } catch (const std::exception& e) {
     exit_.fatal_error = e.what();
     stop_now_ = true;
@@ -452,10 +430,10 @@ void Farm::ReplaceWorker(uint32_t host) {
 
 void Farm::RetireIfDone(Worker& worker) {
   if (!worker.retiring || !worker.held.empty() || worker.state != WorkerState::kReady) return;
-  if (!SendToWorker(worker, wire::Stop{"retired"})) SignalWorker(worker, SIGTERM);
+  if (!worker.link->Send(wire::Stop{"retired"})) worker.link->Signal(SIGTERM);
   worker.state = WorkerState::kStopping;
   summary_.RecordWorkerRetired();
-  ReplaceWorker(worker.host);
+  ReplaceWorker(worker.link->host());
 }
 
 void Farm::HandleSignals() {
@@ -530,151 +508,24 @@ void Farm::StopAllWorkers() {
   // told with SIGTERM, since a Stop would wait behind the tasks queued before it.
   for (auto& [id, worker] : workers_) {
     const bool asked = worker.state == WorkerState::kReady && worker.held.empty() &&
-                       SendToWorker(worker, wire::Stop{"run finished"});
-    if (!asked) SignalWorker(worker, SIGTERM);
+                       worker.link->Send(wire::Stop{"run finished"});
+    if (!asked) worker.link->Signal(SIGTERM);
     worker.state = WorkerState::kStopping;
   }
   // Hosts stop their own workers (Stop, then SIGKILL after their own grace) and leave.
   if (hosts_) {
-    std::vector<uint32_t> host_ids;
-    for (const auto& [id, host] : hosts_->hosts()) host_ids.push_back(id);
-    for (uint32_t id : host_ids) hosts_->Release(id, "run finished");
-    std::erase_if(workers_, [](auto& entry) { return entry.second.host != 0; });
+    hosts_->ReleaseAll("run finished");
+    std::erase_if(workers_, [](auto& entry) { return entry.second.link->host() != 0; });
   }
   // Byes, and results that still made it in an interrupted run.
-  AwaitExits(workers_, sink_, [this] { DrainSink(); }, kStopTimeout);
+  AwaitExits(
+      workers_, [](Worker& worker) -> WorkerLink& { return *worker.link; }, sink_,
+      [this] { DrainSink(); });
   for (const auto& [id, worker] : workers_) {
     spdlog::warn("worker {} (pid {}) did not stop within {} ms; killing it", id,
-                 worker.process->pid(), kStopTimeout.count());
+                 worker.link->pid(), kWorkerStopTimeout.count());
   }
   workers_.clear();  // kills (SIGKILL) and reaps any still running
-}
-
-bool Farm::SendToWorker(Worker& worker, const wire::Message& message) {
-  if (worker.process) return SendMessage(worker.socket, message, scratch_, /*dont_wait=*/true);
-  return hosts_ && hosts_->Send(worker.host, worker.id, message);
-}
-
-void Farm::SignalWorker(Worker& worker, int signal_number) {
-  if (worker.process) {
-    worker.process->Signal(signal_number);
-  } else if (hosts_) {
-    hosts_->Send(worker.host, 0, wire::KillWorker{worker.id, signal_number});
-  }
-}
-
-pid_t Farm::PidOf(const Worker& worker) const {
-  return worker.process ? worker.process->pid() : worker.remote_pid;
-}
-
-bool Farm::HasExited(Worker& worker) {
-  return worker.process ? worker.process->Reap() : !worker.remote_exit.empty();
-}
-
-std::string Farm::ExitDescription(const Worker& worker) const {
-  return worker.process ? worker.process->ExitDescription() : worker.remote_exit;
-}
-
-std::string Farm::HostName(uint32_t host) const {
-  auto it = host_names_.find(host);
-  return it == host_names_.end() ? "local" : it->second;
-}
-
-void Farm::DrainHosts() {
-  hosts_->Drain({[this](RemoteHost& host) { HostJoined(host); },
-                 [this](RemoteHost& host, wire::Message& message) { HostMessage(host, message); }});
-}
-
-void Farm::AddRemoteWorker(uint32_t host, uint32_t id) {
-  Worker worker;
-  worker.id = id;
-  worker.host = host;
-  worker.spawned_at = MonoClock::now();
-  workers_.emplace(id, std::move(worker));
-}
-
-void Farm::HostJoined(RemoteHost& host) {
-  host_names_[host.id] = host.name;
-  if (draining_ || stop_now_) {
-    hosts_->Release(host.id, "the run is ending");
-    return;
-  }
-  host.workers = std::min(host.workers, kMaxWorkersPerHost);
-  remote_workers_joined_ += host.workers;
-  summary_.set_workers(config_.workers + remote_workers_joined_);
-  summary_.RecordHostJoined(host.name, host.workers);
-  // The others' shares shrink before the newcomer draws from its own (which starts empty);
-  // its own share comes with the welcome.
-  DivideRates(/*except=*/host.id);
-  wire::HostWelcome welcome;
-  welcome.host_id = host.id;
-  for (uint32_t i = 0; i < host.workers; ++i) {
-    welcome.worker_ids.push_back(next_worker_id_++);
-    AddRemoteWorker(host.id, welcome.worker_ids.back());
-  }
-  welcome.worker_args = config_.worker_args;
-  welcome.rates = ToWire(ShareOf(config_.rate_specs, host.workers, RateWeight()));
-  welcome.heartbeat_ms = static_cast<uint32_t>(config_.listen->heartbeat.count());
-  welcome.timeout_ms = static_cast<uint32_t>(config_.listen->timeout.count());
-  hosts_->Send(host.id, 0, welcome);
-}
-
-void Farm::HostMessage(RemoteHost& host, wire::Message& message) {
-  if (auto* exited = std::get_if<wire::WorkerExited>(&message)) {
-    auto it = workers_.find(exited->worker_id);
-    if (it == workers_.end() || it->second.host != host.id) return;
-    it->second.remote_exit = exited->description.empty() ? "exited" : exited->description;
-    HandleExitedWorkers();
-  } else if (auto* stop = std::get_if<wire::Stop>(&message)) {
-    const RemoteHost gone = host;  // Release forgets `host`
-    hosts_->Release(gone.id, "you left");
-    LoseHost(gone, "it left: " + stop->reason);
-  } else if (std::holds_alternative<wire::Report>(message) ||
-             std::holds_alternative<wire::Hello>(message) ||
-             std::holds_alternative<wire::Bye>(message)) {
-    HandleMessage(message);
-  } else {
-    spdlog::warn("dropped a message of a type hosts do not send, from {}", host.name);
-  }
-}
-
-void Farm::LoseHost(const RemoteHost& host, const std::string& why) {
-  summary_.RecordHostLost(host.name);
-  spdlog::warn("host {} lost: {}; its tasks go to the other workers", host.name, why);
-  for (auto& [id, worker] : workers_) {
-    if (worker.host == host.id) worker.remote_exit = "its host was lost (" + why + ")";
-  }
-  HandleExitedWorkers();
-  DivideRates();
-}
-
-uint32_t Farm::RateWeight() const {
-  uint32_t total = config_.workers;
-  if (hosts_) {
-    for (const auto& [id, host] : hosts_->hosts()) total += host.workers;
-  }
-  return total;
-}
-
-void Farm::DivideRates(uint32_t except) {
-  if (!hosts_ || config_.rate_specs.empty()) return;
-  const uint32_t total = RateWeight();
-  if (config_.local_limiter != nullptr && config_.workers > 0) {
-    for (const RateSpec& share : ShareOf(config_.rate_specs, config_.workers, total)) {
-      if (TokenBucket* bucket = config_.local_limiter->Find(share.name)) {
-        bucket->SetRate(share, MonotonicNanos());
-      }
-    }
-  }
-  for (const auto& [id, host] : hosts_->hosts()) {
-    if (host.workers == 0 || id == except) continue;
-    hosts_->Send(id, 0, wire::HostRates{ToWire(ShareOf(config_.rate_specs, host.workers, total))});
-  }
-}
-
-bool Farm::WaitingForHosts() const {
-  if (!hosts_ || host_names_.size() >= config_.listen->wait_for_hosts) return false;
-  return MonoClock::now() - started_ < config_.listen->wait_limit;
 }
 
 }  // namespace taskfarm

@@ -1,7 +1,8 @@
 #pragma once
 // Farm: the coordinator's event loop, as in the ZeroMQ Guide's taskvent + tasksink in one
-// process: spawn the pool, send each worker tasks up to its credit, collect results on the
-// sink, replace workers that die, stop everything on the way out.
+// process: start the local pool, send each worker tasks up to its credit, collect results on
+// the sink, replace workers that die, stop everything on the way out. Workers are reached
+// through WorkerLinks; remote hosts' workers come and go through a HostPool.
 
 #include <chrono>
 #include <filesystem>
@@ -17,30 +18,29 @@
 
 #include "coordinator/credit_policy.h"
 #include "coordinator/ledger.h"
+#include "coordinator/host_pool.h"
+#include "coordinator/local_worker.h"
 #include "coordinator/progress.h"
-#include "coordinator/remote_hosts.h"
 #include "coordinator/run_directory.h"
 #include "coordinator/signals.h"
 #include "coordinator/summary.h"
-#include "coordinator/worker_process.h"
+#include "coordinator/worker_roster.h"
+#include "shared/defaults.h"
 #include "shared/rate_limiter.h"
 
 namespace taskfarm {
 
 struct FarmConfig {
   unsigned workers = 1;
-  std::filesystem::path worker_executable;
+  /// How local workers start (their --shm is added when there are rate limits); remote
+  /// hosts get the same extra arguments.
+  WorkerLaunch launch;
   /// After SIGINT/SIGTERM, how long tasks in flight may take to finish.
-  std::chrono::milliseconds grace{10'000};
+  std::chrono::milliseconds grace = defaults::kGrace;
   /// A task whose worker dies while running it this many times is given up (quarantined).
-  uint32_t max_attempts = 3;
+  uint32_t max_attempts = defaults::kMaxAttempts;
   /// A worker that has not said Hello by then is killed and replaced.
-  std::chrono::milliseconds startup_timeout{10'000};
-  /// Arguments before the worker's own (a program built on the library runs itself as its
-  /// worker: `--taskfarm-worker`).
-  std::vector<std::string> worker_leading_args;
-  /// More arguments for every worker (its logging settings).
-  std::vector<std::string> worker_args;
+  std::chrono::milliseconds startup_timeout = defaults::kWorkerStartup;
   /// The run's rate-limiter segment, which workers map (empty: no rate limits).
   std::string shm_segment;
   /// How long a task may run before its worker is killed and the task retried, per kind;
@@ -80,13 +80,13 @@ struct FarmExit {
 using OutcomeHandler = std::function<void(const TaskRecord&, const wire::Result&)>;
 
 /// One run. Not thread-safe; Run() is called once, on the thread that created the Farm.
-class Farm {
+class Farm : private WorkerRoster {
  public:
   /// `progress` may be null (no live display).
   Farm(FarmConfig config, std::array<LaneSource, kLaneCount> sources, RunSummary& summary,
        OutcomeHandler on_outcome,
        ProgressDisplay* progress = nullptr);
-  ~Farm();
+  ~Farm() override;
 
   FarmExit Run();
   /// Stops the run early (--halt): no more tasks are sent; with `now` the tasks running are
@@ -98,11 +98,7 @@ class Farm {
   enum class WorkerState { kStarting, kReady, kStopping };
   struct Worker {
     uint32_t id = 0;
-    std::unique_ptr<WorkerProcess> process;  // a local worker: its process and PUSH socket
-    zmq::socket_t socket;
-    uint32_t host = 0;             // a remote worker: its host's id (0: local)
-    int32_t remote_pid = 0;        // from its Hello
-    std::string remote_exit;       // set when its host reports (or is lost): it has exited
+    std::unique_ptr<WorkerLink> link;
     WorkerState state = WorkerState::kStarting;
     MonoClock::time_point spawned_at{};
     struct Held {
@@ -120,27 +116,17 @@ class Farm {
 
   enum class SendOutcome { kSent, kWorkerFull, kNoTask };
 
-  void SpawnWorker();
+  // WorkerRoster: how the host pool adds and loses workers.
+  uint32_t NewWorkerId() override { return next_worker_id_++; }
+  void AddWorker(uint32_t id, std::unique_ptr<WorkerLink> link) override;
+  void CollectExitedWorkers() override;
+  void Deliver(wire::Message& message) override { HandleMessage(message); }
+  bool Ending() const override { return draining_ || stop_now_; }
+
+  void StartLocalWorker();
   /// Starts a worker in place of one that left (on the same host), unless the run is
   /// stopping or the host is gone.
   void ReplaceWorker(uint32_t host);
-  bool SendToWorker(Worker& worker, const wire::Message& message);
-  void SignalWorker(Worker& worker, int signal_number);
-  pid_t PidOf(const Worker& worker) const;
-  bool HasExited(Worker& worker);
-  std::string ExitDescription(const Worker& worker) const;
-  std::string HostName(uint32_t host) const;
-  // Remote hosts.
-  void DrainHosts();
-  void HostJoined(RemoteHost& host);
-  void HostMessage(RemoteHost& host, wire::Message& message);
-  void LoseHost(const RemoteHost& host, const std::string& why);
-  /// Applies the local share and sends every host its share, but host `except` (0: none).
-  void DivideRates(uint32_t except = 0);
-  uint32_t RateWeight() const;
-  /// True while --wait-hosts holds tasks back (too few hosts joined, time left).
-  bool WaitingForHosts() const;  // workers on every host, the local pool included
-  void AddRemoteWorker(uint32_t host, uint32_t id);
   void Dispatch();
   SendOutcome SendBatchTo(Worker& worker);
   bool MayTake(const Worker& worker, const TaskRecord& next) const;
@@ -150,10 +136,10 @@ class Farm {
   void HandleHello(const wire::Hello& hello);
   void HandleResult(wire::Result& result);
   void ReleaseHeld(Worker& worker, uint64_t task_id);
-  void HandleExitedWorkers();
   void LoseWorker(Worker& worker, const std::string& why);
   void Quarantine(uint64_t task_id, ErrorCode code, const std::string& why);
   uint64_t PresumedRunningTask(const Worker& worker) const;
+  void CheckHealth();
   void CheckStartupTimeouts();
   void CheckTaskTimeouts();
   void CheckWorkerMemory();
@@ -162,6 +148,7 @@ class Farm {
   void HandleSignals();
   void StopAllWorkers();
   bool Done();
+  void RecordEnd();
   std::chrono::milliseconds NextTimeout() const;
   std::chrono::milliseconds DrainTimeout() const;
   ProgressSnapshot Snapshot() const;
@@ -177,14 +164,11 @@ class Farm {
   SignalPipe signals_;
   zmq::context_t context_;
   zmq::socket_t sink_;
+  std::unique_ptr<HostPool> hosts_;  // null unless listening; outlives the links in workers_
   std::map<uint32_t, Worker> workers_;
-  std::unique_ptr<RemoteHosts> hosts_;          // null unless listening
-  std::map<uint32_t, std::string> host_names_;  // every host that joined, even if gone
-  uint32_t remote_workers_joined_ = 0;
   uint32_t next_worker_id_ = 1;
   uint32_t rotate_from_ = 0;  // fairness: the worker after the one served last goes first
   unsigned failed_starts_in_a_row_ = 0;
-  msgpack::sbuffer scratch_;
   FarmExit exit_;
   bool draining_ = false;  // stop sending; wait for tasks in flight
   bool stop_now_ = false;

@@ -18,7 +18,8 @@
 #include "coordinator/rate_shares.h"
 #include "coordinator/run_directory.h"
 #include "coordinator/signals.h"
-#include "coordinator/worker_process.h"
+#include "coordinator/exit_codes.h"
+#include "coordinator/local_worker.h"
 #include "shared/clock.h"
 #include "shared/curve_keys.h"
 #include "shared/rate_limiter.h"
@@ -27,9 +28,7 @@
 namespace taskfarm {
 namespace {
 
-constexpr int kWorkerSocketHwm = 4096;
 constexpr int kUpstreamHwm = 64 * 1024;
-constexpr std::chrono::milliseconds kStopTimeout{3000};
 constexpr std::chrono::milliseconds kPollTimeout{250};
 constexpr const char* kMonitorEndpoint = "inproc://host-monitor";
 
@@ -51,9 +50,8 @@ class HostAgent {
   int Run();
 
  private:
-  struct LocalWorker {
-    std::unique_ptr<WorkerProcess> process;
-    zmq::socket_t socket;
+  struct Worker {
+    std::unique_ptr<LocalWorker> link;
     std::deque<zmq::message_t> backlog;  // tasks its socket could not take yet
   };
 
@@ -63,7 +61,7 @@ class HostAgent {
   void Welcome(const wire::HostWelcome& welcome);
   void StartWorker(uint32_t id);
   void Deliver(uint32_t worker_id, zmq::message_t payload);
-  void FlushBacklog(LocalWorker& worker);
+  void FlushBacklog(Worker& worker);
   void DrainWorkers();
   void SendUp(zmq::message_t payload);
   void SendUp(const wire::Message& message);
@@ -81,7 +79,7 @@ class HostAgent {
   zmq::socket_t monitor_;
   zmq::socket_t sink_;
   std::unique_ptr<RateLimiter> limiter_;
-  std::map<uint32_t, LocalWorker> workers_;
+  std::map<uint32_t, Worker> workers_;
   std::vector<std::string> worker_args_;
   std::deque<zmq::message_t> upstream_;  // results the coordinator's connection could not take
   msgpack::sbuffer scratch_;
@@ -98,7 +96,7 @@ class HostAgent {
 HostAgent::HostAgent(const HostConfig& config) : config_(config) {
   RemoveStaleSegments();
   // A bounded linger lets the last results and our goodbye reach a live coordinator.
-  dealer_ = MakeSocket(context_, zmq::socket_type::dealer, {kUpstreamHwm, kStopTimeout});
+  dealer_ = MakeSocket(context_, zmq::socket_type::dealer, {kUpstreamHwm, kWorkerStopTimeout});
   dealer_.set(zmq::sockopt::routing_id, RoutingId());  // the same one across reconnects
   if (!config_.insecure) {
     MakeCurveClient(dealer_, LoadKeyPair(config_.keys_dir),
@@ -163,15 +161,10 @@ void HostAgent::PollOnce() {
                                      {monitor_.handle(), 0, ZMQ_POLLIN, 0},
                                      {nullptr, signals_.fd(), ZMQ_POLLIN, 0}};
   if (!upstream_.empty()) items[0].events |= ZMQ_POLLOUT;
-  std::vector<LocalWorker*> polled;
+  std::vector<Worker*> polled;  // whose item each of items[4...] is
   for (auto& [id, worker] : workers_) {
-    const short events = worker.backlog.empty() ? 0 : ZMQ_POLLOUT;
-    if (events != 0) {
-      items.push_back({worker.socket.handle(), 0, events, 0});
-      polled.push_back(&worker);
-    }
-    items.push_back({nullptr, worker.process->pidfd(), ZMQ_POLLIN, 0});
-    polled.push_back(&worker);
+    polled.insert(polled.end(), worker.link->AddPollItems(items, !worker.backlog.empty()),
+                  &worker);
   }
   try {
     zmq::poll(items.data(), items.size(), kPollTimeout);
@@ -187,7 +180,7 @@ void HostAgent::PollOnce() {
   bool exited = false;
   for (std::size_t i = 4; i < items.size(); ++i) {
     if (items[i].revents & ZMQ_POLLOUT) FlushBacklog(*polled[i - 4]);
-    if (items[i].socket == nullptr && (items[i].revents & ZMQ_POLLIN)) exited = true;
+    if (items[i].revents & ZMQ_POLLIN) exited = true;
   }
   if (items[0].revents & ZMQ_POLLIN) DrainCoordinator();
   if ((items[1].revents & ZMQ_POLLIN) || exited) DrainWorkers();
@@ -196,7 +189,7 @@ void HostAgent::PollOnce() {
   if (items[3].revents & ZMQ_POLLIN) {
     while (std::optional<int> signal_number = signals_.Take()) {
       exit_reason_ = fmt::format("stopped by signal {}", *signal_number);
-      exit_status_ = ExitStatusForSignal(*signal_number);
+      exit_status_ = exit_codes::ForSignal(*signal_number);
     }
   }
 }
@@ -243,7 +236,7 @@ void HostAgent::HandleControl(wire::Message& message) {
     if (welcomed_ && !workers_.count(start->worker_id)) StartWorker(start->worker_id);
   } else if (auto* kill = std::get_if<wire::KillWorker>(&message)) {
     if (auto it = workers_.find(kill->worker_id); it != workers_.end()) {
-      it->second.process->Signal(kill->signal);
+      it->second.link->Signal(kill->signal);
     }
   } else if (auto* stop = std::get_if<wire::Stop>(&message)) {
     spdlog::info("host: the coordinator says stop ({})", stop->reason);
@@ -267,14 +260,11 @@ void HostAgent::Welcome(const wire::HostWelcome& welcome) {
 }
 
 void HostAgent::StartWorker(uint32_t id) {
-  LocalWorker worker;
-  worker.socket = MakeSocket(context_, zmq::socket_type::push, {kWorkerSocketHwm, {}});
-  const std::string endpoint = run_directory_.IpcEndpoint("w" + std::to_string(id));
-  worker.socket.bind(endpoint);
-  auto args = WorkerArguments(id, endpoint, run_directory_, worker_args_);
-  args.insert(args.begin(), config_.worker_leading_args.begin(), config_.worker_leading_args.end());
+  Worker worker;
   try {
-    worker.process = std::make_unique<WorkerProcess>(config_.worker_executable, args);
+    worker.link = std::make_unique<LocalWorker>(
+        context_, run_directory_, id,
+        WorkerLaunch{config_.worker_executable, config_.worker_leading_args, worker_args_});
   } catch (const std::exception& e) {
     spdlog::error("host: {}", e.what());
     SendUp(wire::WorkerExited{id, e.what()});
@@ -290,10 +280,10 @@ void HostAgent::Deliver(uint32_t worker_id, zmq::message_t payload) {
   FlushBacklog(it->second);
 }
 
-void HostAgent::FlushBacklog(LocalWorker& worker) {
+void HostAgent::FlushBacklog(Worker& worker) {
   // A worker's socket refuses until the worker has connected: keep its tasks until then.
   while (!worker.backlog.empty() &&
-         worker.socket.send(worker.backlog.front(), zmq::send_flags::dontwait)) {
+         worker.link->socket().send(worker.backlog.front(), zmq::send_flags::dontwait)) {
     worker.backlog.pop_front();
   }
 }
@@ -318,12 +308,12 @@ void HostAgent::SendUp(const wire::Message& message) {
 
 void HostAgent::ReapWorkers() {
   for (auto it = workers_.begin(); it != workers_.end();) {
-    if (!it->second.process->Reap()) {
+    if (!it->second.link->HasExited()) {
       ++it;
       continue;
     }
-    const std::string description = it->second.process->ExitDescription();
-    spdlog::warn("host: worker {} (pid {}) exited: {}", it->first, it->second.process->pid(),
+    const std::string description = it->second.link->ExitDescription();
+    spdlog::warn("host: worker {} (pid {}) exited: {}", it->first, it->second.link->pid(),
                  description);
     SendUp(wire::WorkerExited{it->first, description});
     it = workers_.erase(it);
@@ -357,13 +347,12 @@ void HostAgent::CheckMonitor() {
 void HostAgent::StopWorkers(bool now) {
   for (auto& [id, worker] : workers_) {
     worker.backlog.clear();
-    msgpack::sbuffer buffer;
-    wire::Encode(wire::Stop{"host stopping"}, buffer);
-    const bool asked = !now && worker.socket.send(zmq::const_buffer(buffer.data(), buffer.size()),
-                                                  zmq::send_flags::dontwait);
-    if (!asked) worker.process->Signal(SIGTERM);
+    const bool asked = !now && worker.link->Send(wire::Stop{"host stopping"});
+    if (!asked) worker.link->Signal(SIGTERM);
   }
-  AwaitExits(workers_, sink_, [this] { DrainWorkers(); }, kStopTimeout);
+  AwaitExits(
+      workers_, [](Worker& worker) -> WorkerLink& { return *worker.link; }, sink_,
+      [this] { DrainWorkers(); });
   workers_.clear();  // kills (SIGKILL) and reaps any still running
   // The last Byes and results go out within the linger of the dealer; a coordinator that is
   // gone does not hold us up.

@@ -17,6 +17,11 @@ namespace bp = boost::process;
 
 WorkerProcess::WorkerProcess(const std::filesystem::path& executable,
                              const std::vector<std::string>& args) {
+  // Boost.Process reports a failed exec as a child that exits with status 1: check first,
+  // so the message names the file.
+  if (access(executable.c_str(), X_OK) != 0) {
+    throw std::runtime_error("cannot start " + executable.string() + ": " + ErrnoText(errno));
+  }
   std::error_code ec;  // the spawn reports through it, so child_ starts here, not above
   // cppcheck-suppress useInitializationList
   child_ = std::make_unique<bp::child>(executable.string(), bp::args(args), bp::std_in.close(),

@@ -50,29 +50,6 @@ class WorkerProcess {
   std::optional<int> wait_status_;
 };
 
-/// Waits up to `limit` for the processes of `workers` (a map whose values hold a
-/// `std::unique_ptr<WorkerProcess> process`) to exit, erasing each one that has, and calls
-/// `drain` whenever `sink` has messages (their last results and Byes) or one exits. Those
-/// still in `workers` afterwards did not exit in time.
-template <typename WorkerMap, typename Drain>
-void AwaitExits(WorkerMap& workers, zmq::socket_t& sink, Drain drain,
-                std::chrono::milliseconds limit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!workers.empty() && std::chrono::steady_clock::now() < deadline) {
-    std::vector<zmq::pollitem_t> items{{sink.handle(), 0, ZMQ_POLLIN, 0}};
-    for (auto& [id, worker] : workers) {
-      items.push_back({nullptr, worker.process->pidfd(), ZMQ_POLLIN, 0});
-    }
-    try {
-      zmq::poll(items.data(), items.size(), std::chrono::milliseconds(100));
-    } catch (const zmq::error_t& e) {
-      if (e.num() != EINTR) throw;
-    }
-    drain();
-    std::erase_if(workers, [](auto& entry) { return entry.second.process->Reap(); });
-  }
-}
-
 /// The command line of worker `id` of a pool whose sockets live in `run_directory` (its
 /// tasks on `task_endpoint`, results to the directory's "sink"), watching this process as
 /// its parent; `extra` (logging, network settings, --shm) follows.
