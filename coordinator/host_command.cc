@@ -11,6 +11,7 @@
 #include "coordinator/host_agent.h"
 #include "coordinator/worker_process.h"
 #include "shared/curve_keys.h"
+#include "shared/defaults.h"
 
 namespace taskfarm {
 
@@ -36,7 +37,7 @@ Example:
   host->add_option("--connect", config->connect, "tcp://ADDR:PORT of the coordinator")
       ->required();
   host->add_option("--workers", config->workers, "worker processes (default: number of cores)")
-      ->check(CLI::Range(1u, 1024u));
+      ->check(CLI::Range(1u, defaults::kMaxWorkers));
   host->add_option("--keys", config->keys_dir,
                    "DIR with this host's key pair and coordinator.key (taskfarm keygen DIR)");
   host->add_flag("--insecure", config->insecure,

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "coordinator/task_source.h"
+#include "shared/defaults.h"
 #include "shared/index_messages.h"
 
 namespace taskfarm {
@@ -24,9 +25,9 @@ namespace taskfarm {
 struct IndexInput {
   std::vector<std::string> roots;
   std::vector<std::string> excludes;  // globs matched against the file name and the path
-  uint64_t max_file_size = 256ull << 20;
-  uint64_t max_text_bytes = 16ull << 20;
-  uint32_t converter_timeout_s = 120;
+  uint64_t max_file_size = defaults::kMaxFileSize;
+  uint64_t max_text_bytes = defaults::kMaxTextBytes;
+  uint32_t converter_timeout_s = defaults::kConverterTimeoutSeconds;
   std::map<std::string, std::string> converters;  // ".rtf" -> "unrtf --text {}"
 };
 

@@ -10,13 +10,15 @@
 
 #include <msgpack.hpp>
 
+#include "shared/defaults.h"
+
 namespace taskfarm {
 
 struct IndexRequest {
   std::string path;
   uint64_t max_file_size = 0;    // larger files are error rows, not read
   uint64_t max_text_bytes = 0;   // longer text is cut there
-  uint32_t converter_timeout_s = 60;
+  uint32_t converter_timeout_s = defaults::kConverterTimeoutSeconds;
   std::map<std::string, std::string> converters;  // extension (".rtf") -> command ("{}" = path)
   MSGPACK_DEFINE(path, max_file_size, max_text_bytes, converter_timeout_s, converters);
 };

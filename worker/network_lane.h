@@ -22,6 +22,7 @@
 #include <string>
 #include <thread>
 
+#include "shared/defaults.h"
 #include "shared/gazetteer.h"
 #include "shared/rate_limiter.h"
 #include "shared/wire.h"
@@ -30,14 +31,14 @@
 namespace taskfarm {
 
 struct NetworkLaneConfig {
-  unsigned concurrency = 16;
+  unsigned concurrency = defaults::kIoConcurrency;
   std::string user_agent = "taskfarm/0.1 (batch geocoding; https://example.invalid/taskfarm)";
-  uint32_t retries = 4;  // per provider, after the first attempt
-  std::chrono::milliseconds connect_timeout{5'000};
-  std::chrono::milliseconds request_timeout{20'000};
+  uint32_t retries = defaults::kRetries;  // per provider, after the first attempt
+  std::chrono::milliseconds connect_timeout = defaults::kConnectTimeout;
+  std::chrono::milliseconds request_timeout = defaults::kHttpTimeout;
   std::chrono::milliseconds first_backoff{250};
   std::chrono::milliseconds max_backoff{30'000};
-  std::chrono::milliseconds zero_retry_after_pause{60'000};
+  std::chrono::milliseconds zero_retry_after_pause = defaults::kZeroRetryAfterPause;
   std::string google_key;  // from GOOGLE_MAPS_API_KEY; never logged
 };
 

@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include "shared/defaults.h"
 #include "shared/logging.h"
 #include "worker/parent_watch.h"
 #include "worker/worker_loop.h"
@@ -31,9 +32,9 @@ int WorkerMain(int argc, char** argv, const AddKinds& add_kinds) {
   app.add_option("--io-concurrency", config.network.concurrency, "network requests in flight");
   app.add_option("--user-agent", config.network.user_agent, "User-Agent of HTTP requests");
   app.add_option("--retries", config.network.retries, "retries of transient failures");
-  double http_timeout_s = 20;
+  double http_timeout_s = taskfarm::defaults::Seconds(config.network.request_timeout);
   app.add_option("--http-timeout", http_timeout_s, "seconds one HTTP request may take");
-  double zero_retry_after_s = 60;
+  double zero_retry_after_s = taskfarm::defaults::Seconds(config.network.zero_retry_after_pause);
   app.add_option("--zero-retry-after-pause", zero_retry_after_s,
                  "seconds a 429 with Retry-After: 0 pauses the provider");
   std::string exec_lane = "cpu";
