@@ -3,6 +3,7 @@
 // wire::Result). The API key is not among them: a worker reads GOOGLE_MAPS_API_KEY from its
 // own environment, so the key is never sent, logged or stored.
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -12,6 +13,11 @@
 #include <msgpack.hpp>
 
 namespace taskfarm {
+
+/// The providers a request may name: the gazetteer every worker has, and HTTP services.
+inline constexpr std::string_view kOfflineProvider = "offline";
+inline constexpr std::array<std::string_view, 3> kGeocodeProviders = {kOfflineProvider,
+                                                                      "nominatim", "google"};
 
 struct GeocodeRequest {
   std::string query;                   // the place as the input line gave it

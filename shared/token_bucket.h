@@ -92,6 +92,10 @@ struct alignas(64) TokenBucket {
 
   /// No token is granted before `until_ns`, to anyone; afterwards the bucket starts empty.
   void BackOff(uint64_t until_ns);
+  /// True when a back-off reaches past `slot_ns`: a slot reserved for then is void.
+  bool BackedOffPast(uint64_t slot_ns) const { return slot_ns < backoff_until_ns.load(); }
+  /// Counts `waited_ns` that an acquirer spends waiting for its reserved slot.
+  void CountWait(uint64_t waited_ns) { wait_ns.fetch_add(waited_ns); }
 
   BucketCounters counters() const;
 };

@@ -85,7 +85,7 @@ ProviderVerdict ReadGoogleAnswer(long http_status, std::string_view body,
     return Verdict(Kind::kPermanent,
                    "google: " + status + (message.empty() ? "" : ": " + message));
   } catch (const std::exception& e) {
-    return Verdict(Kind::kPermanent, std::string("google: malformed response: ") + e.what());
+    return Verdict(Kind::kMalformed, std::string("google: malformed response: ") + e.what());
   }
 }
 
@@ -117,8 +117,32 @@ ProviderVerdict ReadNominatimAnswer(long http_status, std::string_view body,
     verdict.formatted_address = first.value("display_name", std::string());
     return verdict;
   } catch (const std::exception& e) {
-    return Verdict(Kind::kPermanent, std::string("nominatim: malformed response: ") + e.what());
+    return Verdict(Kind::kMalformed, std::string("nominatim: malformed response: ") + e.what());
   }
+}
+
+const HttpProvider* FindHttpProvider(std::string_view name) {
+  static const HttpProvider kHttpProviders[] = {
+      {"google",
+       [](std::string_view endpoint, std::string_view query, const ProviderSettings& settings) {
+         return GoogleUrl(endpoint, query, settings.google_key);
+       },
+       [](const HttpAnswer& answer, const ProviderSettings&) {
+         return ReadGoogleAnswer(answer.http_status, answer.body, answer.transport_error);
+       }},
+      {"nominatim",
+       [](std::string_view endpoint, std::string_view query, const ProviderSettings&) {
+         return NominatimUrl(endpoint, query);
+       },
+       [](const HttpAnswer& answer, const ProviderSettings& settings) {
+         return ReadNominatimAnswer(answer.http_status, answer.body, answer.transport_error,
+                                    answer.retry_after, settings.zero_retry_after_pause);
+       }},
+  };
+  for (const HttpProvider& provider : kHttpProviders) {
+    if (provider.name == name) return &provider;
+  }
+  return nullptr;
 }
 
 }  // namespace taskfarm

@@ -20,7 +20,8 @@ struct ProviderVerdict {
     kFound,      // lat/lon/formatted_address are set
     kNotFound,   // the service has no such place: not retried
     kRetry,      // transient (429, OVER_QUERY_LIMIT, 5xx, timeouts): retry after a back-off
-    kPermanent,  // the request is wrong (4xx, REQUEST_DENIED, malformed body): an error row
+    kPermanent,  // the service refused the request (4xx, REQUEST_DENIED): an error row
+    kMalformed,  // the answer could not be read: an error row
     kQuota,      // OVER_DAILY_LIMIT: stop using this provider for the rest of the run
   };
   Kind kind = Kind::kPermanent;
@@ -44,6 +45,31 @@ ProviderVerdict ReadGoogleAnswer(long http_status, std::string_view body,
 ProviderVerdict ReadNominatimAnswer(long http_status, std::string_view body,
                                     std::string_view transport_error, std::string_view retry_after,
                                     std::chrono::milliseconds zero_retry_after_pause);
+
+/// An HTTP answer as the network lane received it.
+struct HttpAnswer {
+  long http_status = 0;  // 0: no answer (transport_error says why)
+  std::string_view body;
+  std::string_view transport_error;
+  std::string_view retry_after;  // the Retry-After header; empty if none
+};
+
+/// What the providers' protocols take beyond the request itself.
+struct ProviderSettings {
+  std::string_view google_key;
+  std::chrono::milliseconds zero_retry_after_pause{};
+};
+
+/// One HTTP geocoding service: how to ask it, how to read its answer.
+struct HttpProvider {
+  std::string_view name;
+  std::string (*url)(std::string_view endpoint, std::string_view query,
+                     const ProviderSettings& settings);
+  ProviderVerdict (*read)(const HttpAnswer& answer, const ProviderSettings& settings);
+};
+
+/// The HTTP provider called `name`, or nullptr (the offline gazetteer is not one).
+const HttpProvider* FindHttpProvider(std::string_view name);
 
 /// "%20"-style encoding of a query parameter.
 std::string UrlEncode(std::string_view text);

@@ -133,7 +133,7 @@ class NetworkLane::Loop {
         continue;
       }
       const std::string& provider = job.request.providers[job.provider];
-      if (provider == "offline") {
+      if (provider == kOfflineProvider) {
         Offline(job);
         if (Done(job)) {
           it = jobs_.erase(it);
@@ -143,10 +143,10 @@ class NetworkLane::Loop {
         continue;
       }
       if (TokenBucket* bucket = BucketFor(provider)) {
-        if (job.slot_ns && *job.slot_ns < bucket->backoff_until_ns.load()) job.slot_ns.reset();
+        if (job.slot_ns && bucket->BackedOffPast(*job.slot_ns)) job.slot_ns.reset();
         if (!job.slot_ns) {
           job.slot_ns = bucket->Reserve(1, UINT64_MAX, now);
-          if (*job.slot_ns > now) bucket->wait_ns.fetch_add(*job.slot_ns - now);
+          if (*job.slot_ns > now) bucket->CountWait(*job.slot_ns - now);
         }
         if (*job.slot_ns > now) {
           job.not_before_ns = *job.slot_ns;  // sleep in curl_multi_poll until the token
@@ -172,6 +172,10 @@ class NetworkLane::Loop {
     return true;
   }
 
+  ProviderSettings Settings() const {
+    return {config_.google_key, config_.zero_retry_after_pause};
+  }
+
   void Start(Job& job, const std::string& provider) {
     if (quota_spent_.count(provider)) {
       NextProviderOr(job, {ErrorCode::kQuotaExceeded,
@@ -188,9 +192,12 @@ class NetworkLane::Loop {
     job.retry_after.clear();
     job.error[0] = '\0';
     job.easy = curl_easy_init();
-    const std::string url = provider == "google"
-                                ? GoogleUrl(job.request.endpoint, job.request.query, config_.google_key)
-                                : NominatimUrl(job.request.endpoint, job.request.query);
+    const HttpProvider* http = FindHttpProvider(provider);
+    if (http == nullptr) {
+      Fail(job, {ErrorCode::kBadPayload, "unknown provider " + provider, false});
+      return;
+    }
+    const std::string url = http->url(job.request.endpoint, job.request.query, Settings());
     curl_easy_setopt(job.easy, CURLOPT_URL, url.c_str());
     curl_easy_setopt(job.easy, CURLOPT_USERAGENT, config_.user_agent.c_str());
     curl_easy_setopt(job.easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(config_.connect_timeout.count()));
@@ -223,11 +230,8 @@ class NetworkLane::Loop {
           job->error[0] ? job->error : curl_easy_strerror(message->data.result);
       DropHandle(*job);
       const std::string& provider = job->request.providers[job->provider];
-      const ProviderVerdict verdict =
-          provider == "google"
-              ? ReadGoogleAnswer(status, job->body, transport)
-              : ReadNominatimAnswer(status, job->body, transport, job->retry_after,
-                                    config_.zero_retry_after_pause);
+      const ProviderVerdict verdict = FindHttpProvider(provider)->read(
+          {status, job->body, transport, job->retry_after}, Settings());
       Judge(*job, provider, verdict);
     }
     jobs_.remove_if([](const std::unique_ptr<Job>& j) { return Done(*j); });
@@ -248,10 +252,10 @@ class NetworkLane::Loop {
         NextProviderOr(job, {ErrorCode::kQuotaExceeded, verdict.message, false});
         return;
       case Kind::kPermanent:
-        Fail(job, {verdict.message.find("malformed") != std::string::npos
-                       ? ErrorCode::kMalformedResponse
-                       : ErrorCode::kServiceRefused,
-                   verdict.message, false});
+        Fail(job, {ErrorCode::kServiceRefused, verdict.message, false});
+        return;
+      case Kind::kMalformed:
+        Fail(job, {ErrorCode::kMalformedResponse, verdict.message, false});
         return;
       case Kind::kRetry:
         Retry(job, provider, verdict);
@@ -293,7 +297,7 @@ class NetworkLane::Loop {
       return;
     }
     if (auto match = gazetteer->Lookup(job.request.query)) {
-      Answer(job, "offline", match->place->lat, match->place->lon, match->formatted_address);
+      Answer(job, std::string(kOfflineProvider), match->place->lat, match->place->lon, match->formatted_address);
     } else {
       NextProviderOr(job, {});
     }
