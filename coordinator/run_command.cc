@@ -20,11 +20,11 @@
 #include "coordinator/journal.h"
 #include "coordinator/result_writer.h"
 #include "coordinator/task_options.h"
+#include "shared/curve_keys.h"
+#include "shared/defaults.h"
+#include "shared/geocode_messages.h"
 #include "shared/rate_limiter.h"
 #include "shared/rate_spec.h"
-
-// The network lane's defaults, written once there.
-#include "worker/network_lane.h"
 
 namespace taskfarm {
 namespace {
@@ -42,16 +42,16 @@ struct RunOptions {
   std::optional<double> progress_interval_s;
   std::vector<std::string> worker_log_args;
   // Network lane settings, handed to the workers.
-  unsigned io_concurrency = 16;
+  unsigned io_concurrency = defaults::kIoConcurrency;
   std::string user_agent;
-  std::optional<uint32_t> retries;  // geocoding: NetworkLaneConfig's default; exec: none
-  double http_timeout_s = 20;
-  double zero_retry_after_pause_s = 60;
+  std::optional<uint32_t> retries;  // geocoding: defaults::kRetries; exec: none
+  double http_timeout_s = defaults::Seconds(defaults::kHttpTimeout);
+  double zero_retry_after_pause_s = defaults::Seconds(defaults::kZeroRetryAfterPause);
   std::string gazetteer;
   std::vector<std::string> converters;  // EXT=COMMAND, parsed into tasks.index.converters
   bool refresh = false;
-  double grace_s = 10;
-  uint32_t max_attempts = 3;
+  double grace_s = defaults::Seconds(defaults::kGrace);
+  uint32_t max_attempts = defaults::kMaxAttempts;
   std::optional<double> task_timeout_s;
   uint64_t max_tasks_per_worker = 0;
   uint64_t max_worker_rss_mb = 0;
@@ -59,9 +59,9 @@ struct RunOptions {
   std::string listen;
   std::string keys;
   bool insecure = false;
-  double heartbeat_timeout_s = 10;
+  double heartbeat_timeout_s = defaults::Seconds(defaults::kHeartbeatTimeout);
   uint32_t wait_hosts = 0;
-  double wait_hosts_timeout_s = 60;
+  double wait_hosts_timeout_s = defaults::Seconds(defaults::kWaitHostsTimeout);
   // Host agents the coordinator starts itself.
   std::string launcher;
   unsigned launch_hosts = 0;
@@ -80,8 +80,6 @@ class UsageError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
-
-const std::vector<std::string> kProviders = {"offline", "nominatim", "google"};
 
 // --launcher, --hosts, --workers-per-host, --slurm-opt; nullopt without --launcher.
 std::optional<LaunchConfig> MakeLaunchConfig(const RunOptions& options) {
@@ -130,6 +128,11 @@ std::optional<ListenConfig> MakeListenConfig(const RunOptions& options) {
                  "anyone who can reach {} can take tasks and send results",
                  options.listen);
   }
+  if (!options.keys.empty()) {
+    // Read now, so a missing or exposed key is a usage error before anything starts.
+    LoadKeyPair(options.keys);
+    LoadAuthorizedKeys(std::filesystem::path(options.keys) / "authorized_keys");
+  }
   ListenConfig config;
   config.endpoint = options.listen;
   config.keys_dir = options.keys;
@@ -147,7 +150,8 @@ std::optional<ListenConfig> MakeListenConfig(const RunOptions& options) {
 void CheckGeocoding(TaskOptions& tasks) {
   if (tasks.geocode.path.empty()) return;
   for (const std::string& provider : tasks.geocode.providers) {
-    if (std::find(kProviders.begin(), kProviders.end(), provider) == kProviders.end()) {
+    if (std::find(kGeocodeProviders.begin(), kGeocodeProviders.end(), provider) ==
+        kGeocodeProviders.end()) {
       throw UsageError("--provider '" + provider + "': use offline, nominatim or google");
     }
     if (provider == "google" && std::getenv("GOOGLE_MAPS_API_KEY") == nullptr) {
@@ -173,7 +177,7 @@ void CheckGeocoding(TaskOptions& tasks) {
 std::vector<std::string> NetworkWorkerArgs(const RunOptions& options) {
   std::vector<std::string> args{"--io-concurrency", std::to_string(options.io_concurrency),
                                 "--retries",
-                                std::to_string(options.retries.value_or(NetworkLaneConfig{}.retries)),
+                                std::to_string(options.retries.value_or(defaults::kRetries)),
                                 "--http-timeout", std::to_string(options.http_timeout_s),
                                 "--zero-retry-after-pause",
                                 std::to_string(options.zero_retry_after_pause_s)};
@@ -375,8 +379,8 @@ FarmConfig MakeFarmConfig(const RunOptions& options, const TaskOptions& tasks,
                           const Program& program) {
   FarmConfig config;
   config.workers = options.workers;
-  config.worker_executable = program.worker_executable;
-  config.worker_leading_args = program.worker_leading_args;
+  config.launch.executable = program.worker_executable;
+  config.launch.leading_args = program.worker_leading_args;
   config.grace = std::chrono::milliseconds(static_cast<int64_t>(options.grace_s * 1000));
   config.max_attempts = options.max_attempts;
   config.task_timeouts = DefaultTaskTimeouts(tasks);
@@ -390,10 +394,11 @@ FarmConfig MakeFarmConfig(const RunOptions& options, const TaskOptions& tasks,
     }
   }
   config.max_tasks_per_worker = options.max_tasks_per_worker;
-  config.worker_args = options.worker_log_args;
+  std::vector<std::string>& worker_args = config.launch.extra_args;
+  worker_args = options.worker_log_args;
   const auto network_args = NetworkWorkerArgs(options);
-  config.worker_args.insert(config.worker_args.end(), network_args.begin(), network_args.end());
-  if (tasks.exec.lane == Lane::kNetwork) config.worker_args.insert(config.worker_args.end(), {"--exec-lane", "io"});
+  worker_args.insert(worker_args.end(), network_args.begin(), network_args.end());
+  if (tasks.exec.lane == Lane::kNetwork) worker_args.insert(worker_args.end(), {"--exec-lane", "io"});
   // Geocoding keeps twice its slots queued, so a slot that frees finds its next place at
   // once; a command in the I/O lane holds a thread for its whole run, so a worker takes only
   // as many as it runs and the rest stay free for other workers.
@@ -442,10 +447,10 @@ ProgressDisplay MakeProgressDisplay(const RunOptions& options) {
 }
 
 int ExitStatus(const FarmExit& farm_exit, const RunSummary& summary) {
-  if (!farm_exit.fatal_error.empty()) return exit_codes::kBadUsage;
-  if (farm_exit.interrupted_by != 0) return 128 + farm_exit.interrupted_by;
-  if (farm_exit.halted) return exit_codes::kTasksFailed;
-  return summary.ok() ? exit_codes::kSuccess : exit_codes::kTasksFailed;
+  return exit_codes::ForRun({.farm_failed = !farm_exit.fatal_error.empty(),
+                             .signal = farm_exit.interrupted_by,
+                             .halted = farm_exit.halted,
+                             .tasks_failed = !summary.ok()});
 }
 
 // Input numbers of --exec tasks that an earlier run finished (for --keep-order).
@@ -458,72 +463,55 @@ std::set<uint64_t> FinishedExecInputs(const std::vector<uint64_t>& finished, uin
   return seqs;
 }
 
-int RunFarm(RunOptions options, const Program& program) {  // a copy: a launcher may fill in --listen
+// Everything the options decide before any process starts. Built by SetUpRun, which throws
+// on bad usage or bad input (a bad --out, an unreadable --db, a task file that is wrong).
+struct RunSetup {
   RunPlan plan;
   HaltPolicy halt;
   std::vector<RateSpec> rates;
   std::optional<ListenConfig> listen;
   std::optional<LaunchConfig> launch;
   std::unique_ptr<ResultWriter> writer;
-  try {
-    plan = PlanRun(options, program);
-    CheckGeocoding(plan.tasks);
-    rates = ParseRates(plan.tasks);
-    halt = ParseHaltPolicy(options.halt);
-    if (!options.launcher.empty() && options.listen.empty()) {
-      // Local agents need no address of ours that others can reach; Slurm's nodes do.
-      if (options.launcher == "slurm") {
-        throw UsageError("--launcher slurm needs --listen tcp://ADDR:PORT (an address the "
-                         "nodes reach; port 0 picks one)");
-      }
-      options.listen = "tcp://127.0.0.1:0";
-    }
-    listen = MakeListenConfig(options);
-    launch = MakeLaunchConfig(options);
-    if (plan.tasks.tick > 0 && plan.tasks.tick_bucket.empty()) {
-      throw UsageError("--tick needs a --rate to draw tokens from");
-    }
-    const std::string& bucket = plan.tasks.exec.bucket;
-    if (!bucket.empty() && std::none_of(rates.begin(), rates.end(),
-                                        [&](const RateSpec& spec) { return spec.name == bucket; })) {
-      throw UsageError("--exec-rate " + bucket + ": no --rate " + bucket + "=R/UNIT to draw from");
-    }
-    if (!options.out.empty()) writer = OpenResultWriter(options.out, /*append=*/options.resume);
-  } catch (const std::exception& e) {  // UsageError, a bad --out, an unreadable --db
-    std::cerr << "taskfarm run: " << e.what() << '\n';
-    return exit_codes::kBadUsage;
-  }
-
   RunSources sources;
-  try {
-    GeocodeCache cache;
-    if (plan.journal && !options.refresh) {
-      cache = [&](const std::string& key) { return plan.journal->CachedGeocode(key); };
+};
+
+void CheckOptions(RunOptions& options, const RunSetup& setup) {
+  if (!options.launcher.empty() && options.listen.empty()) {
+    // Local agents need no address of ours that others can reach; Slurm's nodes do.
+    if (options.launcher == "slurm") {
+      throw UsageError("--launcher slurm needs --listen tcp://ADDR:PORT (an address the "
+                       "nodes reach; port 0 picks one)");
     }
-    if (!plan.tasks.index.roots.empty() && !plan.journal) {
-      throw UsageError("--index needs --db: the database is where the index is kept");
-    }
-    KindCatalog catalog = program.kinds;
-    if (plan.tasks.exec.kind == kinds::kExec) catalog.Set(std::string(kinds::kExec), plan.tasks.exec.lane);
-    sources = MakeRunSources(plan.tasks, catalog, cache,
-                             plan.journal && !plan.tasks.index.roots.empty()
-                                 ? plan.journal->KnownDocuments()
-                                 : std::unordered_map<std::string, FileStamp>{});
-  } catch (const std::exception& e) {
-    std::cerr << "taskfarm run: " << e.what() << '\n';
-    return exit_codes::kBadUsage;
+    options.listen = "tcp://127.0.0.1:0";
   }
-  FarmConfig config = MakeFarmConfig(options, plan.tasks, program);
-  config.listen = listen;
-  // Declared before the Farm, so destroyed after it: the hosts have been told to stop when
-  // the launcher cancels what is left of their jobs.
-  std::unique_ptr<HostLauncher> launcher;
-  if (launch) launcher = std::make_unique<HostLauncher>(*launch);
-  config.on_listening = [&launcher](const std::string& endpoint) {
-    spdlog::info("accepting remote hosts on {}", endpoint);
-    if (!launcher) std::cerr << "taskfarm: accepting remote hosts on " << endpoint << std::endl;
-    if (launcher) launcher->Launch(endpoint);
-  };
+  if (setup.plan.tasks.tick > 0 && setup.plan.tasks.tick_bucket.empty()) {
+    throw UsageError("--tick needs a --rate to draw tokens from");
+  }
+  const std::string& bucket = setup.plan.tasks.exec.bucket;
+  if (!bucket.empty() &&
+      std::none_of(setup.rates.begin(), setup.rates.end(),
+                   [&](const RateSpec& spec) { return spec.name == bucket; })) {
+    throw UsageError("--exec-rate " + bucket + ": no --rate " + bucket + "=R/UNIT to draw from");
+  }
+  if (!setup.plan.tasks.index.roots.empty() && !setup.plan.journal) {
+    throw UsageError("--index needs --db: the database is where the index is kept");
+  }
+}
+
+RunSources OpenSources(const RunOptions& options, const Program& program, RunPlan& plan) {
+  GeocodeCache cache;
+  if (plan.journal && !options.refresh) {
+    Journal* journal = plan.journal.get();  // the plan moves; the journal stays where it is
+    cache = [journal](const std::string& key) { return journal->CachedGeocode(key); };
+  }
+  KindCatalog catalog = program.kinds;
+  if (plan.tasks.exec.kind == kinds::kExec) {
+    catalog.Set(std::string(kinds::kExec), plan.tasks.exec.lane);
+  }
+  const bool indexing = plan.journal && !plan.tasks.index.roots.empty();
+  RunSources sources = MakeRunSources(
+      plan.tasks, catalog, cache,
+      indexing ? plan.journal->KnownDocuments() : std::unordered_map<std::string, FileStamp>{});
   if (sources.index != nullptr) {
     // Ids after the counted CPU tasks belong to the folder walk, which changes from run to
     // run; the walk itself skips files already indexed.
@@ -531,101 +519,170 @@ int RunFarm(RunOptions options, const Program& program) {  // a copy: a launcher
       return id > sources.counted_cpu_tasks && id < kNetworkLaneFirstId;
     });
   }
-  const uint64_t network_first_id = NetworkFirstId(*sources.cpu);
-  const uint64_t exec_first_id =
-      (plan.tasks.exec.lane == Lane::kCpu ? 1 : network_first_id) + sources.exec_offset;
-  // Commands' output goes to our stdout and stderr, as parallel's does (not with --json,
-  // whose stdout is the summary).
-  const bool print_commands = !options.json && (plan.tasks.exec.kind == kinds::kExec || !plan.tasks.jobs.empty());
-  CommandOutput command_output(
-      options.keep_order, stdout, stderr,
-      FinishedExecInputs(plan.finished, exec_first_id,
-                         plan.tasks.exec.kind == kinds::kExec
-                             ? std::optional<uint64_t>(sources.kind_totals[std::string(kinds::kExec)])
-                             : std::nullopt));
-  config.finished_tasks = std::move(plan.finished);
-  std::vector<OutcomeRow> table;  // a small geocoding run's answers, shown at the end
-  RunSummary summary;
-  summary.set_geocode_input(sources.cache_hits, sources.duplicate_places);
+  return sources;
+}
+
+RunSetup SetUpRun(RunOptions& options, const Program& program) {
+  RunSetup setup;
+  setup.plan = PlanRun(options, program);
+  CheckGeocoding(setup.plan.tasks);
+  setup.rates = ParseRates(setup.plan.tasks);
+  setup.halt = ParseHaltPolicy(options.halt);
+  CheckOptions(options, setup);
+  setup.listen = MakeListenConfig(options);
+  setup.launch = MakeLaunchConfig(options);
+  if (!options.out.empty()) setup.writer = OpenResultWriter(options.out, /*append=*/options.resume);
+  setup.sources = OpenSources(options, program, setup.plan);
+  return setup;
+}
+
+// Where --exec's input 1 sits among the task ids, and the inputs an earlier run finished.
+CommandOutput MakeCommandOutput(const RunOptions& options, const RunSetup& setup) {
+  const TaskOptions& tasks = setup.plan.tasks;
+  const uint64_t lane_first_id = tasks.exec.lane == Lane::kCpu ? 1 : NetworkFirstId(*setup.sources.cpu);
+  const uint64_t exec_first_id = lane_first_id + setup.sources.exec_offset;
+  std::optional<uint64_t> exec_count;
+  if (tasks.exec.kind == kinds::kExec) {
+    exec_count = setup.sources.kind_totals.at(std::string(kinds::kExec));
+  }
+  return CommandOutput(options.keep_order, stdout, stderr,
+                       FinishedExecInputs(setup.plan.finished, exec_first_id, exec_count));
+}
+
+void BeginJournal(const RunOptions& options, RunPlan& plan) {
+  if (!plan.journal) return;
+  if (options.resume) {
+    plan.journal->ContinueRun(plan.run_id);
+    return;
+  }
+  const nlohmann::json spec = {
+      {"version", kSpecVersion}, {"tasks", ToJson(plan.tasks)}, {"workers", options.workers}};
+  plan.run_id = plan.journal->BeginRun(spec.dump());
+}
+
+// What happens to each outcome: the halt policy, the commands' output, --out, the journal, and
+// the table of a small geocoding run.
+class OutcomeSinks {
+ public:
+  OutcomeSinks(const RunOptions& options, RunSetup& setup, CommandOutput& command_output)
+      : setup_(setup),
+        command_output_(command_output),
+        print_commands_(!options.json && (setup.plan.tasks.exec.kind == kinds::kExec ||
+                                          !setup.plan.tasks.jobs.empty())),
+        small_geocode_run_(setup.sources.kind_totals["geocode"] <= kSmallRunTable) {}
+
+  void set_farm(Farm* farm) { farm_ = farm; }
+  const std::vector<OutcomeRow>& table() const { return table_; }
+
+  void operator()(const TaskRecord& record, const wire::Result& result) {
+    ++outcomes_;
+    failures_ += result.ok ? 0 : 1;
+    if (farm_ != nullptr && setup_.halt.Triggered(failures_, outcomes_)) {
+      farm_->Halt(setup_.halt.when == HaltPolicy::When::kNow);
+    }
+    const bool printed = print_commands_ && record.spec.kind == kinds::kExec;
+    const bool tabled = small_geocode_run_ && record.spec.kind == "geocode";
+    if (!setup_.writer && !setup_.plan.journal && !printed && !tabled) return;
+    OutcomeRow row = MakeOutcomeRow(record, result);
+    if (printed) command_output_.Add(row);
+    if (setup_.writer) setup_.writer->Write(row);
+    if (tabled) table_.push_back(row);
+    if (setup_.plan.journal) setup_.plan.journal->Append(std::move(row));
+  }
+
+ private:
+  RunSetup& setup_;
+  CommandOutput& command_output_;
+  const bool print_commands_;
+  const bool small_geocode_run_;
+  Farm* farm_ = nullptr;
+  uint64_t outcomes_ = 0;
+  uint64_t failures_ = 0;
+  std::vector<OutcomeRow> table_;
+};
+
+// Starts the rate limiter and the journal's run, then the farm; returns how it ended. Any
+// failure here is the farm's own (shared memory, sockets, workers), not the user's.
+FarmExit ExecuteRun(const RunOptions& options, RunSetup& setup, FarmConfig config,
+                    OutcomeSinks& sinks, RunSummary& summary) {
   FarmExit farm_exit;
   try {
     RemoveStaleSegments();
     std::unique_ptr<RateLimiter> limiter;
-    if (!rates.empty()) {
-      limiter = RateLimiter::Create(rates);
+    if (!setup.rates.empty()) {
+      limiter = RateLimiter::Create(setup.rates);
       config.shm_segment = limiter->segment_name();
-      config.rate_specs = rates;
+      config.rate_specs = setup.rates;
       config.local_limiter = limiter.get();
+      config.bucket_figures = [&] { return SummarizeBuckets(*limiter, setup.rates); };
     }
-    if (plan.journal) {
-      if (options.resume) {
-        plan.journal->ContinueRun(plan.run_id);
-      } else {
-        const nlohmann::json spec = {{"version", kSpecVersion},
-                                     {"tasks", ToJson(plan.tasks)},
-                                     {"workers", options.workers}};
-        plan.run_id = plan.journal->BeginRun(spec.dump());
-      }
-    }
-    if (!options.resume) config.kind_totals = sources.kind_totals;
-    if (limiter) {
-      config.bucket_figures = [&] { return SummarizeBuckets(*limiter, rates); };
-    }
+    BeginJournal(options, setup.plan);
     ProgressDisplay progress = MakeProgressDisplay(options);
-    const bool small_geocode_run = sources.kind_totals["geocode"] <= kSmallRunTable;
-    uint64_t outcomes = 0;
-    uint64_t failures = 0;
-    Farm* running = nullptr;
-    Farm farm(
-        config,
-        {LaneSource{sources.cpu.get(), 1}, LaneSource{sources.network.get(), network_first_id}},
-        summary,
-        [&](const TaskRecord& record, const wire::Result& result) {
-          ++outcomes;
-          failures += result.ok ? 0 : 1;
-          if (running != nullptr && halt.Triggered(failures, outcomes)) {
-            running->Halt(halt.when == HaltPolicy::When::kNow);
-          }
-          const bool printed = print_commands && record.spec.kind == kinds::kExec;
-          if (!writer && !plan.journal && !printed &&
-              !(small_geocode_run && record.spec.kind == "geocode")) {
-            return;
-          }
-          OutcomeRow row = MakeOutcomeRow(record, result);
-          if (printed) command_output.Add(row);
-          if (writer) writer->Write(row);
-          if (small_geocode_run && row.kind == "geocode") table.push_back(row);
-          if (plan.journal) plan.journal->Append(std::move(row));
-        },
-        &progress);
-    running = &farm;
+    const std::array<LaneSource, kLaneCount> lanes{
+        LaneSource{setup.sources.cpu.get(), 1},
+        LaneSource{setup.sources.network.get(), NetworkFirstId(*setup.sources.cpu)}};
+    Farm farm(std::move(config), lanes, summary, std::ref(sinks), &progress);
+    sinks.set_farm(&farm);
     farm_exit = farm.Run();
-    if (limiter) summary.set_buckets(SummarizeBuckets(*limiter, rates));
+    if (limiter) summary.set_buckets(SummarizeBuckets(*limiter, setup.rates));
   } catch (const std::exception& e) {
     farm_exit.fatal_error = e.what();
   }
-  command_output.Finish();
-  if (writer) writer->Flush();
-  const int status = ExitStatus(farm_exit, summary);
-  if (plan.journal && plan.run_id != 0) {
-    try {
-      plan.journal->EndRun(plan.run_id, status);
-      if (sources.index != nullptr) {
-        IndexCounts counts = sources.index->counts();
-        // Only a complete walk tells which files are gone.
-        if (sources.index->walked_all() && farm_exit.interrupted_by == 0) {
-          const auto vanished = sources.index->Vanished();
-          plan.journal->RemoveDocuments(vanished);
-          counts.removed = vanished.size();
-        }
-        summary.set_index_counts(counts);
-      }
-    } catch (const std::exception& e) {
-      spdlog::error("{}", e.what());
+  return farm_exit;
+}
+
+// Closes the journal's run; a complete walk of the folders also drops the vanished files.
+void EndJournal(RunSetup& setup, const FarmExit& farm_exit, int status, RunSummary& summary) {
+  RunPlan& plan = setup.plan;
+  if (!plan.journal || plan.run_id == 0) return;
+  try {
+    plan.journal->EndRun(plan.run_id, status);
+    IndexSource* index = setup.sources.index;
+    if (index == nullptr) return;
+    IndexCounts counts = index->counts();
+    if (index->walked_all() && farm_exit.interrupted_by == 0) {
+      const auto vanished = index->Vanished();
+      plan.journal->RemoveDocuments(vanished);
+      counts.removed = vanished.size();
     }
+    summary.set_index_counts(counts);
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
   }
+}
+
+int RunFarm(RunOptions options, const Program& program) {  // a copy: --launcher fills in --listen
+  RunSetup setup;
+  try {
+    setup = SetUpRun(options, program);
+  } catch (const std::exception& e) {
+    std::cerr << "taskfarm run: " << e.what() << '\n';
+    return exit_codes::kBadUsage;
+  }
+  FarmConfig config = MakeFarmConfig(options, setup.plan.tasks, program);
+  config.listen = setup.listen;
+  if (!options.resume) config.kind_totals = setup.sources.kind_totals;
+  // Declared before the Farm, so destroyed after it: the hosts have been told to stop when
+  // the launcher cancels what is left of their jobs.
+  std::unique_ptr<HostLauncher> launcher;
+  if (setup.launch) launcher = std::make_unique<HostLauncher>(*setup.launch);
+  config.on_listening = [&launcher](const std::string& endpoint) {
+    spdlog::info("accepting remote hosts on {}", endpoint);
+    if (!launcher) std::cerr << "taskfarm: accepting remote hosts on " << endpoint << std::endl;
+    if (launcher) launcher->Launch(endpoint);
+  };
+  CommandOutput command_output = MakeCommandOutput(options, setup);
+  config.finished_tasks = std::move(setup.plan.finished);
+  RunSummary summary;
+  summary.set_geocode_input(setup.sources.cache_hits, setup.sources.duplicate_places);
+  OutcomeSinks sinks(options, setup, command_output);
+  const FarmExit farm_exit = ExecuteRun(options, setup, std::move(config), sinks, summary);
+  command_output.Finish();
+  if (setup.writer) setup.writer->Flush();
+  const int status = ExitStatus(farm_exit, summary);
+  EndJournal(setup, farm_exit, status, summary);
   if (!options.quiet) {
-    PrintGeocodeTable(table, std::cerr);
+    PrintGeocodeTable(sinks.table(), std::cerr);
     summary.Print(std::cerr);
   }
   if (options.json) std::cout << summary.ToJson().dump() << std::endl;
@@ -650,11 +707,12 @@ void AddRunCommand(CLI::App& app, RunCommandContext context, int* exit_status) {
   taskfarm run --shell --exec 'echo {} | rev' -k ::: abc def   through /bin/sh, in input order
 
 Exit status: 0 all tasks succeeded; 1 some tasks failed (or --halt stopped the run); 2 bad
-usage or input; 130/143 interrupted by SIGINT/SIGTERM.)");
+usage or input; 3 results could not be recorded (disk full, I/O error); 4 the farm could not
+run (workers fail to start, no shared memory); 130/143 interrupted by SIGINT/SIGTERM.)");
   run->add_option("--workers", options->workers,
                   "local worker processes (default: number of cores; 0 with --listen: remote "
                   "hosts only)")
-      ->check(CLI::Range(0u, 1024u));
+      ->check(CLI::Range(0u, defaults::kMaxWorkers));
   run->add_option("--noop", tasks.noop, "COUNT no-op tasks (measures the farm itself)");
   run->add_option("--burn", tasks.burn, "COUNT CPU tasks of about --burn-us each");
   run->add_option("--burn-us", tasks.burn_us, "CPU time of one burn task, in microseconds")
@@ -695,24 +753,28 @@ usage or input; 130/143 interrupted by SIGINT/SIGTERM.)");
                   "base URL of a Google- or Nominatim-compatible server (e.g. taskfarm geoserver)")
       ->group(geocoding);
   run->add_option("--io-concurrency", options->io_concurrency,
-                  "network requests in flight per worker (default 16)")
+                  fmt::format("network requests in flight per worker (default {})",
+                              defaults::kIoConcurrency))
       ->check(CLI::Range(1u, 1024u))
       ->group(geocoding);
   run->add_option("--retries", options->retries,
                   fmt::format("geocoding: retries of a transient failure (429, 5xx, timeout) per "
                               "provider (default {}); --exec: runs again of a failed command "
                               "(default 0)",
-                              NetworkLaneConfig{}.retries))
+                              defaults::kRetries))
       ->check(CLI::Range(0u, 100u))
       ->group(geocoding);
   run->add_option("--user-agent", options->user_agent,
                   "User-Agent of requests (Nominatim's policy asks for one naming your app)")
       ->group(geocoding);
-  run->add_option("--http-timeout", options->http_timeout_s, "seconds one request may take (20)")
+  run->add_option("--http-timeout", options->http_timeout_s, fmt::format("seconds one request may take (default {})",
+                  defaults::Seconds(defaults::kHttpTimeout)))
       ->check(CLI::Range(0.1, 3600.0))
       ->group(geocoding);
   run->add_option("--zero-retry-after-pause", options->zero_retry_after_pause_s,
-                  "seconds to pause a provider that answers 429 with Retry-After: 0 (60)")
+                  fmt::format("seconds to pause a provider that answers 429 with "
+                              "Retry-After: 0 (default {})",
+                              defaults::Seconds(defaults::kZeroRetryAfterPause)))
       ->check(CLI::Range(0.0, 86400.0))
       ->group(geocoding);
   run->add_flag("--refresh", options->refresh,
@@ -731,14 +793,16 @@ usage or input; 130/143 interrupted by SIGINT/SIGTERM.)");
                   "skip files and folders matching GLOB (e.g. '*.log', '.git'); repeatable")
       ->group(indexing);
   run->add_option("--max-file-size", tasks.index.max_file_size,
-                  "files larger than this many bytes are error rows (default 256 MiB)")
+                  fmt::format("files larger than this many bytes are error rows (default {} MiB)",
+                              defaults::kMaxFileSize >> 20))
       ->group(indexing);
   run->add_option("--converter", options->converters,
                   "EXT=COMMAND: convert .EXT files with COMMAND ({} is the path), its stdout "
                   "is the text; repeatable (e.g. rtf='unrtf --text {}')")
       ->group(indexing);
   run->add_option("--converter-timeout", tasks.index.converter_timeout_s,
-                  "seconds an external converter may run (default 120)")
+                  fmt::format("seconds an external converter may run (default {})",
+                              defaults::kConverterTimeoutSeconds))
       ->group(indexing);
 
   const std::string commands = "Commands per input (as GNU parallel), job files";
@@ -798,12 +862,15 @@ usage or input; 130/143 interrupted by SIGINT/SIGTERM.)");
 
   const std::string reliability = "Reliability";
   run->add_option("--grace", options->grace_s,
-                  "seconds tasks in flight may take to finish after SIGINT/SIGTERM (default 10)")
+                  fmt::format("seconds tasks in flight may take to finish after SIGINT/SIGTERM "
+                              "(default {})",
+                              defaults::Seconds(defaults::kGrace)))
       ->check(CLI::Range(0.0, 86400.0))
       ->group(reliability);
   run->add_option("--max-attempts", options->max_attempts,
-                  "quarantine a task after its worker died running it this many times "
-                  "(default 3)")
+                  fmt::format("quarantine a task after its worker died running it this many "
+                              "times (default {})",
+                              defaults::kMaxAttempts))
       ->check(CLI::Range(1u, 100u))
       ->group(reliability);
   run->add_option("--task-timeout", options->task_timeout_s,
@@ -854,7 +921,9 @@ usage or input; 130/143 interrupted by SIGINT/SIGTERM.)");
                 "accept hosts over plain TCP: no encryption, no authentication")
       ->group(hosts);
   run->add_option("--heartbeat-timeout", options->heartbeat_timeout_s,
-                  "seconds of silence after which a host is dropped and its tasks re-sent (10)")
+                  fmt::format("seconds of silence after which a host is dropped and its tasks "
+                              "re-sent (default {})",
+                              defaults::Seconds(defaults::kHeartbeatTimeout)))
       ->check(CLI::Range(0.5, 3600.0))
       ->group(hosts);
   run->add_option("--launcher", options->launcher,
@@ -867,7 +936,7 @@ usage or input; 130/143 interrupted by SIGINT/SIGTERM.)");
       ->group(hosts);
   run->add_option("--workers-per-host", options->workers_per_host,
                   "workers of each launched host (1); Slurm gives each job that many CPUs")
-      ->check(CLI::Range(1u, 1024u))
+      ->check(CLI::Range(1u, defaults::kMaxWorkers))
       ->group(hosts);
   run->add_option("--slurm-opt", options->slurm_options,
                   "more srun options for every agent's job, e.g. \"--partition=short --time=60\"")
@@ -876,8 +945,9 @@ usage or input; 130/143 interrupted by SIGINT/SIGTERM.)");
                   "hold tasks back until N hosts have joined (or --wait-hosts-timeout passed)")
       ->group(hosts);
   run->add_option("--wait-hosts-timeout", options->wait_hosts_timeout_s,
-                  "seconds --wait-hosts waits at most; then the run starts with the hosts it has "
-                  "(60)")
+                  fmt::format("seconds --wait-hosts waits at most; then the run starts with the "
+                              "hosts it has (default {})",
+                              defaults::Seconds(defaults::kWaitHostsTimeout)))
       ->check(CLI::Range(0.0, 86400.0))
       ->group(hosts);
 

@@ -24,7 +24,4 @@ class SignalPipe {
   int read_fd_ = -1;
 };
 
-/// The conventional exit status of a process stopped by `signal_number` (128 + n).
-inline int ExitStatusForSignal(int signal_number) { return 128 + signal_number; }
-
 }  // namespace taskfarm

@@ -123,6 +123,22 @@ TEST(Operator, EveryDocumentedExitCode) {
   EXPECT_EQ(RunTaskfarm({"run", "--noop", "ten"}, tmp).exit_code, 2);
   EXPECT_EQ(RunTaskfarm({"frobnicate"}, tmp).exit_code, 2);
   EXPECT_EQ(RunTaskfarm({"report", "--db", (tmp / "missing.db").string()}, tmp).exit_code, 2);
+  {
+    // A taskfarm without taskfarm-worker beside it: the farm cannot run, and says which file.
+    const auto alone = tmp / "alone";
+    std::filesystem::create_directories(alone);
+    std::filesystem::copy_file(TASKFARM_BIN, alone / "taskfarm");
+    // The harness starts TASKFARM_BIN; the wrapper runs the lone copy in its place.
+    // It is given env, TMPDIR=... and TASKFARM_BIN before the arguments.
+    const std::vector<std::string> instead{
+        "/bin/sh", "-c",
+        "env=$1 tmpdir=$2; shift 3; exec \"$env\" \"$tmpdir\" " + (alone / "taskfarm").string() +
+            " \"$@\"",
+        "sh"};
+    RunOutput run = Taskfarm({"run", "--noop", "10", "--quiet"}, tmp, {}, instead).Wait();
+    EXPECT_EQ(run.exit_code, 4) << run.err;
+    EXPECT_NE(run.err.find((alone / "taskfarm-worker").string()), std::string::npos) << run.err;
+  }
   for (int signal_number : {SIGINT, SIGTERM}) {
     Taskfarm farm({"run", "--sleep", "100", "--sleep-ms", "50", "--quiet"}, tmp);
     std::this_thread::sleep_for(milliseconds(400));
