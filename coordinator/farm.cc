@@ -251,7 +251,7 @@ void Farm::HandleHello(const wire::Hello& hello) {
     return;
   }
   if (it->second.state == WorkerState::kStarting) it->second.state = WorkerState::kReady;
-  failed_starts_in_a_row_ = 0;
+  if (it->second.link->host() == 0) failed_starts_in_a_row_ = 0;
 }
 
 void Farm::HandleResult(wire::Result& result) {
@@ -329,7 +329,8 @@ void Farm::LoseWorker(Worker& worker, const std::string& why) {
     }
   }
   workers_.erase(id);
-  if (never_started && ++failed_starts_in_a_row_ >= kMaxFailedStartsInARow) {
+  // Only local starts count: a host that vanishes costs its own workers, not the run.
+  if (never_started && host == 0 && ++failed_starts_in_a_row_ >= kMaxFailedStartsInARow) {
     exit_.fatal_error = "workers keep failing to start (last: " + why + ")";
     stop_now_ = true;
     return;
@@ -450,15 +451,16 @@ void Farm::HandleSignals() {
   }
 }
 
-void Farm::Halt(bool now) {
+void Farm::Halt(bool now, std::string_view why) {
   if (exit_.halted) return;
   exit_.halted = true;
   if (now) {
-    spdlog::warn("--halt: stopping now; {} tasks in flight are stopped", ledger_.in_flight());
+    spdlog::warn("{}: stopping now; {} tasks in flight are stopped", why, ledger_.in_flight());
     stop_now_ = true;
     return;
   }
-  spdlog::warn("--halt: sending no more tasks; waiting for the {} in flight", ledger_.in_flight());
+  spdlog::warn("{}: sending no more tasks; waiting for the {} in flight", why,
+               ledger_.in_flight());
   draining_ = true;
   drain_deadline_ = MonoClock::time_point::max();
 }

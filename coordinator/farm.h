@@ -89,10 +89,10 @@ class Farm : private WorkerRoster {
   ~Farm() override;
 
   FarmExit Run();
-  /// Stops the run early (--halt): no more tasks are sent; with `now` the tasks running are
-  /// stopped too (their workers, and so their commands, are killed). May be called from
-  /// the outcome handler.
-  void Halt(bool now);
+  /// Stops the run early (--halt, or results that cannot be recorded; `why` says which, for
+  /// the log): no more tasks are sent; with `now` the tasks running are stopped too (their
+  /// workers, and so their commands, are killed). May be called from the outcome handler.
+  void Halt(bool now, std::string_view why);
 
  private:
   enum class WorkerState { kStarting, kReady, kStopping };

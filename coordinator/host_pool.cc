@@ -120,7 +120,11 @@ void HostPool::HostJoined(RemoteHost& host) {
     hosts_.Release(host.id, "the run is ending");
     return;
   }
-  host.workers = std::min(host.workers, defaults::kMaxWorkers);
+  if (host.workers > config_.listen.max_host_workers) {
+    spdlog::warn("host {} asked for {} workers; it gets {} (--max-host-workers)", host.name,
+                 host.workers, config_.listen.max_host_workers);
+    host.workers = config_.listen.max_host_workers;
+  }
   remote_workers_ += host.workers;
   summary_.set_workers(config_.local_workers + remote_workers_);
   summary_.RecordHostJoined(host.name, host.workers);

@@ -3,6 +3,8 @@
 #include <fnmatch.h>
 #include <sys/stat.h>
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "shared/builtin_payloads.h"
@@ -36,6 +38,7 @@ std::optional<TaskSpec> IndexSource::Next() {
       std::error_code ec;
       fs::directory_iterator it(root, ec);
       if (ec) {
+        NotListed(root);
         return TaskSpec{"reject", payloads::EncodeText(fmt::format(
                                       "{}: cannot read the folder: {}", root.string(),
                                       ec.message()))};
@@ -51,7 +54,10 @@ std::optional<TaskSpec> IndexSource::Next() {
     const fs::directory_entry entry = *it;
     std::error_code ec;
     it.increment(ec);
-    if (ec) stack_.pop_back();  // the rest of this folder cannot be listed
+    if (ec) {  // the rest of this folder cannot be listed
+      NotListed(entry.path().parent_path());
+      stack_.pop_back();
+    }
     if (auto spec = Visit(entry)) return spec;
   }
 }
@@ -59,10 +65,15 @@ std::optional<TaskSpec> IndexSource::Next() {
 std::optional<TaskSpec> IndexSource::Visit(const fs::directory_entry& entry) {
   std::error_code ec;
   const fs::file_status status = entry.symlink_status(ec);  // never follow a link
-  if (ec || Excluded(entry.path())) return std::nullopt;
+  if (ec) {
+    seen_.insert(entry.path().string());  // there, if unreadable: not gone
+    return std::nullopt;
+  }
+  if (Excluded(entry.path())) return std::nullopt;
   if (fs::is_directory(status)) {
     fs::directory_iterator it(entry.path(), ec);
     if (ec) {
+      NotListed(entry.path());
       return TaskSpec{"reject", payloads::EncodeText(fmt::format(
                                     "{}: cannot read the folder: {}", entry.path().string(),
                                     ec.message()))};
@@ -96,10 +107,19 @@ std::optional<TaskSpec> IndexSource::Visit(const fs::directory_entry& entry) {
   return TaskSpec{"index", EncodeIndexRequest(request)};
 }
 
+void IndexSource::NotListed(const fs::path& folder) {
+  not_listed_.push_back(folder.string() + "/");
+}
+
 std::vector<std::string> IndexSource::Vanished() const {
+  const auto under_unlisted = [&](const std::string& path) {
+    return std::any_of(not_listed_.begin(), not_listed_.end(), [&](const std::string& folder) {
+      return path.compare(0, folder.size(), folder) == 0;
+    });
+  };
   std::vector<std::string> gone;
   for (const auto& [path, stamp] : known_) {
-    if (!seen_.count(path)) gone.push_back(path);
+    if (!seen_.count(path) && !under_unlisted(path)) gone.push_back(path);
   }
   return gone;
 }

@@ -56,16 +56,19 @@ class IndexSource : public TaskSource {
   const IndexCounts& counts() const { return counts_; }
   /// True once every folder has been walked (a removal of vanished files is safe then).
   bool walked_all() const { return walked_all_; }
-  /// Known files not met in the walk: deleted since the last run.
+  /// Known files not met in the walk: deleted since the last run. A file in a folder that
+  /// could not be listed in full (permissions, an I/O error) is not known to be gone: kept.
   std::vector<std::string> Vanished() const;
 
  private:
+  void NotListed(const std::filesystem::path& folder);
   std::optional<TaskSpec> Visit(const std::filesystem::directory_entry& entry);
   bool Excluded(const std::filesystem::path& path) const;
 
   IndexInput input_;
   std::unordered_map<std::string, FileStamp> known_;
   std::unordered_set<std::string> seen_;
+  std::vector<std::string> not_listed_;  // folders ("/"-ended) not listed in full
   std::vector<std::filesystem::directory_iterator> stack_;
   std::size_t next_root_ = 0;
   IndexCounts counts_;

@@ -20,6 +20,7 @@
 
 #include "coordinator/ledger.h"
 #include "coordinator/zap_handler.h"
+#include "shared/defaults.h"
 #include "shared/wire.h"
 
 namespace taskfarm {
@@ -29,9 +30,10 @@ struct ListenConfig {
   std::filesystem::path keys_dir;   // empty with `insecure`
   bool insecure = false;            // plain TCP: no encryption, anyone may join
   std::chrono::milliseconds heartbeat{1000};
-  std::chrono::milliseconds timeout{10'000};  // silence after which a host is dropped
+  std::chrono::milliseconds timeout = defaults::kHeartbeatTimeout;  // silence: the host is dropped
+  uint32_t max_host_workers = defaults::kMaxHostWorkers;  // a host asking for more gets this
   uint32_t wait_for_hosts = 0;      // hold tasks back until this many hosts joined...
-  std::chrono::milliseconds wait_limit{60'000};  // ...or this long has passed
+  std::chrono::milliseconds wait_limit = defaults::kWaitHostsTimeout;  // ...or this long passed
 };
 
 struct RemoteHost {

@@ -116,6 +116,7 @@ nlohmann::json RunSummary::ToJson() const {
       {"unfinished", unfinished_},
       {"duplicates_dropped", duplicates_dropped_},
       {"interrupted", interrupted_by_ != 0},
+      {"not_recorded", not_recorded_.empty() ? nlohmann::json(nullptr) : nlohmann::json(not_recorded_)},
       {"kinds", kinds},
   };
 }
@@ -136,6 +137,11 @@ void RunSummary::Print(std::ostream& out) const {
   if (duplicate_places_ > 0) out << fmt::format(", {} repeated places asked once", duplicate_places_);
   if (interrupted_by_ != 0) out << fmt::format(" (interrupted by {})", SignalText(interrupted_by_));
   out << '\n';
+  if (!not_recorded_.empty()) {
+    out << fmt::format("  results not recorded: {}; the run stopped (--resume finishes the tasks "
+                       "without a recorded result)\n",
+                       not_recorded_);
+  }
   for (const auto& [name, host] : hosts_) {
     out << fmt::format("  host {:<24} {:>3} workers {:>8} tasks{}\n", name, host.workers, host.tasks,
                        host.lost ? "  (lost)" : "");

@@ -67,11 +67,19 @@ class RunSummary {
   void set_interrupted_by(int signal_number) { interrupted_by_ = signal_number; }
   void set_duplicates_dropped(uint64_t n) { duplicates_dropped_ = n; }
   void set_buckets(std::vector<BucketSummary> buckets) { buckets_ = std::move(buckets); }
+  /// Results could not be written: which file and why (the first failure).
+  void set_not_recorded(std::string why) {
+    if (not_recorded_.empty()) not_recorded_ = std::move(why);
+  }
+  const std::string& not_recorded() const { return not_recorded_; }
 
   uint64_t finished() const;
   uint64_t failed() const;
-  /// True when every task finished ok and the run was not interrupted.
-  bool ok() const { return failed() == 0 && unfinished_ == 0 && interrupted_by_ == 0; }
+  /// True when every task finished ok, every result was recorded, and the run was not
+  /// interrupted.
+  bool ok() const {
+    return failed() == 0 && unfinished_ == 0 && interrupted_by_ == 0 && not_recorded_.empty();
+  }
   const std::map<std::string, KindSummary>& kinds() const { return kinds_; }
 
   nlohmann::json ToJson() const;
@@ -98,6 +106,7 @@ class RunSummary {
   uint64_t duplicate_places_ = 0;
   uint64_t duplicates_dropped_ = 0;
   int interrupted_by_ = 0;
+  std::string not_recorded_;
   std::vector<BucketSummary> buckets_;
 };
 

@@ -248,7 +248,7 @@ std::map<std::string, milliseconds> DefaultTaskTimeouts(const TaskOptions& o) {
       {"burn", std::max(kMinimumTimeout, milliseconds(o.burn_us / 100))},  // 10x the CPU time
       {"sleep", std::max(kMinimumTimeout, milliseconds(longest_sleep * 10))},
       {"fault", kMinimumTimeout},
-      {"index", std::max(kMinimumTimeout, milliseconds(o.index.converter_timeout_s * 2000))},
+      {"index", std::max(kMinimumTimeout, milliseconds(int64_t{o.index.converter_timeout_s} * 2000))},
       {"tick", milliseconds(0)},
       // A command enforces --task-timeout itself (killing its process group, not its worker).
       {"exec", milliseconds(0)},

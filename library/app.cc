@@ -3,7 +3,7 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "coordinator/taskfarm_main.h"
+#include "cli/taskfarm_main.h"
 #include "coordinator/worker_process.h"
 #include "shared/kinds.h"
 #include "worker/worker_main.h"

@@ -9,6 +9,8 @@ namespace taskfarm::defaults {
 
 /// Workers one pool (the local one, or one host's) may have.
 inline constexpr uint32_t kMaxWorkers = 1024;
+/// Workers a remote host is given at most, whatever it asks (--max-host-workers).
+inline constexpr uint32_t kMaxHostWorkers = 256;
 
 // A run.
 inline constexpr std::chrono::milliseconds kGrace{10'000};  // after SIGINT/SIGTERM

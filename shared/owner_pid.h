@@ -20,6 +20,13 @@ pid_t OwnerPidOf(std::string_view name);
 /// True when `pid` names a live process (ours or someone else's).
 bool ProcessExists(pid_t pid);
 
+/// "<pid>:<start time>" of this process: unlike a PID alone, never names another process
+/// that reuses the PID later.
+std::string ProcessIdentity();
+
+/// True when the process `identity` (from ProcessIdentity, on this host) still runs.
+bool IdentityAlive(std::string_view identity);
+
 /// True when `name` is one of ours and its owner is gone.
 inline bool IsStale(std::string_view name) {
   const pid_t owner = OwnerPidOf(name);

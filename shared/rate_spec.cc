@@ -53,6 +53,12 @@ std::optional<RateWindow> ParseWindow(std::string_view text, std::string_view wh
     error = fmt::format("--rate '{}': more than 1,000,000 per second is not a limit", whole);
     return std::nullopt;
   }
+  if (per_second < kSlowestRate) {
+    // Slower, and the time between two tokens no longer fits the bucket's 64-bit clock.
+    error = fmt::format("--rate '{}': fewer than one token a year is not a rate taskfarm keeps",
+                        whole);
+    return std::nullopt;
+  }
   return RateWindow{per_second, 0};
 }
 
@@ -101,6 +107,20 @@ void ApplyBurst(RateSpec& spec, std::optional<double> burst) {
     if (window.burst > 0) continue;
     window.burst = burst ? *burst : std::max(1.0, std::floor(window.per_second));
   }
+}
+
+std::optional<std::string> CheckBursts(const RateSpec& spec) {
+  for (const RateWindow& window : spec.windows) {
+    if (!std::isfinite(window.burst) || window.burst < 1 || window.burst > kMaxBurst) {
+      return fmt::format("--burst {}: a bucket holds 1 to {:.0f} tokens", window.burst, kMaxBurst);
+    }
+    if (window.burst / window.per_second > kMaxBurstSeconds) {
+      return fmt::format("--burst {} with --rate {}: a bucket may hold at most {:.0f} years of "
+                         "tokens",
+                         window.burst, FormatRate(spec), kMaxBurstSeconds / (365.0 * 86400));
+    }
+  }
+  return std::nullopt;
 }
 
 std::string FormatRate(const RateSpec& spec) {

@@ -27,9 +27,19 @@ inline constexpr std::string_view kDefaultBucket = "default";
 /// names the value and says what is wrong.
 std::optional<RateSpec> ParseRateSpec(std::string_view text, std::string& error);
 
+/// The slowest rate kept: one token a year.
+inline constexpr double kSlowestRate = 1.0 / (365.0 * 86400.0);
+/// The most tokens a bucket holds, and the most seconds of its rate.
+inline constexpr double kMaxBurst = 1e6;
+inline constexpr double kMaxBurstSeconds = 10 * 365.0 * 86400.0;
+
 /// Sets the burst of every window that has none: `burst` tokens if given, otherwise one
 /// second's worth of its rate (at least 1 token).
 void ApplyBurst(RateSpec& spec, std::optional<double> burst);
+
+/// After ApplyBurst: a message when a window's burst is not a number of tokens a bucket can
+/// hold (NaN, below 1, over kMaxBurst, or more than kMaxBurstSeconds of its rate).
+std::optional<std::string> CheckBursts(const RateSpec& spec);
 
 /// "2/s,60/min" back from a spec, for summaries.
 std::string FormatRate(const RateSpec& spec);

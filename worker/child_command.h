@@ -57,6 +57,12 @@ struct ChildCommandResult {
   std::string Describe(std::chrono::milliseconds timeout) const;
 };
 
+/// What a worker keeps for all of the commands it runs (its own --exec tasks, converters).
+struct CommandServices {
+  GroupReaper* reaper = nullptr;
+  ProgramPaths* programs = nullptr;
+};
+
 /// Runs `spec` to completion (or its timeout). Thread-safe: several threads may run
 /// commands at once. stdin is /dev/null.
 ChildCommandResult RunChildCommand(const ChildCommandSpec& spec);

@@ -20,12 +20,6 @@ std::vector<std::string> ExecArgv(const ExecRequest& request, uint64_t slot);
 /// Runs the task's command (again after a failure, up to its retries), first taking a token
 /// from its bucket when it names one. Returns the ExecOutcome payload; a command that fails
 /// throws TaskFailure carrying the same payload, so its output is kept.
-/// What a worker keeps for all of its commands.
-struct CommandServices {
-  GroupReaper* reaper = nullptr;
-  ProgramPaths* programs = nullptr;
-};
-
 std::string RunExec(const wire::Task& task, RateLimiter* limiter, uint32_t slot,
                     CommandServices services);
 

@@ -41,7 +41,10 @@ HandlerTable MakeHandlerTable(WorkerResources& resources) {
       {kinds::kSleep, RunSleep},
       {kinds::kFault, RunFault},
       {kinds::kReject, RunReject},
-      {kinds::kIndex, RunIndex},
+      {kinds::kIndex,
+       [&resources](const wire::Task& task) {
+         return RunIndex(task, {&resources.command_reaper(), &resources.programs});
+       }},
       {kinds::kTick,
        [&resources](const wire::Task& task) { return RunTick(task, resources.rate_limiter.get()); }},
       {kinds::kExec,

@@ -103,7 +103,7 @@ std::string DetectType(std::string_view head, const std::string& extension) {
   return "";
 }
 
-std::string RunIndex(const wire::Task& task) {
+std::string RunIndex(const wire::Task& task, const CommandServices& services) {
   auto request = DecodeIndexRequest(task.payload);
   if (!request) throw TaskFailure({ErrorCode::kBadPayload, "index payload is not a request", false});
   struct stat info {};
@@ -136,14 +136,14 @@ std::string RunIndex(const wire::Task& task) {
   if (converter != request->converters.end()) {
     document.type = bare_extension;
     extracted = ExtractWithProgram(CommandFor(converter->second, request->path), timeout,
-                                   request->max_text_bytes * 4);
+                                   request->max_text_bytes * 4, services);
   } else if (document.type == "text" || document.type == "markdown") {
     extracted = ExtractPlainText(bytes);
   } else if (document.type == "html") {
     extracted = ExtractHtmlText(bytes);
   } else if (document.type == "pdf") {
     extracted = ExtractWithProgram(PdfCommand(request->path), timeout,
-                                   request->max_text_bytes * 4);
+                                   request->max_text_bytes * 4, services);
     if (extracted.text.find_first_not_of(" \n\f\r\t") == std::string::npos) {
       extracted.note = "no text (a scanned PDF?)";
     }

@@ -6,10 +6,13 @@
 #include <string>
 
 #include "shared/wire.h"
+#include "worker/child_command.h"
 
 namespace taskfarm {
 
-std::string RunIndex(const wire::Task& task);
+/// External converters run as the worker's commands do (`services`): in a process group of
+/// their own that dies with their task, and with the worker.
+std::string RunIndex(const wire::Task& task, const CommandServices& services);
 
 /// The document type of a file: "pdf", "html", "text", "markdown", "odt", "docx", ... or
 /// "" when neither its content nor its name tells. `head` is the file's first bytes.

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "worker/child_command.h"
+
 namespace taskfarm {
 
 struct ExtractedText {
@@ -39,9 +41,11 @@ ExtractedText ExtractOfficeTextFromMemory(std::string_view bytes, std::string_vi
 /// paragraph or heading; malformed XML is a TaskFailure.
 void AppendOfficeXmlText(std::string_view xml, std::string& out);
 
-/// Runs `argv` (an external converter such as pdftotext), returns its stdout as text; a
-/// non-zero exit, a crash, more than `max_output` bytes or `timeout` are error values.
+/// Runs `argv` (an external converter such as pdftotext) as a ChildCommand, returns its
+/// stdout as text; a non-zero exit, a crash, more than `max_output` bytes or `timeout` are
+/// error values.
 ExtractedText ExtractWithProgram(const std::vector<std::string>& argv,
-                                 std::chrono::seconds timeout, uint64_t max_output);
+                                 std::chrono::seconds timeout, uint64_t max_output,
+                                 const CommandServices& services);
 
 }  // namespace taskfarm

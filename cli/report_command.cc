@@ -1,0 +1,111 @@
+#include "cli/report_command.h"
+
+#include <iostream>
+#include <memory>
+
+#include <nlohmann/json.hpp>
+
+#include "coordinator/exit_codes.h"
+#include "journal/journal.h"
+#include "journal/result_writer.h"
+#include "coordinator/summary.h"
+#include "coordinator/task_options.h"
+
+namespace taskfarm {
+namespace {
+
+struct ReportOptions {
+  std::string db;
+  std::optional<int64_t> run_id;
+  bool json = false;
+  std::string out;
+};
+
+// Tasks of the run that have no result: from the totals its settings define.
+uint64_t CountUnfinished(const RunRecord& run, uint64_t finished) {
+  try {
+    const auto spec = nlohmann::json::parse(run.spec);
+    uint64_t total = 0;
+    for (const auto& [kind, count] : KindTotals(TaskOptionsFromJson(spec.at("tasks")))) {
+      total += count;
+    }
+    return total > finished ? total - finished : 0;
+  } catch (const std::exception&) {
+    return 0;  // settings from another version: the totals are unknown
+  }
+}
+
+int Report(const ReportOptions& options) {
+  if (!std::filesystem::exists(options.db)) {
+    std::cerr << "taskfarm report: --db " << options.db << ": no such file\n";
+    return exit_codes::kBadUsage;
+  }
+  try {
+    Journal journal(options.db);
+    const std::optional<RunRecord> run = journal.FindRun(options.run_id);
+    if (!run) {
+      std::cerr << "taskfarm report: --db " << options.db << " holds no run"
+                << (options.run_id ? " " + std::to_string(*options.run_id) : std::string())
+                << '\n';
+      return exit_codes::kBadUsage;
+    }
+    std::unique_ptr<ResultWriter> writer;
+    if (!options.out.empty()) writer = OpenResultWriter(options.out, /*append=*/false);
+    RunSummary summary;
+    journal.ForEachResult(run->run_id, [&](const OutcomeRow& row) {
+      summary.RecordOutcome(row.kind, row.ok, row.error_code,
+                            static_cast<uint64_t>(row.run_ms * 1e6),
+                            static_cast<uint64_t>(row.cpu_ms * 1e6));
+      if (row.attempts > 1) summary.RecordRetries(row.kind, row.attempts - 1);
+      if (writer) writer->Write(row);
+    });
+    if (writer) writer->Flush();
+    summary.set_wall_seconds(run->wall_s);
+    summary.set_workers(nlohmann::json::parse(run->spec).value("workers", 0u));
+    summary.set_unfinished(CountUnfinished(*run, summary.finished()));
+    const bool interrupted = !run->finished_at || run->exit_code.value_or(0) >= 128;
+    if (interrupted) summary.set_interrupted_by(run->exit_code.value_or(128) - 128);
+    nlohmann::json json = summary.ToJson();
+    json["run_id"] = run->run_id;
+    json["started_at"] = run->started_at;
+    json["finished_at"] = run->finished_at ? nlohmann::json(*run->finished_at) : nullptr;
+    json["exit_code"] = run->exit_code ? nlohmann::json(*run->exit_code) : nullptr;
+    json["interrupted"] = interrupted;
+    if (options.json) {
+      std::cout << json.dump() << std::endl;
+    } else {
+      std::cout << "run " << run->run_id << " started " << run->started_at << ", "
+                << (run->finished_at ? "finished " + *run->finished_at + " with exit status " +
+                                           std::to_string(run->exit_code.value_or(-1))
+                                     : std::string("did not finish (killed?): resume it with "
+                                                   "taskfarm run --resume --db " + options.db))
+                << '\n';
+      summary.Print(std::cout);
+    }
+    return exit_codes::kSuccess;
+  } catch (const std::exception& e) {
+    std::cerr << "taskfarm report: " << e.what() << '\n';
+    return exit_codes::kBadUsage;
+  }
+}
+
+}  // namespace
+
+void AddReportCommand(CLI::App& app, int* exit_status) {
+  auto options = std::make_shared<ReportOptions>();
+  CLI::App* report = app.add_subcommand(
+      "report", "Summarize a finished or interrupted run from its database; export its results");
+  report->footer(R"(Examples:
+  taskfarm report --db run.db                   the latest run's summary
+  taskfarm report --db run.db --json            the same as one JSON object
+  taskfarm report --db run.db --out run.csv     its results as CSV (or .jsonl)
+
+Exit status: 0 report written; 2 bad usage, or no such database or run.)");
+  report->add_option("--db", options->db, "the run's SQLite database")->required();
+  report->add_option("--run", options->run_id, "which run (default: the latest)");
+  report->add_flag("--json", options->json, "print the summary as one JSON object");
+  report->add_option("--out", options->out, "export the run's results to FILE (.jsonl or .csv)");
+  report->callback([options, exit_status] { *exit_status = Report(*options); });
+}
+
+}  // namespace taskfarm

@@ -1,5 +1,0 @@
-// taskfarm: the coordinator and the user's command line.
-
-#include "coordinator/taskfarm_main.h"
-
-int main(int argc, char** argv) { return taskfarm::TaskfarmMain(argc, argv, taskfarm::TaskfarmProgram()); }

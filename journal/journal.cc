@@ -1,0 +1,453 @@
+#include "journal/journal.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "shared/owner_pid.h"
+#include "shared/utf8.h"
+
+namespace taskfarm {
+namespace {
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS runs(
+  run_id INTEGER PRIMARY KEY,
+  started_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+  finished_at TEXT,
+  spec TEXT NOT NULL,
+  exit_code INTEGER
+);
+CREATE TABLE IF NOT EXISTS results(
+  run_id INTEGER NOT NULL,
+  task_id INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  input TEXT,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  worker INTEGER,
+  run_ms REAL,
+  cpu_ms REAL,
+  error_code TEXT,
+  error TEXT,
+  payload BLOB,
+  job_id TEXT,                  -- a job file's "id"
+  PRIMARY KEY(run_id, task_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS geocodes(
+  run_id INTEGER NOT NULL,
+  task_id INTEGER NOT NULL,
+  query TEXT NOT NULL,          -- the place as the input gave it
+  normalized TEXT NOT NULL,     -- folded: the cache's key
+  status TEXT NOT NULL,         -- ok, not_found, error
+  lat REAL,
+  lon REAL,
+  formatted_address TEXT,
+  provider TEXT,
+  attempts INTEGER,
+  latency_ms REAL,
+  cached INTEGER NOT NULL DEFAULT 0,
+  error TEXT,
+  PRIMARY KEY(run_id, task_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS documents(
+  id INTEGER PRIMARY KEY,
+  path TEXT NOT NULL UNIQUE,
+  type TEXT,
+  size INTEGER,
+  mtime_ns INTEGER,
+  hash TEXT,
+  title TEXT,
+  words INTEGER,
+  status TEXT NOT NULL,     -- indexed, skipped, error
+  error TEXT,
+  note TEXT,
+  indexed_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS documents_fts USING fts5(title, body, tokenize='unicode61 remove_diacritics 2');
+CREATE TABLE IF NOT EXISTS geocode_cache(
+  key TEXT PRIMARY KEY,     -- folded query | providers
+  answer BLOB NOT NULL,     -- an encoded GeocodeAnswer
+  stored_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+) WITHOUT ROWID;
+)sql";
+
+// Databases made by earlier versions lack the columns added since (results.job_id with job
+// files, runs.owner with one run at a time).
+void AddColumnIfMissing(SqliteDb& db, const std::string& table, const std::string& column) {
+  Statement columns = db.Prepare("SELECT 1 FROM pragma_table_info('" + table +
+                                 "') WHERE name = '" + column + "'");
+  if (!columns.Step()) db.Exec("ALTER TABLE " + table + " ADD COLUMN " + column + " TEXT");
+}
+
+}  // namespace
+
+Journal::Journal(const std::filesystem::path& path) : db_(path, /*create=*/true) {
+  db_.Exec(kSchema);
+  AddColumnIfMissing(db_, "results", "job_id");
+  AddColumnIfMissing(db_, "runs", "owner");
+}
+
+void Journal::ClaimRuns(const std::function<void()>& write_run_row) {
+  // IMMEDIATE: two coordinators starting at once are serialized here, so one sees the other.
+  db_.Exec("BEGIN IMMEDIATE");
+  try {
+    {
+      Statement owners =
+          db_.Prepare("SELECT run_id, owner FROM runs WHERE finished_at IS NULL AND owner IS NOT NULL");
+      while (owners.Step()) {
+        const std::string owner = owners.Text(1);
+        if (owner == ProcessIdentity() || !IdentityAlive(owner)) continue;
+        throw JournalInUse(fmt::format(
+            "{} is in use: run {} is being written by taskfarm process {}; one run at a time "
+            "per database (wait for it, or use another --db)",
+            db_.path().string(), owners.Int(0), owner.substr(0, owner.find(':'))));
+      }
+    }
+    write_run_row();
+    db_.Exec("COMMIT");
+  } catch (...) {
+    try {
+      db_.Exec("ROLLBACK");
+    } catch (const SqliteError&) {
+    }
+    throw;
+  }
+}
+
+Journal::~Journal() {
+  if (writer_.joinable()) {
+    {
+      std::lock_guard lock(mutex_);
+      closing_ = true;
+    }
+    changed_.notify_all();
+    writer_.join();
+  }
+}
+
+int64_t Journal::BeginRun(const std::string& spec) {
+  ClaimRuns([&] {
+    db_.Prepare("INSERT INTO runs(spec, owner) VALUES(?, ?)")
+        .Bind(1, spec)
+        .Bind(2, ProcessIdentity())
+        .Run();
+    run_id_ = db_.LastInsertId();
+  });
+  writer_ = std::thread([this] { WriterLoop(); });
+  return run_id_;
+}
+
+void Journal::ContinueRun(int64_t run_id) {
+  ClaimRuns([&] {
+    db_.Prepare("UPDATE runs SET finished_at = NULL, exit_code = NULL, owner = ? WHERE run_id = ?")
+        .Bind(1, ProcessIdentity())
+        .Bind(2, run_id)
+        .Run();
+  });
+  run_id_ = run_id;
+  writer_ = std::thread([this] { WriterLoop(); });
+}
+
+std::optional<RunRecord> Journal::FindRun(std::optional<int64_t> run_id) {
+  Statement select = db_.Prepare(
+      "SELECT run_id, spec, started_at, finished_at, exit_code, "
+      "  (julianday(coalesce(finished_at, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))) - "
+      "   julianday(started_at)) * 86400.0 "
+      "FROM runs WHERE run_id = coalesce(?, (SELECT max(run_id) FROM runs))");
+  if (run_id) {
+    select.Bind(1, *run_id);
+  } else {
+    select.BindNull(1);
+  }
+  if (!select.Step()) return std::nullopt;
+  RunRecord run;
+  run.run_id = select.Int(0);
+  run.spec = select.Text(1);
+  run.started_at = select.Text(2);
+  if (!select.IsNull(3)) run.finished_at = select.Text(3);
+  if (!select.IsNull(4)) run.exit_code = static_cast<int>(select.Int(4));
+  run.wall_s = select.Double(5);
+  return run;
+}
+
+std::vector<uint64_t> Journal::FinishedTasks(int64_t run_id) {
+  std::vector<uint64_t> ids;
+  Statement select = db_.Prepare("SELECT task_id FROM results WHERE run_id = ? ORDER BY task_id");
+  select.Bind(1, run_id);
+  while (select.Step()) ids.push_back(static_cast<uint64_t>(select.Int(0)));
+  return ids;
+}
+
+void Journal::ForEachResult(int64_t run_id,
+                            const std::function<void(const OutcomeRow&)>& visit) {
+  Statement select = db_.Prepare(
+      "SELECT task_id, kind, status, attempts, worker, run_ms, cpu_ms, error_code, error, "
+      "payload, input, job_id FROM results WHERE run_id = ? ORDER BY task_id");
+  select.Bind(1, run_id);
+  while (select.Step()) {
+    OutcomeRow row;
+    row.task_id = static_cast<uint64_t>(select.Int(0));
+    row.kind = select.Text(1);
+    row.ok = select.Text(2) == "ok";
+    row.attempts = static_cast<uint32_t>(select.Int(3));
+    row.worker = static_cast<uint32_t>(select.Int(4));
+    row.run_ms = select.Double(5);
+    row.cpu_ms = select.Double(6);
+    row.error_code = select.Text(7);
+    row.error = select.Text(8);
+    row.payload = select.Text(9);
+    row.input = select.Text(10);
+    if (!select.IsNull(11)) row.job_id = select.Text(11);
+    DecodeKindFields(row);
+    visit(row);
+  }
+}
+
+std::optional<std::string> Journal::CachedGeocode(const std::string& key) {
+  Statement select = db_.Prepare("SELECT answer FROM geocode_cache WHERE key = ?");
+  select.Bind(1, key);
+  if (!select.Step()) return std::nullopt;
+  return select.Text(0);
+}
+
+void Journal::EndRun(int64_t run_id, int exit_code) {
+  Flush();
+  // The writer owns the connection while it runs; stop it, then write on this thread.
+  {
+    std::lock_guard lock(mutex_);
+    closing_ = true;
+  }
+  changed_.notify_all();
+  if (writer_.joinable()) writer_.join();
+  db_.Prepare("UPDATE runs SET finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), "
+              "exit_code = ? WHERE run_id = ?")
+      .Bind(1, static_cast<int64_t>(exit_code))
+      .Bind(2, run_id)
+      .Run();
+}
+
+void Journal::Append(OutcomeRow row) {
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [&] { return queue_.size() < kMaxQueued || closing_; });
+  queue_.push_back(std::move(row));
+  ++appended_;
+  if (queue_.size() == 1) changed_.notify_all();
+}
+
+void Journal::Flush() {
+  std::unique_lock lock(mutex_);
+  const uint64_t target = appended_;
+  changed_.notify_all();
+  changed_.wait(lock, [&] { return committed_ + lost_ >= target || !writer_.joinable(); });
+}
+
+void Journal::WriterLoop() {
+  std::vector<OutcomeRow> rows;
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    changed_.wait(lock, [&] { return !queue_.empty() || closing_; });
+    if (queue_.empty() && closing_) return;
+    while (!queue_.empty() && rows.size() < kMaxRowsPerTransaction) {
+      rows.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+    const bool failed_before = !writer_error_.empty();
+    lock.unlock();
+    changed_.notify_all();  // room in the queue again
+    std::string error;
+    if (!failed_before) {
+      try {
+        Commit(rows);
+      } catch (const SqliteError& e) {
+        error = e.what();  // names the database
+        spdlog::error("journal: {}", error);
+      }
+    }
+    lock.lock();
+    // A batch that did not commit is lost, never counted as written; after the first
+    // failure nothing more is tried (the run is stopping).
+    if (failed_before || !error.empty()) {
+      if (writer_error_.empty()) writer_error_ = error;
+      lost_ += rows.size();
+    } else {
+      committed_ += rows.size();
+    }
+    rows.clear();
+    changed_.notify_all();
+  }
+}
+
+std::optional<std::string> Journal::failure() const {
+  std::lock_guard lock(mutex_);
+  if (writer_error_.empty()) return std::nullopt;
+  return writer_error_;
+}
+
+uint64_t Journal::rows_lost() const {
+  std::lock_guard lock(mutex_);
+  return lost_;
+}
+
+void Journal::Commit(std::vector<OutcomeRow>& rows) {
+  // IMMEDIATE takes the write lock up front, under the busy timeout: a reader or another
+  // writer holding the database makes the commit wait, not fail.
+  db_.Exec("BEGIN IMMEDIATE");
+  try {
+    InsertRows(rows);
+  } catch (const SqliteError&) {
+    try {
+      db_.Exec("ROLLBACK");
+    } catch (const SqliteError&) {
+    }
+    throw;
+  }
+  db_.Exec("COMMIT");
+}
+
+void Journal::InsertDocument(DocumentStatements& s, const OutcomeRow& row) {
+  s.find.Bind(1, row.input);
+  if (s.find.Step()) s.forget_text.Bind(1, s.find.Int(0)).Run();
+  s.find.Reset();
+  const IndexedDocument* document = row.document ? &*row.document : nullptr;
+  s.upsert.Bind(1, row.input);
+  if (document) {
+    s.upsert.Bind(2, document->type)
+        .Bind(3, static_cast<int64_t>(document->size))
+        .Bind(4, document->mtime_ns)
+        .Bind(5, document->hash)
+        .Bind(6, document->title)
+        .Bind(7, static_cast<int64_t>(document->words))
+        .Bind(8, document->status)
+        .BindNull(9)
+        .Bind(10, document->note);
+  } else {
+    s.upsert.BindNull(2).BindNull(3).BindNull(4).BindNull(5).BindNull(6).BindNull(7);
+    s.upsert.Bind(8, std::string_view("error")).Bind(9, row.error).BindNull(10);
+  }
+  int64_t id = 0;
+  if (s.upsert.Step()) id = s.upsert.Int(0);
+  s.upsert.Reset();
+  if (document && document->status == "indexed") {
+    s.add_text.Bind(1, id).Bind(2, document->title).Bind(3, document->text).Run();
+  }
+}
+
+std::unordered_map<std::string, FileStamp> Journal::KnownDocuments() {
+  std::unordered_map<std::string, FileStamp> known;
+  Statement select = db_.Prepare("SELECT path, size, mtime_ns, status FROM documents");
+  while (select.Step()) {
+    known[select.Text(0)] = {static_cast<uint64_t>(select.Int(1)), select.Int(2),
+                             select.Text(3) == "error"};
+  }
+  return known;
+}
+
+void Journal::RemoveDocuments(const std::vector<std::string>& paths) {
+  db_.Exec("BEGIN IMMEDIATE");
+  Statement find = db_.Prepare("SELECT id FROM documents WHERE path = ?");
+  Statement forget_text = db_.Prepare("DELETE FROM documents_fts WHERE rowid = ?");
+  Statement forget = db_.Prepare("DELETE FROM documents WHERE id = ?");
+  for (const std::string& path : paths) {
+    find.Bind(1, path);
+    if (find.Step()) {
+      const int64_t id = find.Int(0);
+      find.Reset();
+      forget_text.Bind(1, id).Run();
+      forget.Bind(1, id).Run();
+    } else {
+      find.Reset();
+    }
+  }
+  db_.Exec("COMMIT");
+}
+
+void Journal::InsertGeocode(Statement& insert, const OutcomeRow& row) {
+  insert.Bind(1, run_id_)
+      .Bind(2, static_cast<int64_t>(row.task_id))
+      .Bind(3, row.input)
+      .Bind(4, row.cache_key.substr(0, row.cache_key.find('|')))
+      .Bind(5, row.geocode ? std::string_view(row.geocode->status) : std::string_view("error"))
+      .Bind(11, row.run_ms);
+  if (row.geocode && row.geocode->status == "ok") {
+    insert.Bind(6, row.geocode->lat).Bind(7, row.geocode->lon).Bind(8, row.geocode->formatted_address);
+  } else {
+    insert.BindNull(6).BindNull(7).BindNull(8);
+  }
+  if (row.geocode) {
+    insert.Bind(9, row.geocode->provider)
+        .Bind(10, static_cast<int64_t>(row.geocode->attempts))
+        .Bind(12, static_cast<int64_t>(row.geocode->cached));
+  } else {
+    insert.BindNull(9).Bind(10, static_cast<int64_t>(row.attempts)).Bind(12, int64_t{0});
+  }
+  if (row.ok) {
+    insert.BindNull(13);
+  } else {
+    insert.Bind(13, row.error);
+  }
+  insert.Run();
+}
+
+void Journal::InsertRows(const std::vector<OutcomeRow>& rows) {
+  Statement insert = db_.Prepare(
+      "INSERT INTO results(run_id, task_id, kind, status, attempts, worker, run_ms, cpu_ms, "
+      "error_code, error, payload, input, job_id) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  Statement cache = db_.Prepare("INSERT OR REPLACE INTO geocode_cache(key, answer) VALUES(?, ?)");
+  Statement find_document = db_.Prepare("SELECT id FROM documents WHERE path = ?");
+  Statement forget_text = db_.Prepare("DELETE FROM documents_fts WHERE rowid = ?");
+  Statement upsert_document = db_.Prepare(
+      "INSERT INTO documents(path, type, size, mtime_ns, hash, title, words, status, error, note) "
+      "VALUES(?,?,?,?,?,?,?,?,?,?) ON CONFLICT(path) DO UPDATE SET type=excluded.type, "
+      "size=excluded.size, mtime_ns=excluded.mtime_ns, hash=excluded.hash, "
+      "title=excluded.title, words=excluded.words, status=excluded.status, "
+      "error=excluded.error, note=excluded.note, indexed_at=excluded.indexed_at RETURNING id");
+  Statement add_text = db_.Prepare("INSERT INTO documents_fts(rowid, title, body) VALUES(?,?,?)");
+  Statement geocode = db_.Prepare(
+      "INSERT INTO geocodes(run_id, task_id, query, normalized, status, lat, lon, "
+      "formatted_address, provider, attempts, latency_ms, cached, error) "
+      "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  for (const OutcomeRow& row : rows) {
+    insert.Bind(1, run_id_)
+        .Bind(2, static_cast<int64_t>(row.task_id))
+        .Bind(3, row.kind)
+        .Bind(4, row.geocode ? std::string_view(row.geocode->status)
+                             : std::string_view(row.ok ? "ok" : "error"))
+        .Bind(5, static_cast<int64_t>(row.attempts))
+        .Bind(6, static_cast<int64_t>(row.worker))
+        .Bind(7, row.run_ms)
+        .Bind(8, row.cpu_ms);
+    if (row.ok) {
+      insert.BindNull(9).BindNull(10);
+    } else {
+      insert.Bind(9, row.error_code).Bind(10, row.error);
+    }
+    if (row.payload.empty() || row.kind == "index") {  // a document's text lives in documents_fts
+      insert.BindNull(11);
+    } else {
+      insert.BindBlob(11, row.payload);
+    }
+    if (row.input.empty()) {
+      insert.BindNull(12);
+    } else if (IsValidUtf8(row.input)) {
+      insert.Bind(12, row.input);
+    } else {
+      insert.BindBlob(12, row.input);  // an exec input may be any bytes
+    }
+    if (row.job_id.empty()) {
+      insert.BindNull(13);
+    } else {
+      insert.Bind(13, row.job_id);
+    }
+    insert.Run();
+    if (!row.cache_key.empty() && row.geocode && !row.geocode->cached) {
+      cache.Bind(1, row.cache_key).BindBlob(2, row.payload).Run();
+    }
+    if (row.kind == "geocode") InsertGeocode(geocode, row);
+    if (row.kind == "index" && !row.input.empty()) {
+      DocumentStatements statements{find_document, forget_text, upsert_document, add_text};
+      InsertDocument(statements, row);
+    }
+  }
+}
+
+}  // namespace taskfarm

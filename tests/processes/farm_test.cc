@@ -1,0 +1,179 @@
+// The farm end to end: the real coordinator, real worker processes, real sockets.
+
+#include <signal.h>
+
+#include <algorithm>
+#include <map>
+
+#include <gtest/gtest.h>
+
+#include "tests/processes/process_harness.h"
+
+namespace taskfarm::testing {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+class NoopRun : public ::testing::TestWithParam<int> {};
+
+TEST_P(NoopRun, EveryTaskComesBackExactlyOnce) {
+  TempDir tmp;
+  const int tasks = 20000;
+  RunOutput run = RunTaskfarm({"run", "--noop", std::to_string(tasks), "--workers",
+                               std::to_string(GetParam()), "--out", (tmp / "r.jsonl").string(),
+                               "--json", "--quiet"},
+                              tmp);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  std::map<uint64_t, int> seen;
+  std::map<uint64_t, int> per_worker;
+  for (const auto& row : ReadJsonLines(tmp / "r.jsonl")) {
+    EXPECT_EQ(row["status"], "ok");
+    ++seen[row["id"].get<uint64_t>()];
+    ++per_worker[row["worker"].get<uint64_t>()];
+  }
+  ASSERT_EQ(seen.size(), static_cast<std::size_t>(tasks));
+  EXPECT_EQ(seen.begin()->first, 1u);
+  EXPECT_EQ(seen.rbegin()->first, static_cast<uint64_t>(tasks));
+  for (const auto& [id, count] : seen) ASSERT_EQ(count, 1) << "task " << id;
+  EXPECT_EQ(per_worker.size(), static_cast<std::size_t>(GetParam())) << "every worker got work";
+
+  const auto summary = nlohmann::json::parse(run.out);
+  EXPECT_TRUE(summary["ok"].get<bool>());
+  EXPECT_EQ(summary["kinds"]["noop"]["done"], tasks);
+  EXPECT_EQ(summary["kinds"]["noop"]["failed"], 0);
+  EXPECT_EQ(summary["duplicates_dropped"], 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Workers, NoopRun, ::testing::Values(2, 4));
+
+TEST(Farm, UnevenTasksAreBalancedNearTheBestSchedule) {
+  // 40 sleep tasks, every 5th 200 ms, the rest 1 ms, on 2 workers. Sleep, not CPU, so the
+  // machine's other load does not change the tasks' lengths; the best schedule is computed
+  // from the run times the workers measured in this same run.
+  TempDir tmp;
+  RunOutput run = RunTaskfarm({"run", "--sleep", "40", "--sleep-ms", "1,1,1,1,200", "--workers",
+                               "2", "--out", (tmp / "r.jsonl").string(), "--json", "--quiet"},
+                              tmp);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  double total_ms = 0;
+  double longest_ms = 0;
+  const auto rows = ReadJsonLines(tmp / "r.jsonl");
+  ASSERT_EQ(rows.size(), 40u);
+  for (const auto& row : rows) {
+    total_ms += row["run_ms"].get<double>();
+    longest_ms = std::max(longest_ms, row["run_ms"].get<double>());
+  }
+  const double best_ms = std::max(total_ms / 2, longest_ms);
+  const double busy_ms = nlohmann::json::parse(run.out)["busy_s"].get<double>() * 1000;
+  EXPECT_GE(busy_ms, best_ms * 0.99);
+  EXPECT_LE(busy_ms, best_ms * 1.15) << "best possible " << best_ms << " ms";
+}
+
+TEST(Farm, ThrowingHandlerGivesErrorResultsAndTheRunEnds) {
+  TempDir tmp;
+  RunOutput run = RunTaskfarm({"run", "--noop", "50", "--fault", "5", "--fault-mode", "throw",
+                               "--workers", "2", "--out", (tmp / "r.jsonl").string(), "--json"},
+                              tmp);
+  EXPECT_EQ(run.exit_code, 1) << "some tasks failed";
+  int ok = 0;
+  int errors = 0;
+  for (const auto& row : ReadJsonLines(tmp / "r.jsonl")) {
+    if (row["status"] == "ok") {
+      ++ok;
+    } else {
+      ++errors;
+      EXPECT_EQ(row["kind"], "fault");
+      EXPECT_EQ(row["error"], "fault task threw as asked");
+      EXPECT_EQ(row["error_code"], "handler_failed");
+    }
+  }
+  EXPECT_EQ(ok, 50);
+  EXPECT_EQ(errors, 5);
+  const auto summary = nlohmann::json::parse(run.out);
+  EXPECT_FALSE(summary["ok"].get<bool>());
+  EXPECT_EQ(summary["kinds"]["fault"]["failed"], 5);
+}
+
+TEST(Farm, TaskThatKillsItsWorkerIsQuarantinedAndOthersFinish) {
+  TempDir tmp;
+  RunOutput run = RunTaskfarm({"run", "--noop", "200", "--fault", "1", "--fault-mode", "abort",
+                               "--max-attempts", "2", "--workers", "2", "--out",
+                               (tmp / "r.jsonl").string(), "--json"},
+                              tmp);
+  EXPECT_EQ(run.exit_code, 1);
+  const auto summary = nlohmann::json::parse(run.out);
+  EXPECT_EQ(summary["kinds"]["noop"]["done"], 200);
+  EXPECT_EQ(summary["kinds"]["fault"]["failed_by_reason"]["quarantined"], 1);
+  EXPECT_EQ(summary["workers_lost"], 2) << "one death per attempt";
+  EXPECT_EQ(ReadJsonLines(tmp / "r.jsonl").size(), 201u);
+  EXPECT_TRUE(ProcessesMentioning(tmp.path().string()).empty());
+}
+
+// Starts a long run, waits until results flow, sends `signal_number` to the coordinator.
+RunOutput InterruptMidRun(const TempDir& tmp, int signal_number) {
+  Taskfarm farm({"run", "--burn", "100000", "--burn-us", "2000", "--workers", "2", "--grace",
+                 "5", "--out", (tmp / "r.jsonl").string()},
+                tmp);
+  EXPECT_TRUE(WaitFor([&] { return ReadFile(tmp / "r.jsonl").size() > 1000; }, seconds(30)));
+  EXPECT_EQ(RunDirectoriesIn(tmp.path()).size(), 1u);
+  EXPECT_GE(ProcessesMentioning(tmp.path().string()).size(), 3u) << "coordinator + 2 workers";
+  farm.Signal(signal_number);
+  return farm.Wait(seconds(30));
+}
+
+TEST(Farm, SigtermStopsTheRunAndLeavesNothingBehind) {
+  TempDir tmp;
+  RunOutput run = InterruptMidRun(tmp, SIGTERM);
+  EXPECT_EQ(run.exit_code, 143) << run.err;
+  EXPECT_NE(run.err.find("interrupted"), std::string::npos) << run.err;
+  EXPECT_TRUE(WaitFor([&] { return ProcessesMentioning(tmp.path().string()).empty(); },
+                      seconds(5)));
+  EXPECT_TRUE(RunDirectoriesIn(tmp.path()).empty());
+  EXPECT_FALSE(ReadJsonLines(tmp / "r.jsonl").empty()) << "results so far were written";
+}
+
+TEST(Farm, SigkillOfTheCoordinatorLeavesNothingBehind) {
+  TempDir tmp;
+  RunOutput run = InterruptMidRun(tmp, SIGKILL);
+  EXPECT_EQ(run.exit_code, 128 + SIGKILL);
+  // The workers notice their parent is gone, remove the run directory and exit.
+  EXPECT_TRUE(WaitFor([&] { return ProcessesMentioning(tmp.path().string()).empty(); },
+                      seconds(5)));
+  EXPECT_TRUE(WaitFor([&] { return RunDirectoriesIn(tmp.path()).empty(); }, seconds(5)));
+}
+
+TEST(Farm, StaleRunDirectoryOfADeadCoordinatorIsRemovedAtStart) {
+  TempDir tmp;
+  // PID 2^22+1 is above Linux's pid_max default and cannot be alive.
+  std::filesystem::create_directory(tmp / "taskfarm-4194305-abcdef");
+  RunOutput run = RunTaskfarm({"run", "--noop", "10", "--quiet"}, tmp);
+  EXPECT_EQ(run.exit_code, 0);
+  EXPECT_TRUE(RunDirectoriesIn(tmp.path()).empty());
+}
+
+TEST(Cli, BadFlagsAndValuesExitWithStatus2AndOneClearLine) {
+  TempDir tmp;
+  RunOutput unknown = RunTaskfarm({"run", "--noop", "5", "--frobnicate"}, tmp);
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.err.find("--frobnicate"), std::string::npos) << unknown.err;
+
+  RunOutput bad_value = RunTaskfarm({"run", "--noop", "many"}, tmp);
+  EXPECT_EQ(bad_value.exit_code, 2);
+  EXPECT_NE(bad_value.err.find("--noop"), std::string::npos) << bad_value.err;
+
+  RunOutput bad_out = RunTaskfarm({"run", "--noop", "5", "--out", (tmp / "r.txt").string()}, tmp);
+  EXPECT_EQ(bad_out.exit_code, 2);
+  EXPECT_NE(bad_out.err.find("r.txt"), std::string::npos) << bad_out.err;
+
+  RunOutput nothing = RunTaskfarm({"run"}, tmp);
+  EXPECT_EQ(nothing.exit_code, 2);
+  EXPECT_NE(nothing.err.find("no tasks"), std::string::npos) << nothing.err;
+
+  RunOutput help = RunTaskfarm({"run", "--help"}, tmp);
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("--workers"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace taskfarm::testing

@@ -1,0 +1,236 @@
+// Geocoding end to end over real HTTP on loopback: `taskfarm geoserver` as the service,
+// real workers with their network lanes, the shared token bucket between them.
+
+#include <fstream>
+#include <map>
+
+#include <gtest/gtest.h>
+
+#include "tests/processes/process_harness.h"
+
+namespace taskfarm::testing {
+namespace {
+
+// The first `count` places of the committed list of GeoNames cities.
+
+std::map<std::string, int> CountBy(const std::vector<nlohmann::json>& rows,
+                                   const std::string& field) {
+  std::map<std::string, int> counts;
+  for (const auto& row : rows) ++counts[row.value(field, std::string("-"))];
+  return counts;
+}
+
+TEST(Geocode, FiveHundredPlacesAtTheRateLimitAllResolved) {
+  TempDir tmp;
+  GeoServerProcess server({"--latency-ms", "20"}, tmp);
+  RunOutput run = RunTaskfarm({"run", "--geocode", PlacesFile(tmp, 500).string(), "--provider",
+                               "nominatim", "--endpoint", server.url(), "--rate",
+                               "nominatim=100/s", "--workers", "2", "--out",
+                               (tmp / "r.jsonl").string(), "--json", "--quiet"},
+                              tmp);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const auto rows = ReadJsonLines(tmp / "r.jsonl");
+  ASSERT_EQ(rows.size(), 500u);
+  EXPECT_EQ(CountBy(rows, "status")["ok"], 500);
+  for (const auto& row : rows) {
+    EXPECT_TRUE(row.contains("lat") && row.contains("lon")) << row.dump();
+    EXPECT_EQ(row["provider"], "nominatim");
+  }
+  const auto stats = server.Stats();
+  EXPECT_EQ(stats["requests"], 500);
+  EXPECT_EQ(stats["refused"], 0);
+  // The bucket starts empty and grants 100/s, spaced exactly (the token bucket tests check
+  // the grant times themselves). The server stamps arrivals after the client's and its own
+  // scheduling delays, which on a loaded 2-core machine squeeze a request or two more into
+  // some one-second window: 3% of slack for that jitter (25% in a sanitizer build, where
+  // every process runs 5-15 times slower and its delays vary as much more; there the check
+  // still catches a limit that does not hold, not the jitter of the instrumentation).
+  EXPECT_LE(stats["max_in_a_second"].get<int>(), UnderSanitizer() ? 125 : 103);
+  const auto summary = nlohmann::json::parse(run.out);
+  EXPECT_GE(summary["wall_s"].get<double>(), 4.9) << "500 at 100/s cannot be faster than 5 s";
+}
+
+TEST(Geocode, ServerRefusingForTwoSecondsPausesTheFarmAndEveryPlaceResolves) {
+  TempDir tmp;
+  GeoServerProcess server({"--overload-for", "2", "--retry-after", "1"}, tmp);
+  RunOutput run = RunTaskfarm({"run", "--geocode", PlacesFile(tmp, 40).string(), "--provider",
+                               "nominatim", "--endpoint", server.url(), "--rate",
+                               "nominatim=50/s", "--retries", "10", "--workers", "2", "--out",
+                               (tmp / "r.jsonl").string(), "--json", "--quiet"},
+                              tmp);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const auto rows = ReadJsonLines(tmp / "r.jsonl");
+  EXPECT_EQ(CountBy(rows, "status")["ok"], 40);
+  const auto summary = nlohmann::json::parse(run.out);
+  EXPECT_GE(summary["rate_limits"]["nominatim"]["backoffs"].get<int>(), 1);
+  EXPECT_GE(summary["wall_s"].get<double>(), 2.0);
+  EXPECT_GT(server.Stats()["refused"].get<int>(), 0);
+}
+
+TEST(Geocode, MalformedBodiesAndRefusedRequestsAreErrorRowsAndTheRunEnds) {
+  TempDir tmp;
+  {
+    GeoServerProcess server({"--malformed-rate", "1"}, tmp);
+    RunOutput run = RunTaskfarm({"run", "--geocode", PlacesFile(tmp, 10).string(), "--provider",
+                                 "google", "--endpoint", server.url(), "--out",
+                                 (tmp / "malformed.jsonl").string(), "--quiet"},
+                                tmp, {{"GOOGLE_MAPS_API_KEY", "test-key"}});
+    EXPECT_EQ(run.exit_code, 1);
+    const auto rows = ReadJsonLines(tmp / "malformed.jsonl");
+    ASSERT_EQ(rows.size(), 10u);
+    for (const auto& row : rows) {
+      EXPECT_EQ(row["status"], "error");
+      EXPECT_EQ(row["error_code"], "malformed_response");
+      EXPECT_NE(row["error"].get<std::string>().find("google: malformed response"),
+                std::string::npos);
+    }
+  }
+  GeoServerProcess server({}, tmp);
+  RunOutput denied = RunTaskfarm({"run", "--geocode", PlacesFile(tmp, 5).string(), "--provider",
+                                  "google", "--endpoint", server.url(), "--out",
+                                  (tmp / "denied.jsonl").string(), "--quiet"},
+                                 tmp, {{"GOOGLE_MAPS_API_KEY", ""}});
+  EXPECT_EQ(denied.exit_code, 1);
+  for (const auto& row : ReadJsonLines(tmp / "denied.jsonl")) {
+    EXPECT_EQ(row["error_code"], "service_refused");
+    EXPECT_NE(row["error"].get<std::string>().find("REQUEST_DENIED: You must use an API key"),
+              std::string::npos)
+        << row.dump();
+  }
+  EXPECT_EQ(server.Stats()["requests"], 5) << "a permanent error is not retried";
+}
+
+TEST(Geocode, ServerErrorsAreRetriedUntilTheyPass) {
+  TempDir tmp;
+  GeoServerProcess server({"--error-rate", "0.3", "--seed", "7"}, tmp);
+  RunOutput run = RunTaskfarm({"run", "--geocode", PlacesFile(tmp, 60).string(), "--provider",
+                               "nominatim", "--endpoint", server.url(), "--rate",
+                               "nominatim=200/s", "--retries", "8", "--out",
+                               (tmp / "r.jsonl").string(), "--quiet"},
+                              tmp);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const auto rows = ReadJsonLines(tmp / "r.jsonl");
+  EXPECT_EQ(CountBy(rows, "status")["ok"], 60);
+  int retried = 0;
+  for (const auto& row : rows) retried += row["attempts"].get<int>() > 1;
+  EXPECT_GT(retried, 5) << "about 30% of requests fail once";
+  EXPECT_GT(server.Stats()["requests"].get<int>(), 60);
+}
+
+TEST(Geocode, BadLinesAreErrorRowsNamingTheLineAndTheRestResolves) {
+  TempDir tmp;
+  const auto input = tmp / "input.txt";
+  {
+    std::ofstream out(input, std::ios::binary);
+    out << "Paris\n\n# a comment\nCaf\xe9 latin-1\n" << std::string(600, 'x') << "\nLondon\n"
+        << "paris\n";
+  }
+  RunOutput run = RunTaskfarm({"run", "--geocode", input.string(), "--out",
+                               (tmp / "r.jsonl").string(), "--json", "--quiet"},
+                              tmp);
+  EXPECT_EQ(run.exit_code, 1);
+  std::map<std::string, std::string> errors;
+  int ok = 0;
+  for (const auto& row : ReadJsonLines(tmp / "r.jsonl")) {
+    if (row["status"] == "ok") ++ok;
+    if (row["status"] == "error") errors[row["error"]] = row["error_code"];
+  }
+  EXPECT_EQ(ok, 2) << "Paris once (the second is a duplicate) and London";
+  EXPECT_EQ(errors["line 4: not valid UTF-8"], "bad_input");
+  EXPECT_EQ(errors["line 5: longer than 512 bytes"], "bad_input");
+}
+
+TEST(Geocode, CsvColumnInputAndBadArguments) {
+  TempDir tmp;
+  const auto csv = tmp / "input.csv";
+  std::ofstream(csv) << "id,place,note\n1,\"Reykjavík, Iceland\",x\n2,Wroclaw,\"a, b\"\n";
+  RunOutput run = RunTaskfarm({"run", "--geocode", csv.string(), "--column", "place", "--out",
+                               (tmp / "r.csv").string(), "--quiet"},
+                              tmp);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const std::string table = ReadFile(tmp / "r.csv");
+  EXPECT_NE(table.find("\"Reykjavík, Iceland\",,ok,64.1"), std::string::npos) << table;
+  EXPECT_NE(table.find("Wroclaw,,ok,51.1"), std::string::npos) << table;
+
+  RunOutput no_column = RunTaskfarm({"run", "--geocode", csv.string(), "--column", "city"}, tmp);
+  EXPECT_EQ(no_column.exit_code, 2);
+  EXPECT_NE(no_column.err.find("no column 'city'"), std::string::npos) << no_column.err;
+  RunOutput missing = RunTaskfarm({"run", "--geocode", (tmp / "nope.txt").string()}, tmp);
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("nope.txt"), std::string::npos);
+  RunOutput bad_provider = RunTaskfarm({"run", "--geocode", csv.string(), "--provider", "bing"},
+                                       tmp);
+  EXPECT_EQ(bad_provider.exit_code, 2);
+  EXPECT_NE(bad_provider.err.find("'bing'"), std::string::npos);
+}
+
+TEST(Geocode, DailyQuotaStopsTheProviderAndTheCascadeTakesOver) {
+  TempDir tmp;
+  GeoServerProcess server({"--daily-limit", "10"}, tmp);
+  const std::map<std::string, std::string> key = {{"GOOGLE_MAPS_API_KEY", "test-key"}};
+  RunOutput alone = RunTaskfarm({"run", "--geocode", PlacesFile(tmp, 100).string(), "--provider",
+                                 "google", "--endpoint", server.url(), "--workers", "2",
+                                 "--io-concurrency", "2", "--out",
+                                 (tmp / "alone.jsonl").string(), "--quiet"},
+                                tmp, key);
+  EXPECT_EQ(alone.exit_code, 1);
+  const auto rows = ReadJsonLines(tmp / "alone.jsonl");
+  EXPECT_EQ(CountBy(rows, "status")["ok"], 10);
+  EXPECT_EQ(CountBy(rows, "error_code")["quota_exceeded"], 90);
+  // A worker stops asking at its first OVER_DAILY_LIMIT; requests already in flight then
+  // (at most --io-concurrency per worker) still get their answers.
+  EXPECT_LE(server.Stats()["requests"].get<int>(), 10 + 2 * 2);
+
+  RunOutput cascade = RunTaskfarm({"run", "--geocode", PlacesFile(tmp, 40).string(), "--provider",
+                                   "google,offline", "--endpoint", server.url(), "--out",
+                                   (tmp / "cascade.jsonl").string(), "--quiet"},
+                                  tmp, key);
+  EXPECT_EQ(cascade.exit_code, 0) << cascade.err;
+  const auto cascaded = ReadJsonLines(tmp / "cascade.jsonl");
+  EXPECT_EQ(CountBy(cascaded, "status")["ok"], 40);
+  EXPECT_EQ(CountBy(cascaded, "provider")["offline"], 40) << "google's quota is spent";
+}
+
+TEST(Geocode, PlacesFromStdin) {
+  TempDir tmp;
+  const std::string command = "printf 'Oslo\\nLima, Peru\\n' | TMPDIR='" + tmp.path().string() +
+                              "' " + TASKFARM_BIN + " run --geocode - --quiet --out " +
+                              (tmp / "r.jsonl").string();
+  EXPECT_EQ(WEXITSTATUS(std::system(command.c_str())), 0);
+  const auto rows = ReadJsonLines(tmp / "r.jsonl");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(CountBy(rows, "status")["ok"], 2);
+}
+
+TEST(Geocode, AnsweredPlacesComeFromTheCacheAcrossRunsUnlessRefreshed) {
+  TempDir tmp;
+  GeoServerProcess server({}, tmp);
+  const auto db = (tmp / "run.db").string();
+  const std::vector<std::string> run = {"run", "--geocode", PlacesFile(tmp, 30).string(),
+                                        "--provider", "nominatim", "--endpoint", server.url(),
+                                        "--rate", "nominatim=100/s", "--db", db, "--json",
+                                        "--quiet"};
+  ASSERT_EQ(RunTaskfarm(run, tmp).exit_code, 0);
+  EXPECT_EQ(server.Stats()["requests"], 30);
+
+  auto again = run;
+  again.insert(again.end(), {"--out", (tmp / "again.jsonl").string()});
+  RunOutput cached = RunTaskfarm(again, tmp);
+  ASSERT_EQ(cached.exit_code, 0) << cached.err;
+  EXPECT_EQ(server.Stats()["requests"], 30) << "no request for a cached place";
+  const auto summary = nlohmann::json::parse(cached.out);
+  EXPECT_EQ(summary["geocode_cache_hits"], 30);
+  EXPECT_EQ(summary["rate_limits"]["nominatim"]["granted"], 0) << "a cache hit takes no token";
+  for (const auto& row : ReadJsonLines(tmp / "again.jsonl")) {
+    EXPECT_EQ(row["cached"], true);
+    EXPECT_EQ(row["status"], "ok");
+  }
+
+  auto refresh = run;
+  refresh.emplace_back("--refresh");
+  ASSERT_EQ(RunTaskfarm(refresh, tmp).exit_code, 0);
+  EXPECT_EQ(server.Stats()["requests"], 60);
+}
+
+}  // namespace
+}  // namespace taskfarm::testing

@@ -1,0 +1,218 @@
+// Indexing end to end on a real document corpus (scripts/build-corpus --small:
+// Debian's documentation as HTML, PDF, text, Markdown, DOCX and ODT, plus a folder of bad
+// files), with the real SQLite FTS5 index and `taskfarm search`.
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <map>
+#include <set>
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include "tests/processes/process_harness.h"
+
+namespace taskfarm::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::seconds;
+
+class Index : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    corpus_ = fs::path(TASKFARM_BINARY_DIR) / "corpus-small";
+    const fs::path script = fs::path(TASKFARM_SOURCE_DIR) / "scripts" / "build-corpus";
+    if (ReadFile(corpus_ / ".corpus-stamp").rfind("built", 0) == 0) return;
+    if (!fs::exists(script)) return;
+    const std::string command = "'" + script.string() + "' '" + corpus_.string() +
+                                "' --small >/dev/null 2>&1";
+    std::system(command.c_str());
+  }
+  void SetUp() override {
+    if (ReadFile(corpus_ / ".corpus-stamp").rfind("built", 0) != 0) {
+      GTEST_FAIL() << "no corpus: scripts/build-corpus could not build " << corpus_;
+    }
+  }
+  static fs::path corpus_;
+};
+fs::path Index::corpus_;
+
+// The first row of a query's first column, as text ("" when none); may write (test db).
+std::string QueryText(const fs::path& db, const std::string& sql) {
+  sqlite3* handle = nullptr;
+  sqlite3_open(db.c_str(), &handle);
+  sqlite3_stmt* stmt = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(handle, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK)
+      << sqlite3_errmsg(handle) << " in " << sql;
+  std::string value;
+  if (stmt && sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0)) {
+    value = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(handle);
+  return value;
+}
+
+// A word only one indexed document of `type` has, and that document's path.
+std::pair<std::string, std::string> RareWordOf(const fs::path& db, const std::string& type) {
+  QueryText(db, "CREATE VIRTUAL TABLE IF NOT EXISTS v_row USING fts5vocab(documents_fts, row)");
+  QueryText(db,
+            "CREATE VIRTUAL TABLE IF NOT EXISTS v_inst USING fts5vocab(documents_fts, instance)");
+  const std::string id = QueryText(
+      db, "SELECT id FROM documents WHERE status='indexed' AND type='" + type +
+              "' AND words > 50 ORDER BY words DESC, path LIMIT 1");
+  const std::string word = QueryText(
+      db, "SELECT i.term FROM v_inst i JOIN v_row r ON r.term = i.term WHERE i.doc = " + id +
+              " AND r.doc = 1 AND length(i.term) BETWEEN 6 AND 20 AND i.term GLOB '[a-z]*' "
+              "AND NOT i.term GLOB '*[0-9]*' ORDER BY i.term LIMIT 1");
+  return {word, QueryText(db, "SELECT path FROM documents WHERE id = " + id)};
+}
+
+nlohmann::json SearchJson(const TempDir& tmp, const fs::path& db, const std::string& query) {
+  RunOutput search = RunTaskfarm({"search", "--db", db.string(), query, "--json", "--limit",
+                                  "50"},
+                                 tmp);
+  EXPECT_EQ(search.exit_code, 0) << search.err;
+  return search.exit_code == 0 ? nlohmann::json::parse(search.out) : nlohmann::json::array();
+}
+
+TEST_F(Index, EveryConverterOnRealFilesAndSearchFindsTheirWords) {
+  TempDir tmp;
+  const auto db = tmp / "index.db";
+  RunOutput run = RunTaskfarm({"run", "--index", corpus_.string(), "--db", db.string(),
+                               "--exclude", "bad", "--json", "--quiet"},
+                              tmp);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  // For each type: a document of it, a word only it has, and the search that finds it.
+  for (const std::string type : {"html", "pdf", "text", "markdown", "docx", "odt"}) {
+    SCOPED_TRACE(type);
+    const auto [word, path] = RareWordOf(db, type);
+    ASSERT_FALSE(word.empty()) << "no indexed " << type << " document with words";
+    const auto hits = SearchJson(tmp, db, word);
+    ASSERT_EQ(hits.size(), 1u) << word;
+    EXPECT_EQ(hits[0]["path"], path);
+    EXPECT_NE(hits[0]["snippet"].get<std::string>().find("["), std::string::npos);
+    EXPECT_TRUE(hits[0].contains("title") && hits[0].contains("score"));
+  }
+  // HTML keeps its title; script and style are not text.
+  const auto title_hits = SearchJson(tmp, db, "title:socketserver");
+  EXPECT_FALSE(title_hits.empty());
+  EXPECT_EQ(nlohmann::json::parse(run.out)["index"]["added"].get<int>(),
+            QueryInt(db, "SELECT count(*) FROM documents"));
+}
+
+TEST_F(Index, BadFilesGetTheirRowsAndTheRestIsIndexed) {
+  TempDir tmp;
+  const auto db = tmp / "index.db";
+  const auto extra = tmp / "extra";
+  fs::create_directories(extra);
+  // A zip bomb: a DOCX whose document.xml inflates to 64 MB (limit: 20 x --max-file-size).
+  const std::string bomb = "cd '" + extra.string() + "' && /usr/bin/python3 -c \""
+                           "import zipfile; z = zipfile.ZipFile('bomb.docx', 'w', "
+                           "zipfile.ZIP_DEFLATED); z.writestr('word/document.xml', "
+                           "'<w>' + 'a' * (64 << 20) + '</w>'); z.close()\"";
+  ASSERT_EQ(std::system(bomb.c_str()), 0);
+  std::ofstream(extra / "big.txt") << std::string(3 << 20, 'x');
+  std::ofstream(extra / "slow.hang") << "never converted";
+  std::ofstream(extra / "crash.boom") << "crashes its converter";
+  std::ofstream(extra / "note.unknownext") << "no converter";
+  std::ofstream(extra / "crash.sh") << "#!/bin/sh\nkill -SEGV $$\n";
+  std::ofstream(extra / "slow.sh") << "#!/bin/sh\nsleep 30\n";
+  fs::permissions(extra / "crash.sh", fs::perms::owner_all);
+  fs::permissions(extra / "slow.sh", fs::perms::owner_all);
+  std::ofstream(extra / "secret.txt") << "words nobody may read";
+  fs::permissions(extra / "secret.txt", fs::perms::none);
+  const bool root = geteuid() == 0;  // root reads a file without permission bits
+  RunOutput run = RunTaskfarm(
+      {"run", "--index", (corpus_ / "bad").string(), "--index", extra.string(), "--db",
+       db.string(), "--max-file-size", std::to_string(2 << 20), "--converter",
+       "hang=" + (extra / "slow.sh").string(),
+       "--converter", "boom=" + (extra / "crash.sh").string(), "--converter-timeout", "1",
+       "--out", (tmp / "r.jsonl").string(), "--quiet"},
+      tmp);
+  EXPECT_EQ(run.exit_code, 1) << "some files failed, the run completed";
+  std::map<std::string, nlohmann::json> by_name;
+  for (const auto& row : ReadJsonLines(tmp / "r.jsonl")) {
+    by_name[fs::path(row["path"].get<std::string>()).filename().string()] = row;
+  }
+  const auto error_of = [&](const std::string& name) {
+    return by_name[name].value("error", std::string("(no error: ") + by_name[name].dump() + ")");
+  };
+  EXPECT_EQ(error_of("empty.txt"), "empty file (zero bytes)");
+  EXPECT_EQ(error_of("empty.pdf"), "empty file (zero bytes)");
+  EXPECT_NE(error_of("truncated.pdf").find("failed with exit status"), std::string::npos);
+  EXPECT_NE(error_of("truncated.docx").find("not a readable zip container"), std::string::npos);
+  EXPECT_EQ(error_of("binary-named.txt"), "binary data, not text");
+  EXPECT_NE(error_of("bomb.docx").find("zip bomb"), std::string::npos);
+  EXPECT_NE(error_of("big.txt").find("over --max-file-size"), std::string::npos);
+  EXPECT_NE(error_of("slow.hang").find("took longer than 1 s"), std::string::npos);
+  EXPECT_NE(error_of("crash.boom").find("crashed: Segmentation fault"), std::string::npos);
+  EXPECT_EQ(by_name["note.unknownext"]["status"], "skipped");
+  EXPECT_EQ(by_name["note.unknownext"]["note"], "unsupported type");
+  // Damaged but readable: indexed, and the row says what was repaired.
+  EXPECT_EQ(by_name["invalid-utf8.txt"]["status"], "indexed");
+  EXPECT_NE(by_name["invalid-utf8.txt"].value("note", "").find("invalid UTF-8"), std::string::npos);
+  EXPECT_EQ(by_name["text-named.pdf"]["status"], "indexed");
+  EXPECT_EQ(by_name["text-named.pdf"]["type"], "text");
+  EXPECT_EQ(by_name["broken.html"]["status"], "indexed");
+  if (!root) {
+    EXPECT_NE(error_of("secret.txt").find("Permission denied"), std::string::npos);
+  }
+  // The failures above; the converter scripts themselves are skipped (unsupported type).
+  EXPECT_EQ(QueryInt(db, "SELECT count(*) FROM documents WHERE status='error'"), root ? 9 : 10);
+}
+
+TEST_F(Index, IncrementalRunConvertsOnlyWhatChangedAndForgetsWhatIsGone) {
+  TempDir tmp;
+  const auto db = tmp / "index.db";
+  const auto docs = tmp / "docs";
+  fs::create_directories(docs);
+  fs::copy(corpus_ / "git-doc", docs / "git-doc", fs::copy_options::recursive);
+  std::ofstream(docs / "changing.txt") << "the original wording mentions aardvarks\n";
+  std::ofstream(docs / "leaving.md") << "this file will vanish with its zeppelins\n";
+  const std::vector<std::string> run = {"run", "--index", docs.string(), "--db", db.string(),
+                                        "--json", "--quiet"};
+  RunOutput first = RunTaskfarm(run, tmp);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  const int files = nlohmann::json::parse(first.out)["index"]["added"].get<int>();
+  EXPECT_FALSE(SearchJson(tmp, db, "aardvarks").empty());
+  EXPECT_FALSE(SearchJson(tmp, db, "zeppelins").empty());
+
+  std::ofstream(docs / "changing.txt") << "rewritten: now about pangolins only\n";
+  fs::remove(docs / "leaving.md");
+  std::ofstream(docs / "arriving.txt") << "a new file about narwhals\n";
+  RunOutput second = RunTaskfarm(run, tmp);
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  const auto summary = nlohmann::json::parse(second.out);
+  EXPECT_EQ(summary["index"]["added"], 1);
+  EXPECT_EQ(summary["index"]["changed"], 1);
+  EXPECT_EQ(summary["index"]["removed"], 1);
+  EXPECT_EQ(summary["index"]["unchanged"], files - 2);
+  EXPECT_EQ(summary["tasks"], 2) << "unchanged files are not converted again";
+  EXPECT_TRUE(SearchJson(tmp, db, "aardvarks").empty()) << "the old words are gone";
+  EXPECT_FALSE(SearchJson(tmp, db, "pangolins").empty());
+  EXPECT_FALSE(SearchJson(tmp, db, "narwhals").empty());
+  EXPECT_TRUE(SearchJson(tmp, db, "zeppelins").empty()) << "a deleted file is gone from search";
+}
+
+TEST_F(Index, SearchExplainsBadQueriesAndMissingIndexes) {
+  TempDir tmp;
+  const auto db = tmp / "index.db";
+  ASSERT_EQ(RunTaskfarm({"run", "--noop", "3", "--db", db.string(), "--quiet"}, tmp).exit_code, 0);
+  RunOutput no_index = RunTaskfarm({"search", "--db", db.string(), "word"}, tmp);
+  EXPECT_EQ(no_index.exit_code, 0) << "the schema exists; nothing matches";
+  RunOutput bad = RunTaskfarm({"search", "--db", db.string(), "\"unclosed"}, tmp);
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("bad query '\"unclosed'"), std::string::npos) << bad.err;
+  RunOutput missing = RunTaskfarm({"search", "--db", (tmp / "none.db").string(), "x"}, tmp);
+  EXPECT_EQ(missing.exit_code, 2);
+  RunOutput no_db = RunTaskfarm({"run", "--index", tmp.path().string()}, tmp);
+  EXPECT_EQ(no_db.exit_code, 2);
+  EXPECT_NE(no_db.err.find("--index needs --db"), std::string::npos) << no_db.err;
+}
+
+}  // namespace
+}  // namespace taskfarm::testing

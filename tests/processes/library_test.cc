@@ -1,0 +1,195 @@
+// A program of its own built on the installed library: `cmake --install` into a fresh
+// prefix, examples/wordcount configured and built as a separate project against that prefix
+// (find_package(taskfarm)), then run as users run it: its kinds per input, in a job file, on
+// a remote host, with workers replaced mid-run and a coordinator killed and resumed.
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <map>
+
+#include <gtest/gtest.h>
+
+#include "tests/processes/process_harness.h"
+
+namespace taskfarm::testing {
+namespace {
+
+using std::chrono::seconds;
+
+// Runs a shell command; its exit status (its output goes to `log`).
+int Shell(const std::string& command, const std::filesystem::path& log) {
+  const int status = std::system((command + " >>'" + log.string() + "' 2>&1").c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// The example program, built once for the whole suite against a fresh install.
+class InstalledExample : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir();
+    const auto log = *dir_ / "build.log";
+    const std::string prefix = (*dir_ / "prefix").string();
+    const std::string build = (*dir_ / "build").string();
+    ok_ = Shell("cmake --install '" + std::string(TASKFARM_BINARY_DIR) + "' --prefix '" + prefix + "'", log) == 0 &&
+          Shell("cmake -S '" + std::string(TASKFARM_SOURCE_DIR) + "/examples/wordcount' -B '" + build +
+                    "' -DCMAKE_PREFIX_PATH='" + prefix + "' -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF" +
+                    " -DCMAKE_CXX_FLAGS='" + TASKFARM_CXX_FLAGS + "' -DCMAKE_EXE_LINKER_FLAGS='" +
+                    TASKFARM_EXE_LINKER_FLAGS + "'",
+                log) == 0 &&
+          Shell("cmake --build '" + build + "'", log) == 0;
+    if (!ok_) std::cerr << ReadFile(log);
+  }
+  static void TearDownTestSuite() { delete dir_; }
+
+  static std::string Program() { return (*dir_ / "build" / "wordcount").string(); }
+  static std::filesystem::path Prefix() { return *dir_ / "prefix"; }
+
+  // Runs the example program with `args`, in `tmp`.
+  static RunOutput RunExample(const std::vector<std::string>& args, const TempDir& tmp) {
+    std::string command = "cd '" + tmp.path().string() + "' && TMPDIR='" + tmp.path().string() + "' '" + Program() + "'";
+    for (const std::string& arg : args) command += " '" + arg + "'";
+    command += " >out.txt 2>err.txt </dev/null";
+    const int status = std::system(command.c_str());
+    RunOutput output;
+    output.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    output.out = ReadFile(tmp / "out.txt");
+    output.err = ReadFile(tmp / "err.txt");
+    return output;
+  }
+
+  static TempDir* dir_;
+  static bool ok_;
+};
+
+TempDir* InstalledExample::dir_ = nullptr;
+bool InstalledExample::ok_ = false;
+
+// Files with known counts; their paths, one a line, in tmp/files.txt.
+std::map<std::string, std::string> MakeFiles(const TempDir& tmp, int count) {
+  std::map<std::string, std::string> expected;
+  std::ofstream list(tmp / "files.txt");
+  for (int i = 1; i <= count; ++i) {
+    const auto path = tmp / ("file " + std::to_string(i) + ".txt");
+    std::ofstream file(path);
+    for (int line = 0; line < i; ++line) file << "one two three\n";
+    expected[path.string()] = std::to_string(i) + " " + std::to_string(3 * i) + " " + std::to_string(14 * i);
+    list << path.string() << '\n';
+  }
+  return expected;
+}
+
+TEST_F(InstalledExample, InstallHoldsTheLibraryHeadersAndPackage) {
+  ASSERT_TRUE(ok_) << "the example did not build against the installed package";
+  EXPECT_TRUE(std::filesystem::exists(Prefix() / "include/taskfarm/app.h"));
+  EXPECT_TRUE(std::filesystem::exists(Prefix() / "bin/taskfarm"));
+  EXPECT_TRUE(std::filesystem::exists(Prefix() / "bin/taskfarm-worker"));
+  bool found_config = false;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(Prefix())) {
+    found_config = found_config || entry.path().filename() == "taskfarmConfig.cmake";
+  }
+  EXPECT_TRUE(found_config);
+  // The program links the installed library, not the build tree's.
+  TempDir tmp;
+  EXPECT_EQ(Shell("ldd '" + Program() + "' | grep -q '" + Prefix().string() + "'", tmp / "ldd.log"), 0)
+      << ReadFile(tmp / "ldd.log");
+}
+
+TEST_F(InstalledExample, OwnKindsRunPerInputWithEveryResultKept) {
+  ASSERT_TRUE(ok_);
+  TempDir tmp;
+  const auto expected = MakeFiles(tmp, 40);
+  std::ofstream(tmp / "files.txt", std::ios::app) << (tmp / "missing.txt").string() << '\n';
+  // --max-tasks-per-worker replaces workers mid-run: each replacement is the program again.
+  RunOutput run = RunExample({"run", "--kind", "wc", "--inputs", (tmp / "files.txt").string(),
+                              "--workers", "2", "--max-tasks-per-worker", "7", "--db",
+                              (tmp / "run.db").string(), "--out", (tmp / "r.jsonl").string(),
+                              "--json", "--quiet"},
+                             tmp);
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+  std::map<std::string, nlohmann::json> rows;
+  for (const auto& row : ReadJsonLines(tmp / "r.jsonl")) rows[row["input"]] = row;
+  ASSERT_EQ(rows.size(), 41u);
+  for (const auto& [path, counts] : expected) EXPECT_EQ(rows[path]["output"], counts) << path;
+  const auto& missing = rows[(tmp / "missing.txt").string()];
+  EXPECT_EQ(missing["status"], "error");
+  EXPECT_NE(missing["error"].get<std::string>().find("cannot read"), std::string::npos);
+  const auto summary = nlohmann::json::parse(run.out);
+  EXPECT_EQ(summary["kinds"]["wc"]["done"], 40);
+  EXPECT_EQ(summary["kinds"]["wc"]["failed"], 1);
+  EXPECT_GE(summary["workers_retired"].get<int>(), 4);
+  EXPECT_EQ(QueryInt(tmp / "run.db", "SELECT count(*) FROM results WHERE kind = 'wc'"), 41);
+  ExpectNothingLeft(tmp);
+}
+
+TEST_F(InstalledExample, JobFileIoKindRemoteHostAndBadKind) {
+  ASSERT_TRUE(ok_);
+  TempDir tmp;
+  MakeFiles(tmp, 3);
+  std::ofstream(tmp / "jobs.jsonl")
+      << "{\"kind\": \"wc\", \"input\": \"" << (tmp / "file 2.txt").string() << "\", \"id\": \"two\"}\n"
+      << "{\"kind\": \"resolve\", \"input\": \"localhost\", \"id\": \"lo\"}\n"
+      << "{\"kind\": \"exec\", \"argv\": [\"true\"]}\n";
+  RunOutput jobs = RunExample({"run", "--jobs", (tmp / "jobs.jsonl").string(), "--out",
+                               (tmp / "j.jsonl").string(), "--quiet"},
+                              tmp);
+  EXPECT_EQ(jobs.exit_code, 0) << jobs.err;
+  std::map<std::string, nlohmann::json> by_job;
+  for (const auto& row : ReadJsonLines(tmp / "j.jsonl")) {
+    if (row.contains("job_id")) by_job[row["job_id"]] = row;
+  }
+  EXPECT_EQ(by_job["two"]["output"], "2 6 28");
+  const std::string address = by_job["lo"]["output"];
+  EXPECT_TRUE(address == "127.0.0.1" || address == "::1") << address;
+
+  // Every task on a host agent the program started itself (the same program, as `host`).
+  RunOutput hosted = RunExample({"run", "--kind", "wc", "--inputs", (tmp / "files.txt").string(),
+                                 "--launcher", "local", "--hosts", "1", "--workers", "0",
+                                 "--insecure", "--json", "--quiet"},
+                                tmp);
+  EXPECT_EQ(hosted.exit_code, 0) << hosted.err;
+  const auto summary = nlohmann::json::parse(hosted.out);
+  EXPECT_EQ(summary["kinds"]["wc"]["done"], 3);
+
+  RunOutput bad = RunExample({"run", "--kind", "thumbnail", ":::", "x"}, tmp);
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("its kinds: resolve wc"), std::string::npos) << bad.err;
+  ExpectNothingLeft(tmp);
+}
+
+TEST_F(InstalledExample, KilledCoordinatorResumesOnlyWhatHasNoRow) {
+  ASSERT_TRUE(ok_);
+  TempDir tmp;
+  MakeFiles(tmp, 300);
+  const auto db = tmp / "run.db";
+  const std::string args = "run --kind wc --inputs '" + (tmp / "files.txt").string() +
+                           "' --workers 1 --db '" + db.string() + "' --quiet";
+  // Slow enough to stop part way: one worker, and a coordinator killed at the 50th row.
+  const std::string start = "cd '" + tmp.path().string() + "' && TMPDIR='" + tmp.path().string() +
+                            "' exec '" + Program() + "' " + args + " --max-tasks-per-worker 1";
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    execl("/bin/sh", "sh", "-c", start.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  ASSERT_TRUE(WaitFor(
+      [&] { return TryQueryInt(db, "SELECT count(*) FROM results") >= 50; },
+      std::chrono::seconds(60)));
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+  const int64_t before = QueryInt(db, "SELECT count(*) FROM results");
+  ASSERT_LT(before, 300) << "the run finished before it could be killed";
+  RunOutput resumed = RunExample({"run", "--resume", "--db", db.string(), "--quiet", "--json"}, tmp);
+  EXPECT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_EQ(QueryInt(db, "SELECT count(*) FROM results"), 300);
+  EXPECT_EQ(QueryInt(db, "SELECT count(DISTINCT input) FROM results"), 300);
+  const auto summary = nlohmann::json::parse(resumed.out);
+  EXPECT_EQ(summary["resumed_skipped"].get<int64_t>(), before);
+  ExpectNothingLeft(tmp);
+}
+
+}  // namespace
+}  // namespace taskfarm::testing

@@ -1,0 +1,265 @@
+// The operator's view: progress lines, --quiet, --json against the database, exit codes,
+// logging, `taskfarm report`, the terminal display, and every example the docs show.
+
+#include <signal.h>
+
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "tests/processes/process_harness.h"
+
+namespace taskfarm::testing {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+TEST(Operator, ProgressInAPipeIsParseableLinesAndQuietPrintsNone) {
+  TempDir tmp;
+  RunOutput run = RunTaskfarm({"run", "--burn", "150", "--burn-us", "10000", "--tick", "10",
+                               "--rate", "api=10/s", "--progress-interval", "0.2"},
+                              tmp);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const std::regex kind_line(
+      R"(taskfarm: progress t=[0-9.]+s kind=(burn|tick) done=\d+/(150|10) failed=\d+ )"
+      R"(retried=\d+ in_flight=\d+ rate=[0-9.]+/s eta=\S+)");
+  const std::regex bucket_line(
+      R"(taskfarm: progress t=[0-9.]+s bucket=api granted=\d+ rate=[0-9.]+/s limit=10/s )"
+      R"(waited=[0-9.]+s backoffs=\d+)");
+  int kind_lines = 0, bucket_lines = 0;
+  for (const std::string& line : Lines(run.err)) {
+    if (line.rfind("taskfarm: progress", 0) != 0) continue;
+    if (std::regex_match(line, kind_line)) {
+      ++kind_lines;
+    } else if (std::regex_match(line, bucket_line)) {
+      ++bucket_lines;
+    } else {
+      ADD_FAILURE() << "unparseable progress line: " << line;
+    }
+  }
+  EXPECT_GE(kind_lines, 4);
+  EXPECT_GE(bucket_lines, 2);
+  EXPECT_EQ(run.err.find('\x1b'), std::string::npos) << "no terminal codes in a pipe";
+
+  RunOutput quiet = RunTaskfarm({"run", "--burn", "100", "--burn-us", "5000", "--quiet",
+                                 "--progress-interval", "0.1"},
+                                tmp);
+  EXPECT_EQ(quiet.exit_code, 0);
+  EXPECT_EQ(quiet.err, "");
+  EXPECT_EQ(quiet.out, "");
+}
+
+TEST(Operator, TerminalProgressIsRewrittenInPlace) {
+  TempDir tmp;
+  // `script` gives the run a real pseudo-terminal.
+  const std::string command = std::string(TASKFARM_BIN) +
+                              " run --burn 120 --burn-us 10000 --progress-interval 0.1";
+  const std::string typescript = (tmp / "pty.txt").string();
+  const std::string shell = "TMPDIR='" + tmp.path().string() + "' TERM=xterm script -qfec '" +
+                            command + "' " + typescript + " >/dev/null 2>&1";
+  EXPECT_EQ(WEXITSTATUS(std::system(shell.c_str())), 0);
+  const std::string screen = ReadFile(typescript);
+  EXPECT_NE(screen.find("\r\x1b[2Kburn"), std::string::npos) << "a line cleared and redrawn";
+  EXPECT_NE(screen.find("\x1b[1A"), std::string::npos) << "the cursor goes back up";
+  EXPECT_NE(screen.find("taskfarm: 120 tasks"), std::string::npos) << "then the summary";
+}
+
+TEST(Operator, JsonSummaryMatchesTheDatabase) {
+  TempDir tmp;
+  const auto db = tmp / "run.db";
+  RunOutput run = RunTaskfarm({"run", "--noop", "500", "--fault", "7", "--db", db.string(),
+                               "--json", "--quiet"},
+                              tmp);
+  EXPECT_EQ(run.exit_code, 1);
+  const auto summary = nlohmann::json::parse(run.out);
+  EXPECT_EQ(summary["kinds"]["noop"]["done"].get<int64_t>(),
+            QueryInt(db, "SELECT count(*) FROM results WHERE kind='noop' AND status='ok'"));
+  EXPECT_EQ(summary["kinds"]["fault"]["failed"].get<int64_t>(),
+            QueryInt(db, "SELECT count(*) FROM results WHERE kind='fault' AND status='error'"));
+  EXPECT_EQ(summary["tasks"].get<int64_t>(), QueryInt(db, "SELECT count(*) FROM results"));
+  EXPECT_EQ(summary["tasks"], 507);
+
+  RunOutput report = RunTaskfarm({"report", "--db", db.string(), "--json", "--out",
+                                  (tmp / "all.csv").string()},
+                                 tmp);
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  const auto reported = nlohmann::json::parse(report.out);
+  EXPECT_EQ(reported["kinds"]["noop"]["done"], summary["kinds"]["noop"]["done"]);
+  EXPECT_EQ(reported["kinds"]["fault"]["failed_by_reason"]["handler_failed"], 7);
+  EXPECT_EQ(reported["exit_code"], 1);
+  EXPECT_EQ(reported["workers"], summary["workers"]);
+  EXPECT_EQ(Lines(ReadFile(tmp / "all.csv")).size(), 508u) << "a header and a row per task";
+}
+
+TEST(Operator, ReportOfAKilledRunSaysItDidNotFinish) {
+  TempDir tmp;
+  const auto db = tmp / "run.db";
+  Taskfarm farm({"run", "--burn", "5000", "--burn-us", "2000", "--db", db.string(), "--quiet"},
+                tmp);
+  std::this_thread::sleep_for(milliseconds(800));
+  farm.Signal(SIGKILL);
+  farm.Wait();
+  RunOutput report = RunTaskfarm({"report", "--db", db.string()}, tmp);
+  EXPECT_EQ(report.exit_code, 0) << report.err;
+  EXPECT_NE(report.out.find("did not finish"), std::string::npos) << report.out;
+  EXPECT_NE(report.out.find("unfinished"), std::string::npos) << report.out;
+}
+
+TEST(Operator, EveryDocumentedExitCode) {
+  TempDir tmp;
+  EXPECT_EQ(RunTaskfarm({"run", "--noop", "10", "--quiet"}, tmp).exit_code, 0);
+  EXPECT_EQ(RunTaskfarm({"run", "--noop", "10", "--fault", "1", "--quiet"}, tmp).exit_code, 1);
+  EXPECT_EQ(RunTaskfarm({"run", "--noop", "ten"}, tmp).exit_code, 2);
+  EXPECT_EQ(RunTaskfarm({"frobnicate"}, tmp).exit_code, 2);
+  EXPECT_EQ(RunTaskfarm({"report", "--db", (tmp / "missing.db").string()}, tmp).exit_code, 2);
+  {
+    // A taskfarm without taskfarm-worker beside it: the farm cannot run, and says which file.
+    const auto alone = tmp / "alone";
+    std::filesystem::create_directories(alone);
+    std::filesystem::copy_file(TASKFARM_BIN, alone / "taskfarm");
+    // The harness starts TASKFARM_BIN; the wrapper runs the lone copy in its place.
+    // It is given env, TMPDIR=... and TASKFARM_BIN before the arguments.
+    const std::vector<std::string> instead{
+        "/bin/sh", "-c",
+        "env=$1 tmpdir=$2; shift 3; exec \"$env\" \"$tmpdir\" " + (alone / "taskfarm").string() +
+            " \"$@\"",
+        "sh"};
+    RunOutput run = Taskfarm({"run", "--noop", "10", "--quiet"}, tmp, {}, instead).Wait();
+    EXPECT_EQ(run.exit_code, 4) << run.err;
+    EXPECT_NE(run.err.find((alone / "taskfarm-worker").string()), std::string::npos) << run.err;
+  }
+  for (int signal_number : {SIGINT, SIGTERM}) {
+    Taskfarm farm({"run", "--sleep", "100", "--sleep-ms", "50", "--quiet"}, tmp);
+    std::this_thread::sleep_for(milliseconds(400));
+    farm.Signal(signal_number);
+    EXPECT_EQ(farm.Wait().exit_code, 128 + signal_number);
+  }
+}
+
+TEST(Operator, LogFileHoldsCoordinatorAndWorkerLinesTagged) {
+  TempDir tmp;
+  const auto log = tmp / "run.log";
+  RunOutput run = RunTaskfarm({"run", "--noop", "100", "--fault", "1", "--fault-mode",
+                               "abort-once", "--log-level", "debug", "--log-file", log.string(),
+                               "--quiet"},
+                              tmp);
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.err, "") << "with a log file, nothing on stderr";
+  const std::string text = ReadFile(log);
+  EXPECT_NE(text.find("[coordinator] [warning] worker"), std::string::npos) << text;
+  EXPECT_NE(text.find("died: killed by signal 6"), std::string::npos) << text;
+  EXPECT_NE(text.find("[worker 1] [debug] connected as pid"), std::string::npos) << text;
+  EXPECT_TRUE(std::regex_search(text, std::regex(R"(\[worker \d+\] \[debug\] stopping after)")))
+      << text;
+}
+
+// Commands from the README's ```sh blocks and from each --help's Examples, in order, in one
+// directory (later examples use files earlier ones made).
+std::vector<std::string> DocumentedExamples(const TempDir& tmp) {
+  std::vector<std::string> commands;
+  std::ifstream readme(std::string(TASKFARM_SOURCE_DIR) + "/README.md");
+  bool in_sh = false;
+  for (std::string line; std::getline(readme, line);) {
+    if (line.rfind("```", 0) == 0) {
+      in_sh = line == "```sh";
+      continue;
+    }
+    if (in_sh && line.rfind("taskfarm ", 0) == 0) commands.push_back(line.substr(0, line.find('#')));
+  }
+  for (const char* subcommand : {"run", "report"}) {
+    const std::string help = RunTaskfarm({subcommand, "--help"}, tmp).out;
+    for (const std::string& line : Lines(help)) {
+      if (line.rfind("  taskfarm ", 0) != 0) continue;
+      commands.push_back(line.substr(2, line.find("  ", 2) - 2));
+    }
+  }
+  return commands;
+}
+
+TEST(Operator, EveryDocumentedExampleRuns) {
+  TempDir tmp;
+  const auto commands = DocumentedExamples(tmp);
+  EXPECT_GE(commands.size(), 10u);
+  for (const std::string& command : commands) {
+    // Run through the shell, in tmp, with `taskfarm` meaning this build.
+    const std::string shell = "cd '" + tmp.path().string() + "' && " + std::string(TASKFARM_BIN) +
+                              command.substr(std::string("taskfarm").size()) +
+                              " >/dev/null 2>&1";
+    EXPECT_EQ(WEXITSTATUS(std::system(shell.c_str())), 0) << command;
+  }
+}
+
+}  // namespace
+}  // namespace taskfarm::testing
+
+namespace taskfarm::testing {
+namespace {
+
+// The project's top-level folders: what a clone has, not what building or the corpus
+// script adds (the .gitignore'd build*/ and corpus/) or hidden ones.
+std::set<std::string> ProjectFolders() {
+  std::set<std::string> folders;
+  for (const auto& entry : std::filesystem::directory_iterator(TASKFARM_SOURCE_DIR)) {
+    const std::string name = entry.path().filename().string();
+    if (!entry.is_directory() || name.front() == '.' || name.rfind("build", 0) == 0 ||
+        name == "corpus") {
+      continue;
+    }
+    folders.insert(name);
+  }
+  return folders;
+}
+
+// A clone has only the project: nothing in it may lean on a folder beside it.
+TEST(Operator, NothingPointsOutsideTheRepository) {
+  const std::filesystem::path root(TASKFARM_SOURCE_DIR);
+  const std::string outside = std::string("..") + "/shared";  // not itself a match
+  std::vector<std::string> parts{"README.md", "CMakeLists.txt", ".ci"};
+  for (const std::string& folder : ProjectFolders()) {
+    if (folder != "data") parts.push_back(folder);  // the gazetteer's data is not ours to read
+  }
+  std::vector<std::string> offenders;
+  for (const std::string& part : parts) {
+    const auto top = root / part;
+    std::vector<std::filesystem::path> files;
+    if (std::filesystem::is_regular_file(top)) files.push_back(top);
+    if (std::filesystem::is_directory(top)) {
+      for (const auto& entry : std::filesystem::recursive_directory_iterator(top)) {
+        if (entry.is_regular_file() && entry.file_size() < (1 << 20)) files.push_back(entry.path());
+      }
+    }
+    for (const auto& file : files) {
+      if (ReadFile(file).find(outside) != std::string::npos) offenders.push_back(file.string());
+    }
+  }
+  EXPECT_TRUE(offenders.empty()) << "these point at " << outside << ": " << offenders.front();
+}
+
+// The README's "Where things live" names every folder of the tree, and only those.
+TEST(Operator, WhereThingsLiveMatchesTheTree) {
+  const std::string readme = ReadFile(std::string(TASKFARM_SOURCE_DIR) + "/README.md");
+  const auto section = readme.find("## Where things live");
+  ASSERT_NE(section, std::string::npos);
+  const std::string table = readme.substr(section, readme.find("\n## ", section + 1) - section);
+  std::set<std::string> listed;
+  const std::regex row(R"(\n\| `([a-z_-]+)/` \|)");
+  for (std::sregex_iterator it(table.begin(), table.end(), row), end; it != end; ++it) {
+    listed.insert((*it)[1].str());
+  }
+  EXPECT_EQ(listed, ProjectFolders());
+}
+
+}  // namespace
+}  // namespace taskfarm::testing
