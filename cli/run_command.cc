@@ -156,6 +156,12 @@ void CheckGeocoding(TaskOptions& tasks) {
         kGeocodeProviders.end()) {
       throw UsageError("--provider '" + provider + "': use offline, nominatim or google");
     }
+    if (provider != std::string(kOfflineProvider) && !tasks.geocode.endpoint.empty() &&
+        tasks.geocode.endpoint.rfind("http://", 0) != 0 &&
+        tasks.geocode.endpoint.rfind("https://", 0) != 0) {
+      throw UsageError("--endpoint " + tasks.geocode.endpoint +
+                       ": expected a URL starting with http:// or https://");
+    }
     if (provider == "google" && std::getenv("GOOGLE_MAPS_API_KEY") == nullptr) {
       throw UsageError("--provider google needs the API key in GOOGLE_MAPS_API_KEY");
     }
@@ -499,6 +505,12 @@ void CheckOptions(RunOptions& options, const RunSetup& setup) {
   }
   if (!setup.plan.tasks.index.roots.empty() && !setup.plan.journal) {
     throw UsageError("--index needs --db: the database is where the index is kept");
+  }
+  std::error_code ec;
+  if (!options.out.empty() && !options.db.empty() &&
+      std::filesystem::weakly_canonical(options.out, ec) ==
+          std::filesystem::weakly_canonical(options.db, ec)) {
+    throw UsageError("--out " + options.out + " is the --db file: give them different files");
   }
 }
 

@@ -47,6 +47,10 @@ int TaskfarmMain(int argc, char** argv, const Program& program) {
                "network jobs"};
   app.name(program.name);
   app.require_subcommand(1);
+  // A program built on the library is itself, on taskfarm's version.
+  app.set_version_flag("--version", program.name == "taskfarm"
+                                        ? "taskfarm " TASKFARM_VERSION
+                                        : program.name + " (taskfarm " TASKFARM_VERSION ")");
   app.fallthrough();  // --log-level may also follow the subcommand
   taskfarm::LogSettings logging;
   app.add_option("--log-level", logging.level, "trace, debug, info, warn (default), error, off")
@@ -78,6 +82,8 @@ int TaskfarmMain(int argc, char** argv, const Program& program) {
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::RuntimeError& e) {
     if (logging_failed) return taskfarm::exit_codes::kBadUsage;

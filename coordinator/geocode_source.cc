@@ -1,17 +1,20 @@
 #include "coordinator/geocode_source.h"
 
-#include <fstream>
-#include <iostream>
+#include <string_view>
 #include <unordered_set>
 
 #include <fmt/format.h>
 
+#include "coordinator/input_lines.h"
 #include "shared/builtin_payloads.h"
 #include "shared/place_folding.h"
 #include "shared/utf8.h"
 
 namespace taskfarm {
 namespace {
+
+// A byte order mark some editors put before the first line (and so before a CSV header).
+constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
 
 std::string Trim(const std::string& text) {
   const auto first = text.find_first_not_of(" \t\r\n");
@@ -47,17 +50,20 @@ std::vector<std::string> SplitCsvRecord(const std::string& line) {
 }
 
 GeocodeSource::GeocodeSource(const GeocodeInput& input, const GeocodeCache& cache) {
-  std::ifstream file;
-  if (input.path != "-") {
-    file.open(input.path, std::ios::binary);
-    if (!file) throw InputError("--geocode " + input.path + ": cannot read the file");
-  }
-  std::istream& in = input.path == "-" ? std::cin : file;
+  // Lines are read with a bounded length: /dev/zero is one long line, cut and refused.
+  InputLines lines(input.path, /*null_separated=*/false, "--geocode");
   std::optional<std::size_t> column;
   std::unordered_set<std::string> seen;
-  uint64_t line_number = 0;
-  for (std::string line; std::getline(in, line);) {
-    ++line_number;
+  while (std::optional<InputLine> next = lines.Next()) {
+    const uint64_t line_number = next->number;
+    std::string& line = next->text;
+    if (line_number == 1 && line.rfind(kUtf8Bom, 0) == 0) line.erase(0, kUtf8Bom.size());
+    if (next->too_long) {
+      specs_.push_back({"reject", payloads::EncodeText(fmt::format(
+                                      "line {}: longer than {} bytes", line_number,
+                                      kMaxPlaceBytes))});
+      continue;
+    }
     if (!input.column.empty() && !column) {  // the header
       const auto names = SplitCsvRecord(line);
       for (std::size_t i = 0; i < names.size(); ++i) {

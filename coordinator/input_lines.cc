@@ -10,7 +10,7 @@
 
 namespace taskfarm {
 
-InputLines::InputLines(const std::string& path, bool null_separated)
+InputLines::InputLines(const std::string& path, bool null_separated, const std::string& flag)
     : separator_(null_separated ? '\0' : '\n') {
   if (path == "-") {
     file_ = stdin;
@@ -18,10 +18,10 @@ InputLines::InputLines(const std::string& path, bool null_separated)
   }
   struct stat info {};
   if (stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode)) {
-    throw InputError("--inputs " + path + ": is a folder, not a file of inputs");
+    throw InputError(flag + " " + path + ": is a folder, not a file");
   }
   file_ = std::fopen(path.c_str(), "rb");
-  if (file_ == nullptr) throw InputError("--inputs " + path + ": " + ErrnoText(errno));
+  if (file_ == nullptr) throw InputError(flag + " " + path + ": " + ErrnoText(errno));
   owns_file_ = true;
 }
 

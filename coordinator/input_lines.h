@@ -23,8 +23,9 @@ class InputLines {
  public:
   static constexpr std::size_t kMaxInputBytes = std::size_t{1} << 20;
 
-  /// Reads `path` ('-': stdin). Throws InputError when it cannot be opened.
-  InputLines(const std::string& path, bool null_separated);
+  /// Reads `path` ('-': stdin). Throws InputError, naming `flag` and the path, when it
+  /// cannot be opened or is a folder.
+  InputLines(const std::string& path, bool null_separated, const std::string& flag = "--inputs");
   /// The words given on the command line.
   explicit InputLines(std::vector<std::string> args);
   ~InputLines();

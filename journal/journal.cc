@@ -79,9 +79,22 @@ void AddColumnIfMissing(SqliteDb& db, const std::string& table, const std::strin
   if (!columns.Step()) db.Exec("ALTER TABLE " + table + " ADD COLUMN " + column + " TEXT");
 }
 
+// A database with tables, none of them `runs`, belongs to another program: taskfarm's tables
+// are not added to it.
+void RefuseForeignDatabase(SqliteDb& db) {
+  Statement tables = db.Prepare(
+      "SELECT count(*), sum(name = 'runs') FROM sqlite_schema WHERE type = 'table'");
+  if (tables.Step() && tables.Int(0) > 0 && tables.Int(1) == 0) {
+    throw SqliteError(fmt::format("{} is not a taskfarm database: it holds {} tables of another "
+                                  "program (give --db a new file, or one taskfarm made)",
+                                  db.path().string(), tables.Int(0)));
+  }
+}
+
 }  // namespace
 
 Journal::Journal(const std::filesystem::path& path) : db_(path, /*create=*/true) {
+  RefuseForeignDatabase(db_);
   db_.Exec(kSchema);
   AddColumnIfMissing(db_, "results", "job_id");
   AddColumnIfMissing(db_, "runs", "owner");

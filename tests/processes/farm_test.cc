@@ -3,9 +3,11 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <fstream>
 #include <map>
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include "tests/processes/process_harness.h"
 
@@ -169,6 +171,45 @@ TEST(Cli, BadFlagsAndValuesExitWithStatus2AndOneClearLine) {
   RunOutput nothing = RunTaskfarm({"run"}, tmp);
   EXPECT_EQ(nothing.exit_code, 2);
   EXPECT_NE(nothing.err.find("no tasks"), std::string::npos) << nothing.err;
+
+  RunOutput same_file = RunTaskfarm(
+      {"run", "--noop", "5", "--db", (tmp / "x.csv").string(), "--out", (tmp / "x.csv").string()},
+      tmp);
+  EXPECT_EQ(same_file.exit_code, 2);
+  EXPECT_NE(same_file.err.find("is the --db file"), std::string::npos) << same_file.err;
+
+  RunOutput folder = RunTaskfarm({"run", "--geocode", tmp.path().string()}, tmp);
+  EXPECT_EQ(folder.exit_code, 2);
+  EXPECT_NE(folder.err.find("is a folder"), std::string::npos) << folder.err;
+
+  std::ofstream(tmp / "p.txt") << "Zadar\n";
+  RunOutput endpoint = RunTaskfarm({"run", "--geocode", (tmp / "p.txt").string(), "--provider",
+                                    "nominatim", "--endpoint", "localhost:8080"},
+                                   tmp);
+  EXPECT_EQ(endpoint.exit_code, 2);
+  EXPECT_NE(endpoint.err.find("expected a URL"), std::string::npos) << endpoint.err;
+
+  RunOutput slow = RunTaskfarm({"run", "--tick", "3", "--rate", "1e-12/s"}, tmp);
+  EXPECT_EQ(slow.exit_code, 2);
+  EXPECT_NE(slow.err.find("one token a year"), std::string::npos) << slow.err;
+  RunOutput nan_burst = RunTaskfarm({"run", "--tick", "3", "--rate", "5/s", "--burst", "nan"}, tmp);
+  EXPECT_EQ(nan_burst.exit_code, 2) << nan_burst.err;
+
+  // Another program's database gets none of taskfarm's tables, from run or report.
+  const auto foreign = tmp / "theirs.db";
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(foreign.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "CREATE TABLE accounts(id INTEGER)", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"run", "--noop", "5", "--db", foreign.string()},
+        std::vector<std::string>{"report", "--db", foreign.string()}}) {
+    RunOutput refused = RunTaskfarm(args, tmp);
+    EXPECT_EQ(refused.exit_code, 2) << args[0];
+    EXPECT_NE(refused.err.find("not a taskfarm database"), std::string::npos) << refused.err;
+  }
+  EXPECT_EQ(QueryInt(foreign, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"), 1);
 
   RunOutput help = RunTaskfarm({"run", "--help"}, tmp);
   EXPECT_EQ(help.exit_code, 0);

@@ -152,6 +152,14 @@ TEST(Geocode, CsvColumnInputAndBadArguments) {
   EXPECT_NE(table.find("\"Reykjavík, Iceland\",,ok,64.1"), std::string::npos) << table;
   EXPECT_NE(table.find("Wroclaw,,ok,51.1"), std::string::npos) << table;
 
+  // A spreadsheet's export often starts with a byte order mark: the header still counts.
+  const auto with_bom = tmp / "bom.csv";
+  std::ofstream(with_bom) << "\xEF\xBB\xBFplace\nWroclaw\n";
+  RunOutput bom = RunTaskfarm({"run", "--geocode", with_bom.string(), "--column", "place",
+                               "--json", "--quiet"},
+                              tmp);
+  EXPECT_EQ(bom.exit_code, 0) << bom.err;
+
   RunOutput no_column = RunTaskfarm({"run", "--geocode", csv.string(), "--column", "city"}, tmp);
   EXPECT_EQ(no_column.exit_code, 2);
   EXPECT_NE(no_column.err.find("no column 'city'"), std::string::npos) << no_column.err;

@@ -123,6 +123,10 @@ TEST(Operator, EveryDocumentedExitCode) {
   EXPECT_EQ(RunTaskfarm({"run", "--noop", "10", "--fault", "1", "--quiet"}, tmp).exit_code, 1);
   EXPECT_EQ(RunTaskfarm({"run", "--noop", "ten"}, tmp).exit_code, 2);
   EXPECT_EQ(RunTaskfarm({"frobnicate"}, tmp).exit_code, 2);
+  RunOutput version = RunTaskfarm({"--version"}, tmp);
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_TRUE(std::regex_match(version.out, std::regex("taskfarm [0-9]+\\.[0-9]+\\.[0-9]+\n")))
+      << version.out;
   EXPECT_EQ(RunTaskfarm({"report", "--db", (tmp / "missing.db").string()}, tmp).exit_code, 2);
   {
     // A taskfarm without taskfarm-worker beside it: the farm cannot run, and says which file.
