@@ -1,6 +1,7 @@
 #include "cli/search_command.h"
 
 #include <iostream>
+#include <memory>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -18,14 +19,45 @@ struct SearchOptions {
   bool json = false;
 };
 
-int Search(const SearchOptions& options) {
+int NoIndex(const SearchOptions& options) {
+  std::cerr << "taskfarm search: --db " << options.db << " holds no index (run "
+            << "taskfarm run --index DIR --db " << options.db << " first)\n";
+  return exit_codes::kBadUsage;
+}
+
+// Opens the index; null (after saying why) when the file is not a readable taskfarm
+// database, or one that holds no document.
+std::unique_ptr<SqliteDb> OpenIndex(const SearchOptions& options, int& status) {
+  status = exit_codes::kBadUsage;
   if (!std::filesystem::exists(options.db)) {
     std::cerr << "taskfarm search: --db " << options.db << ": no such file\n";
-    return exit_codes::kBadUsage;
+    return nullptr;
   }
   try {
-    SqliteDb db(options.db, /*create=*/false);
-    Statement search = db.Prepare(
+    auto db = std::make_unique<SqliteDb>(options.db, /*create=*/false);
+    Statement count = db->Prepare("SELECT count(*) FROM documents");
+    if (!count.Step() || count.Int(0) == 0) {
+      NoIndex(options);
+      return nullptr;
+    }
+    return db;
+  } catch (const SqliteError& e) {
+    if (std::string(e.what()).find("no such table") != std::string::npos) {
+      NoIndex(options);
+    } else {
+      std::cerr << "taskfarm search: --db " << options.db << " cannot be read: " << e.what()
+                << '\n';
+    }
+    return nullptr;
+  }
+}
+
+int Search(const SearchOptions& options) {
+  int status = exit_codes::kSuccess;
+  std::unique_ptr<SqliteDb> db = OpenIndex(options, status);
+  if (!db) return status;
+  try {
+    Statement search = db->Prepare(
         "SELECT d.path, d.title, snippet(documents_fts, 1, '[', ']', '…', 16), "
         "bm25(documents_fts) FROM documents_fts JOIN documents d ON d.id = documents_fts.rowid "
         "WHERE documents_fts MATCH ? ORDER BY bm25(documents_fts) LIMIT ?");
@@ -56,16 +88,11 @@ int Search(const SearchOptions& options) {
     }
     return exit_codes::kSuccess;
   } catch (const SqliteError& e) {
+    // SQLite's message ends with the reason ("fts5: syntax error near ...").
     const std::string what = e.what();
-    if (what.find("no such table") != std::string::npos) {
-      std::cerr << "taskfarm search: --db " << options.db << " holds no index (run "
-                << "taskfarm run --index DIR --db " << options.db << " first)\n";
-    } else {
-      // SQLite's message ends with the reason ("fts5: syntax error near ...").
-      std::cerr << "taskfarm search: bad query '" << options.query
-                << "': " << what.substr(what.rfind("': ") == std::string::npos ? 0 : what.rfind("': ") + 3)
-                << '\n';
-    }
+    const auto reason = what.rfind("': ");
+    std::cerr << "taskfarm search: bad query '" << options.query
+              << "': " << what.substr(reason == std::string::npos ? 0 : reason + 3) << '\n';
     return exit_codes::kBadUsage;
   }
 }

@@ -203,10 +203,30 @@ TEST_F(Index, SearchExplainsBadQueriesAndMissingIndexes) {
   const auto db = tmp / "index.db";
   ASSERT_EQ(RunTaskfarm({"run", "--noop", "3", "--db", db.string(), "--quiet"}, tmp).exit_code, 0);
   RunOutput no_index = RunTaskfarm({"search", "--db", db.string(), "word"}, tmp);
-  EXPECT_EQ(no_index.exit_code, 0) << "the schema exists; nothing matches";
-  RunOutput bad = RunTaskfarm({"search", "--db", db.string(), "\"unclosed"}, tmp);
+  EXPECT_EQ(no_index.exit_code, 2) << "a run's database that never indexed a file";
+  EXPECT_NE(no_index.err.find("holds no index"), std::string::npos) << no_index.err;
+
+  const auto indexed = tmp / "indexed.db";
+  std::filesystem::create_directories(tmp / "docs");
+  std::ofstream(tmp / "docs" / "a.txt") << "a word\n";
+  ASSERT_EQ(RunTaskfarm({"run", "--index", (tmp / "docs").string(), "--db", indexed.string(),
+                         "--quiet"},
+                        tmp)
+                .exit_code,
+            0);
+  RunOutput bad = RunTaskfarm({"search", "--db", indexed.string(), "\"unclosed"}, tmp);
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("bad query '\"unclosed'"), std::string::npos) << bad.err;
+  RunOutput none = RunTaskfarm({"search", "--db", indexed.string(), "absent"}, tmp);
+  EXPECT_EQ(none.exit_code, 0) << "searched, nothing matched";
+
+  const auto corrupt = tmp / "corrupt.db";
+  std::ofstream(corrupt) << std::string(8192, 'x');
+  RunOutput unreadable = RunTaskfarm({"search", "--db", corrupt.string(), "word"}, tmp);
+  EXPECT_EQ(unreadable.exit_code, 2);
+  EXPECT_NE(unreadable.err.find("cannot be read"), std::string::npos) << unreadable.err;
+  EXPECT_EQ(unreadable.err.find("bad query"), std::string::npos) << unreadable.err;
+
   RunOutput missing = RunTaskfarm({"search", "--db", (tmp / "none.db").string(), "x"}, tmp);
   EXPECT_EQ(missing.exit_code, 2);
   RunOutput no_db = RunTaskfarm({"run", "--index", tmp.path().string()}, tmp);
