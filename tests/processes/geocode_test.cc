@@ -41,11 +41,12 @@ TEST(Geocode, FiveHundredPlacesAtTheRateLimitAllResolved) {
   EXPECT_EQ(stats["refused"], 0);
   // The bucket starts empty and grants 100/s, spaced exactly (the token bucket tests check
   // the grant times themselves). The server stamps arrivals after the client's and its own
-  // scheduling delays, which on a loaded 2-core machine squeeze a request or two more into
-  // some one-second window: 3% of slack for that jitter (25% in a sanitizer build, where
-  // every process runs 5-15 times slower and its delays vary as much more; there the check
-  // still catches a limit that does not hold, not the jitter of the instrumentation).
-  EXPECT_LE(stats["max_in_a_second"].get<int>(), UnderSanitizer() ? 125 : 103);
+  // scheduling delays, which on a loaded 2-core machine squeeze a few requests more into
+  // some one-second window (up to 4 seen on a fresh clone's CI run): 5% of slack for that
+  // jitter (25% in a sanitizer build, where every process runs 5-15 times slower and its
+  // delays vary as much more). A limit that does not hold lets the bucket's whole burst
+  // through on top of the rate: about 200 in a second, well past either bound.
+  EXPECT_LE(stats["max_in_a_second"].get<int>(), UnderSanitizer() ? 125 : 105);
   const auto summary = nlohmann::json::parse(run.out);
   EXPECT_GE(summary["wall_s"].get<double>(), 4.9) << "500 at 100/s cannot be faster than 5 s";
 }

@@ -246,8 +246,18 @@ TEST(Reliability, AFolderThatCannotBeListedKeepsItsDocuments) {
     fs::permissions(entry.path(), entry.is_directory() ? fs::perms::all : readable);
   }
   fs::permissions(tmp / "docs", fs::perms::all);
-  const std::vector<std::string> as_nobody{"/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
-                                           "--clear-groups"};
+  // The binaries are copied where nobody may run them (a clone may sit under /root).
+  fs::create_directories(tmp / "bin");
+  fs::copy_file(TASKFARM_BIN, tmp / "bin" / "taskfarm");
+  fs::copy_file(fs::path(TASKFARM_BIN).parent_path() / "taskfarm-worker",
+                tmp / "bin" / "taskfarm-worker");
+  fs::permissions(tmp / "bin", fs::perms::all);
+  // The harness gives the wrapper env, TMPDIR=... and TASKFARM_BIN before the arguments.
+  const std::vector<std::string> as_nobody{
+      "/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "/bin/sh", "-c",
+      "env=$1 tmpdir=$2; shift 3; exec \"$env\" \"$tmpdir\" " +
+          (tmp / "bin" / "taskfarm").string() + " \"$@\"",
+      "sh"};
   const auto db = tmp / "i.db";
   const std::vector<std::string> args{"run", "--index", (tmp / "docs").string(), "--db",
                                       db.string(), "--workers", "1", "--json", "--quiet"};
