@@ -662,6 +662,11 @@ FarmExit ExecuteRun(const RunOptions& options, RunSetup& setup, FarmConfig confi
         LaneSource{setup.sources.cpu.get(), 1},
         LaneSource{setup.sources.network.get(), NetworkFirstId(*setup.sources.cpu)}};
     Farm farm(std::move(config), lanes, summary, std::ref(sinks), &progress);
+    // The sinks may halt the farm while it runs, never after: it goes with this scope.
+    struct Unset {
+      OutcomeSinks& sinks;
+      ~Unset() { sinks.set_farm(nullptr); }
+    } unset{sinks};
     sinks.set_farm(&farm);
     farm_exit = farm.Run();
     if (limiter) summary.set_buckets(SummarizeBuckets(*limiter, setup.rates));
