@@ -615,9 +615,9 @@ class OutcomeSinks {
       }
     }
     if (tabled) table_.push_back(row);
-    if (setup_.plan.journal) {
-      setup_.plan.journal->Append(std::move(row));
-      if (auto failure = setup_.plan.journal->failure()) NotRecorded(*failure);
+    // Append says whether the journal still writes, under the lock it takes anyway.
+    if (setup_.plan.journal && !setup_.plan.journal->Append(std::move(row))) {
+      NotRecorded(setup_.plan.journal->failure().value_or("the journal stopped writing"));
     }
   }
 

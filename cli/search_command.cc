@@ -19,16 +19,14 @@ struct SearchOptions {
   bool json = false;
 };
 
-int NoIndex(const SearchOptions& options) {
+void NoIndex(const SearchOptions& options) {
   std::cerr << "taskfarm search: --db " << options.db << " holds no index (run "
             << "taskfarm run --index DIR --db " << options.db << " first)\n";
-  return exit_codes::kBadUsage;
 }
 
 // Opens the index; null (after saying why) when the file is not a readable taskfarm
 // database, or one that holds no document.
-std::unique_ptr<SqliteDb> OpenIndex(const SearchOptions& options, int& status) {
-  status = exit_codes::kBadUsage;
+std::unique_ptr<SqliteDb> OpenIndex(const SearchOptions& options) {
   if (!std::filesystem::exists(options.db)) {
     std::cerr << "taskfarm search: --db " << options.db << ": no such file\n";
     return nullptr;
@@ -53,9 +51,8 @@ std::unique_ptr<SqliteDb> OpenIndex(const SearchOptions& options, int& status) {
 }
 
 int Search(const SearchOptions& options) {
-  int status = exit_codes::kSuccess;
-  std::unique_ptr<SqliteDb> db = OpenIndex(options, status);
-  if (!db) return status;
+  std::unique_ptr<SqliteDb> db = OpenIndex(options);
+  if (!db) return exit_codes::kBadUsage;
   try {
     Statement search = db->Prepare(
         "SELECT d.path, d.title, snippet(documents_fts, 1, '[', ']', '…', 16), "

@@ -42,6 +42,11 @@ Farm::Farm(FarmConfig config, std::array<LaneSource, kLaneCount> sources, RunSum
         static_cast<WorkerRoster&>(*this), summary_);
     if (config_.on_listening) config_.on_listening(hosts_->endpoint());
   }
+  // Local workers map the run's segment; hosts (above) got the arguments without it.
+  if (!config_.shm_segment.empty()) {
+    config_.launch.extra_args.insert(config_.launch.extra_args.end(),
+                                     {"--shm", config_.shm_segment});
+  }
   summary_.set_workers(config_.workers);
   ledger_.SkipFinished(config_.finished_tasks);
   config_.finished_tasks.clear();
@@ -94,9 +99,7 @@ void Farm::CheckHealth() {
 
 void Farm::StartLocalWorker() {
   const uint32_t id = NewWorkerId();
-  WorkerLaunch launch = config_.launch;
-  if (!config_.shm_segment.empty()) launch.extra_args.insert(launch.extra_args.end(), {"--shm", config_.shm_segment});
-  auto link = std::make_unique<LocalWorker>(context_, run_directory_, id, launch);
+  auto link = std::make_unique<LocalWorker>(context_, run_directory_, id, config_.launch);
   spdlog::debug("worker {} started as pid {}", id, link->pid());
   AddWorker(id, std::move(link));
 }

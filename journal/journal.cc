@@ -239,12 +239,13 @@ void Journal::EndRun(int64_t run_id, int exit_code) {
       .Run();
 }
 
-void Journal::Append(OutcomeRow row) {
+bool Journal::Append(OutcomeRow row) {
   std::unique_lock lock(mutex_);
   changed_.wait(lock, [&] { return queue_.size() < kMaxQueued || closing_; });
   queue_.push_back(std::move(row));
   ++appended_;
   if (queue_.size() == 1) changed_.notify_all();
+  return writer_error_.empty();
 }
 
 void Journal::Flush() {

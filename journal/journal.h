@@ -86,8 +86,9 @@ class Journal {
   void ForEachResult(int64_t run_id, const std::function<void(const OutcomeRow&)>& visit);
   void EndRun(int64_t run_id, int exit_code);
 
-  /// Queues a result row of the current run; blocks while kMaxQueued rows wait.
-  void Append(OutcomeRow row);
+  /// Queues a result row of the current run; blocks while kMaxQueued rows wait. Returns
+  /// false once a commit has failed (failure() says why): the row will not be written.
+  bool Append(OutcomeRow row);
   /// Waits until every row appended so far is committed, or failed to be.
   void Flush();
   /// Why rows could not be committed ("<path>: <error>"); nullopt while all were. Once a
