@@ -573,7 +573,10 @@ CommandOutput MakeCommandOutput(const RunOptions& options, const RunSetup& setup
   const uint64_t exec_first_id = lane_first_id + setup.sources.exec_offset;
   std::optional<uint64_t> exec_count;
   if (tasks.exec.kind == kinds::kExec) {
-    exec_count = setup.sources.kind_totals.at(std::string(kinds::kExec));
+    // Inputs from stdin are not counted ahead: then no earlier input counts as finished.
+    const auto& totals = setup.sources.kind_totals;
+    const auto total = totals.find(std::string(kinds::kExec));
+    exec_count = total == totals.end() ? 0 : total->second;
   }
   return CommandOutput(options.keep_order, stdout, stderr,
                        FinishedExecInputs(setup.plan.finished, exec_first_id, exec_count));

@@ -116,6 +116,14 @@ TEST(Exec, InputIsAppendedWhenTheCommandHasNoReplacementString) {
   EXPECT_EQ(farm.out, "x a b\nx -n\n");
 }
 
+// Inputs from stdin are not counted ahead of the run (a pipe can be read once).
+TEST(Exec, InputsFromAPipeNulSeparated) {
+  const ShellOutput run = RunShell("printf 'a\\0b c\\0' | " + std::string(TASKFARM_BIN) +
+                                   " run -0 -k --quiet --exec 'echo {}' --inputs -");
+  EXPECT_EQ(run.exit_code, 0);
+  EXPECT_EQ(run.out, "a\nb c\n");
+}
+
 TEST(Exec, EachOutcomeIsARowWithStatusSignalAndOutput) {
   TempDir tmp;
   const std::string command =
