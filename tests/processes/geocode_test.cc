@@ -42,11 +42,10 @@ TEST(Geocode, FiveHundredPlacesAtTheRateLimitAllResolved) {
   // The bucket starts empty and grants 100/s, spaced exactly (the token bucket tests check
   // the grant times themselves). The server stamps arrivals after the client's and its own
   // scheduling delays, which on a loaded 2-core machine squeeze a few requests more into
-  // some one-second window (up to 4 seen on a fresh clone's CI run): 5% of slack for that
-  // jitter (25% in a sanitizer build, where every process runs 5-15 times slower and its
-  // delays vary as much more). A limit that does not hold lets the bucket's whole burst
-  // through on top of the rate: about 200 in a second, well past either bound.
-  EXPECT_LE(stats["max_in_a_second"].get<int>(), UnderSanitizer() ? 125 : 105);
+  // some one-second window (4 to 6 seen on CI runs, more under a sanitizer). A limit that
+  // does not hold lets the bucket's whole burst through on top of the rate: about 200 in a
+  // second. The bound sits halfway, far from both; the wall time below checks the mean rate.
+  EXPECT_LE(stats["max_in_a_second"].get<int>(), 150);
   const auto summary = nlohmann::json::parse(run.out);
   EXPECT_GE(summary["wall_s"].get<double>(), 4.9) << "500 at 100/s cannot be faster than 5 s";
 }

@@ -24,6 +24,10 @@ namespace {
 
 using std::chrono::seconds;
 
+// Most requests the service may see in one second when three buckets share 60/s: halfway
+// between the rate and what a bucket that starts full would add (60 more).
+constexpr int kSharedRateBound = 90;
+
 // A TCP port on 127.0.0.1 that was free a moment ago (hosts start before the coordinator,
 // so they need its address in advance).
 int FreePort() {
@@ -189,11 +193,11 @@ TEST(RemoteHosts, GlobalRateHoldsAcrossTwoHostsAndTheLocalPool) {
       cluster, 2, tmp);
   const auto stats = server.Stats();
   EXPECT_EQ(stats["requests"], 300);
-  // Each of the three buckets has its share (20/s each), so the sum is the limit. One
-  // bucket grants at most rate + 1 tokens in a closed one-second window (a token at each
-  // end), so three grant at most 60 + 3; plus the single-host test's 3% of slack (25% in a
-  // sanitizer build) for the jitter of arrival times.
-  EXPECT_LE(stats["max_in_a_second"].get<int>(), UnderSanitizer() ? 75 : 65) << stats.dump();
+  // Each of the three buckets has its share (20/s each), so the sum is the limit: 60 in a
+  // second, plus the jitter of arrival times at the server (see the single-host test). A
+  // share that is not divided gives each bucket the whole rate: 180 in a second. The bound
+  // sits well between; the wall time below checks the mean rate.
+  EXPECT_LE(stats["max_in_a_second"].get<int>(), kSharedRateBound) << stats.dump();
   EXPECT_GE(summary["wall_s"].get<double>(), 300.0 / 60 - 1.1)
       << "300 at 60/s (one second's burst) cannot take much less than 4 s";
 }
@@ -221,7 +225,7 @@ TEST(RemoteHosts, HostsInNetworkNamespacesOfTheirOwnShareTheTasksAndTheRate) {
   EXPECT_EQ(TaskCounts(tmp / "r.jsonl").size(), 200u);
   const auto stats = server.Stats();
   EXPECT_EQ(stats["requests"], 200);
-  EXPECT_LE(stats["max_in_a_second"].get<int>(), UnderSanitizer() ? 75 : 65) << stats.dump();
+  EXPECT_LE(stats["max_in_a_second"].get<int>(), kSharedRateBound) << stats.dump();
   EXPECT_EQ(first->Wait(seconds(10)).exit_code, 0);
   EXPECT_EQ(second->Wait(seconds(10)).exit_code, 0);
 }
