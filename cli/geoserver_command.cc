@@ -88,7 +88,8 @@ void AddGeoserverCommand(CLI::App& app, int* exit_status) {
   CLI::App* cmd = app.add_subcommand(
       "geoserver", "Local Google- and Nominatim-compatible geocoding server (demo, tests)");
   cmd->footer(R"(Prints its URL (http://HOST:PORT) as the first line on stdout, then serves
-  GET /maps/api/geocode/json?address=...&key=...   (Google format)
+  GET /maps/api/geocode/json?address=...&key=...   (Google format; keys "denied-..."
+                                                   are refused, the request echoed)
   GET /search?q=...&format=jsonv2                  (Nominatim format)
   GET /stats                                       (what it saw) until SIGINT or SIGTERM.
 

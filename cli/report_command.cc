@@ -41,7 +41,7 @@ int Report(const ReportOptions& options) {
     return exit_codes::kBadUsage;
   }
   try {
-    Journal journal(options.db);
+    Journal journal(options.db, SqliteDb::Access::kReadOnly);
     const std::optional<RunRecord> run = journal.FindRun(options.run_id);
     if (!run) {
       std::cerr << "taskfarm report: --db " << options.db << " holds no run"

@@ -57,6 +57,10 @@ GeoServer::GeoServer(GeoServerOptions options, std::shared_ptr<const Gazetteer> 
     } else if (!req.has_param("key") || req.get_param_value("key").empty()) {
       body = {{"status", "REQUEST_DENIED"}, {"results", nlohmann::json::array()},
               {"error_message", "You must use an API key to authenticate each request."}};
+    } else if (req.get_param_value("key").rfind("denied-", 0) == 0) {
+      // As some services do, the refusal echoes the request, key and all.
+      body = {{"status", "REQUEST_DENIED"}, {"results", nlohmann::json::array()},
+              {"error_message", "The provided API key is invalid: " + req.target}};
     } else if (!req.has_param("address") || req.get_param_value("address").empty()) {
       body = {{"status", "INVALID_REQUEST"}, {"results", nlohmann::json::array()},
               {"error_message", "Invalid request. Missing the 'address' parameter."}};

@@ -5,7 +5,9 @@
 // OVER_QUERY_LIMIT (Google), a spell of such answers at start, a daily quota, server errors,
 // malformed bodies, requests that hang.
 //
-//   GET /maps/api/geocode/json?address=...&key=...   Google format (key required)
+//   GET /maps/api/geocode/json?address=...&key=...   Google format (key required; a key
+//                                                    "denied-..." is refused with the
+//                                                    request echoed, as some services do)
 //   GET /search?q=...&format=jsonv2                   Nominatim format (User-Agent required)
 //   GET /stats                                        what the server saw, as JSON
 

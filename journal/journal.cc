@@ -91,10 +91,23 @@ void RefuseForeignDatabase(SqliteDb& db) {
   }
 }
 
+void RefuseDatabaseWithoutRuns(SqliteDb& db) {
+  Statement runs =
+      db.Prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'runs'");
+  if (!runs.Step() || runs.Int(0) == 0) {
+    throw SqliteError(db.path().string() + " holds no taskfarm run (it is empty)");
+  }
+}
+
 }  // namespace
 
-Journal::Journal(const std::filesystem::path& path) : db_(path, /*create=*/true) {
+Journal::Journal(const std::filesystem::path& path, SqliteDb::Access access)
+    : db_(path, access) {
   RefuseForeignDatabase(db_);
+  if (access == SqliteDb::Access::kReadOnly) {
+    RefuseDatabaseWithoutRuns(db_);
+    return;
+  }
   db_.Exec(kSchema);
   AddColumnIfMissing(db_, "results", "job_id");
   AddColumnIfMissing(db_, "runs", "owner");

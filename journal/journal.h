@@ -59,8 +59,11 @@ struct RunRecord {
 /// Append() is thread-safe; everything else belongs to the thread that opened the journal.
 class Journal {
  public:
-  /// Opens or creates the database at `path`. Throws SqliteError naming the file.
-  explicit Journal(const std::filesystem::path& path);
+  /// Opens or creates the database at `path`. Throws SqliteError naming the file, also for
+  /// a database of another program. Read-only (for reports), nothing is written to the file
+  /// and one without runs is refused.
+  explicit Journal(const std::filesystem::path& path,
+                   SqliteDb::Access access = SqliteDb::Access::kCreate);
   /// Commits what is queued, then stops the writer.
   ~Journal();
   Journal(const Journal&) = delete;

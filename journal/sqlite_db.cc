@@ -12,6 +12,21 @@ constexpr int kBusyTimeoutMs = 10'000;
   throw SqliteError(fmt::format("{}: {}", what, db ? sqlite3_errmsg(db) : "out of memory"));
 }
 
+constexpr const char* kReadHeader = "SELECT count(*) FROM sqlite_schema";
+
+// A file: URI for `path` opened with immutable=1 (its ?, # and % escaped).
+std::string ImmutableUri(const std::filesystem::path& path) {
+  std::string uri = "file:";
+  for (const char c : std::filesystem::absolute(path).string()) {
+    if (c == '?' || c == '#' || c == '%') {
+      uri += fmt::format("%{:02X}", static_cast<unsigned char>(c));
+    } else {
+      uri += c;
+    }
+  }
+  return uri + "?immutable=1";
+}
+
 }  // namespace
 
 Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
@@ -77,25 +92,53 @@ bool Statement::IsNull(int column) const {
   return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
 }
 
-SqliteDb::SqliteDb(const std::filesystem::path& path, bool create) : path_(path) {
-  const int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) |
-                    SQLITE_OPEN_NOMUTEX;
-  if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
-    const std::string reason = db_ ? sqlite3_errmsg(db_) : "out of memory";
-    sqlite3_close(db_);
-    db_ = nullptr;
-    throw SqliteError(fmt::format("cannot open database {}: {}", path.string(), reason));
-  }
-  sqlite3_busy_timeout(db_, kBusyTimeoutMs);
+SqliteDb::SqliteDb(const std::filesystem::path& path, Access access) : path_(path) {
+  const int flags = access == Access::kReadOnly    ? SQLITE_OPEN_READONLY
+                    : access == Access::kReadWrite ? SQLITE_OPEN_READWRITE
+                                                   : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  Open(path.string(), flags);
   try {
-    Exec("PRAGMA journal_mode=WAL");
-    Exec("PRAGMA synchronous=NORMAL");
+    if (access != Access::kReadOnly) {
+      Exec("PRAGMA journal_mode=WAL");
+      Exec("PRAGMA synchronous=NORMAL");
+    } else if (sqlite3_exec(db_, kReadHeader, nullptr, nullptr, nullptr) == SQLITE_CANTOPEN) {
+      // A WAL database on read-only media: its -wal and -shm files cannot be made, and no
+      // process can be writing it, so it is read as immutable.
+      sqlite3_close(db_);
+      db_ = nullptr;
+      Open(ImmutableUri(path), SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
+      Exec(kReadHeader);
+    } else {
+      Exec(kReadHeader);  // the first read: is the file a database at all?
+    }
   } catch (const SqliteError& e) {
     sqlite3_close(db_);
     db_ = nullptr;
     throw SqliteError(fmt::format("{} is not a usable SQLite database ({})", path.string(),
                                   e.what()));
   }
+}
+
+void SqliteDb::Open(const std::string& name, int flags) {
+  if (sqlite3_open_v2(name.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+    const std::string reason = db_ ? sqlite3_errmsg(db_) : "out of memory";
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw SqliteError(fmt::format("cannot open database {}: {}", path_.string(), reason));
+  }
+  sqlite3_busy_timeout(db_, kBusyTimeoutMs);
+}
+
+void SqliteDb::StopAfter(std::chrono::milliseconds limit) {
+  deadline_ = std::chrono::steady_clock::now() + limit;
+  constexpr int kStepsBetweenChecks = 1000;
+  sqlite3_progress_handler(
+      db_, kStepsBetweenChecks,
+      [](void* deadline) {
+        return static_cast<int>(std::chrono::steady_clock::now() >
+                                *static_cast<std::chrono::steady_clock::time_point*>(deadline));
+      },
+      &deadline_);
 }
 
 SqliteDb::~SqliteDb() { sqlite3_close(db_); }

@@ -4,6 +4,7 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -50,12 +51,23 @@ class Statement {
 
 class SqliteDb {
  public:
-  /// Opens (creating when `create`) the database; WAL mode, so a reader never blocks the
-  /// writer and a killed process loses at most its uncommitted transaction.
-  SqliteDb(const std::filesystem::path& path, bool create);
+  enum class Access {
+    kReadOnly,   // the file is never written (report, search)
+    kReadWrite,  // an existing database
+    kCreate,     // created when missing
+  };
+  /// Opens the database; a writable one in WAL mode, so a reader never blocks the writer
+  /// and a killed process loses at most its uncommitted transaction. Read-only, a database
+  /// on read-only media is read too. Throws SqliteError naming the file.
+  SqliteDb(const std::filesystem::path& path, Access access);
   ~SqliteDb();
   SqliteDb(const SqliteDb&) = delete;
   SqliteDb& operator=(const SqliteDb&) = delete;
+
+  /// Statements that run past `limit` from now fail with SQLITE_INTERRUPT (checked between
+  /// virtual-machine steps, so a single long step can overrun it).
+  void StopAfter(std::chrono::milliseconds limit);
+  bool WasInterrupted() const { return sqlite3_errcode(db_) == SQLITE_INTERRUPT; }
 
   void Exec(std::string_view sql);
   Statement Prepare(std::string_view sql) { return Statement(db_, sql); }
@@ -64,8 +76,11 @@ class SqliteDb {
   sqlite3* handle() { return db_; }
 
  private:
+  void Open(const std::string& name, int flags);
+
   std::filesystem::path path_;
   sqlite3* db_ = nullptr;
+  std::chrono::steady_clock::time_point deadline_;  // for StopAfter
 };
 
 }  // namespace taskfarm

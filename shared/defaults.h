@@ -29,6 +29,10 @@ inline constexpr uint32_t kConverterTimeoutSeconds = 120;
 inline constexpr uint64_t kMaxFileSize = uint64_t{256} << 20;
 inline constexpr uint64_t kMaxTextBytes = uint64_t{16} << 20;
 
+// Search.
+inline constexpr int kSearchResults = 10;
+inline constexpr std::chrono::milliseconds kSearchTimeLimit{10'000};
+
 // Remote hosts.
 inline constexpr std::chrono::milliseconds kHeartbeatTimeout{10'000};
 inline constexpr std::chrono::milliseconds kWaitHostsTimeout{60'000};

@@ -1,5 +1,6 @@
 #include "shared/logging.h"
 
+#include <filesystem>
 #include <memory>
 
 #include <spdlog/sinks/basic_file_sink.h>
@@ -23,6 +24,13 @@ void SetUpLogging(const std::string& tag, const LogSettings& settings) {
         tag, std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
     logger->set_pattern("taskfarm: [" + tag + "] [%l] %v");
   } else {
+    // spdlog would create missing folders; a mistyped path is refused instead.
+    const std::filesystem::path folder =
+        std::filesystem::absolute(settings.file).parent_path();
+    if (!std::filesystem::is_directory(folder)) {
+      throw std::runtime_error("--log-file " + settings.file + ": no such folder " +
+                               folder.string());
+    }
     try {
       logger = std::make_shared<spdlog::logger>(
           tag, std::make_shared<spdlog::sinks::basic_file_sink_mt>(settings.file));

@@ -46,6 +46,17 @@ std::string UrlEncode(std::string_view text) {
   return out;
 }
 
+std::string Redacted(std::string text, std::string_view secret) {
+  if (secret.empty()) return text;
+  for (const std::string& form : {std::string(secret), UrlEncode(secret)}) {
+    for (auto at = text.find(form); at != std::string::npos; at = text.find(form, at)) {
+      text.replace(at, form.size(), kRedacted);
+      at += kRedacted.size();
+    }
+  }
+  return text;
+}
+
 std::string GoogleUrl(std::string_view endpoint, std::string_view query, std::string_view key) {
   return fmt::format("{}/maps/api/geocode/json?address={}&key={}",
                      endpoint.empty() ? kGoogleEndpoint : endpoint, UrlEncode(query),
@@ -127,8 +138,12 @@ const HttpProvider* FindHttpProvider(std::string_view name) {
        [](std::string_view endpoint, std::string_view query, const ProviderSettings& settings) {
          return GoogleUrl(endpoint, query, settings.google_key);
        },
-       [](const HttpAnswer& answer, const ProviderSettings&) {
-         return ReadGoogleAnswer(answer.http_status, answer.body, answer.transport_error);
+       [](const HttpAnswer& answer, const ProviderSettings& settings) {
+         ProviderVerdict verdict =
+             ReadGoogleAnswer(answer.http_status, answer.body, answer.transport_error);
+         // A service may echo the request: the key never reaches a row, a file or a log.
+         verdict.message = Redacted(std::move(verdict.message), settings.google_key);
+         return verdict;
        }},
       {"nominatim",
        [](std::string_view endpoint, std::string_view query, const ProviderSettings&) {

@@ -74,4 +74,9 @@ const HttpProvider* FindHttpProvider(std::string_view name);
 /// "%20"-style encoding of a query parameter.
 std::string UrlEncode(std::string_view text);
 
+/// What stands in for a secret in any text that leaves the worker.
+inline constexpr std::string_view kRedacted = "[redacted]";
+/// `text` with every occurrence of `secret` (as is, and URL-encoded) replaced by kRedacted.
+std::string Redacted(std::string text, std::string_view secret);
+
 }  // namespace taskfarm

@@ -259,12 +259,15 @@ TEST(Exec, ExecRateHoldsTheSharedLimitAcrossWorkers) {
   const auto times = StartTimes(farm.out);
   ASSERT_EQ(times.size(), 30u);
   // The bucket starts empty and holds at most one second's worth: 30 starts take about 3 s
-  // and no second holds more than 10 (+1 for the window's edge).
+  // and a second holds about 10. The times are taken by the commands, after fork and exec,
+  // whose delays bunch a few starts together on a loaded machine (13 seen under a
+  // sanitizer); a bucket that started full would let 20 start in the first second. The
+  // bound sits halfway.
   EXPECT_GE(times.back() - times.front(), 2.5);
   for (std::size_t i = 0; i < times.size(); ++i) {
     const auto in_window = std::count_if(times.begin() + static_cast<std::ptrdiff_t>(i), times.end(),
                                          [&](double t) { return t < times[i] + 1.0; });
-    EXPECT_LE(in_window, 11) << "a one-second window starting at start " << i;
+    EXPECT_LE(in_window, 15) << "a one-second window starting at start " << i;
   }
 }
 

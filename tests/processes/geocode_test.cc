@@ -100,6 +100,33 @@ TEST(Geocode, MalformedBodiesAndRefusedRequestsAreErrorRowsAndTheRunEnds) {
   EXPECT_EQ(server.Stats()["requests"], 5) << "a permanent error is not retried";
 }
 
+// A refusal that echoes the request (key and all) leaves no trace of the key: not in the
+// rows, the --out file, the database or the log.
+TEST(Geocode, AnEchoedApiKeyIsRedactedEverywhere) {
+  TempDir tmp;
+  GeoServerProcess server({}, tmp);
+  const std::string key = "denied-s3cret/+key";  // '/' and '+' travel URL-encoded
+  const auto db = tmp / "run.db";
+  RunOutput run = RunTaskfarm({"run", "--geocode", PlacesFile(tmp, 3).string(), "--provider",
+                               "google", "--endpoint", server.url(), "--db", db.string(),
+                               "--out", (tmp / "r.jsonl").string(), "--log-level", "debug"},
+                              tmp, {{"GOOGLE_MAPS_API_KEY", key}});
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+  const auto rows = ReadJsonLines(tmp / "r.jsonl");
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_NE(rows[0]["error"].get<std::string>().find("key=[redacted]"), std::string::npos)
+      << rows[0].dump();
+  RunOutput report = RunTaskfarm({"report", "--db", db.string(), "--out",
+                                  (tmp / "again.csv").string()},
+                                 tmp);
+  EXPECT_EQ(report.exit_code, 0) << report.err;
+  for (const auto& file : {tmp / "r.jsonl", tmp / "again.csv", db}) {
+    EXPECT_EQ(ReadFile(file).find("s3cret"), std::string::npos) << file;
+  }
+  EXPECT_EQ(run.err.find("s3cret"), std::string::npos) << run.err;
+  EXPECT_EQ(run.out.find("s3cret"), std::string::npos) << run.out;
+}
+
 TEST(Geocode, ServerErrorsAreRetriedUntilTheyPass) {
   TempDir tmp;
   GeoServerProcess server({"--error-rate", "0.3", "--seed", "7"}, tmp);

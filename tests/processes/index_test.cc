@@ -209,6 +209,10 @@ TEST_F(Index, SearchExplainsBadQueriesAndMissingIndexes) {
   const auto indexed = tmp / "indexed.db";
   std::filesystem::create_directories(tmp / "docs");
   std::ofstream(tmp / "docs" / "a.txt") << "a word\n";
+  {
+    std::ofstream many(tmp / "docs" / "many.txt");
+    for (int i = 0; i < 20000; ++i) many << 'a' << i << ' ';
+  }
   ASSERT_EQ(RunTaskfarm({"run", "--index", (tmp / "docs").string(), "--db", indexed.string(),
                          "--quiet"},
                         tmp)
@@ -219,6 +223,31 @@ TEST_F(Index, SearchExplainsBadQueriesAndMissingIndexes) {
   EXPECT_NE(bad.err.find("bad query '\"unclosed'"), std::string::npos) << bad.err;
   RunOutput none = RunTaskfarm({"search", "--db", indexed.string(), "absent"}, tmp);
   EXPECT_EQ(none.exit_code, 0) << "searched, nothing matched";
+
+  // A query's cost is capped: its terms, and its time (20,000 matches of each prefix term
+  // take seconds to weigh for a snippet).
+  std::string long_query = "a*";
+  for (int i = 1; i < 33; ++i) long_query += " OR a*";
+  RunOutput too_long = RunTaskfarm({"search", "--db", indexed.string(), long_query}, tmp);
+  EXPECT_EQ(too_long.exit_code, 2);
+  EXPECT_NE(too_long.err.find("the query has 33 terms; at most 32"), std::string::npos)
+      << too_long.err;
+  const auto started = std::chrono::steady_clock::now();
+  RunOutput too_costly = RunTaskfarm({"search", "--db", indexed.string(), "--time-limit", "0.5",
+                                      "a* OR a* OR a* OR a* OR a* OR a* OR a* OR a*", "--json"},
+                                     tmp);
+  const auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_EQ(too_costly.exit_code, 0) << "ranked: shown, without the snippet that took too long";
+  EXPECT_NE(too_costly.err.find("the snippets of 'a* OR"), std::string::npos) << too_costly.err;
+  EXPECT_NE(too_costly.err.find("stopped after 0.5 s (--time-limit)"), std::string::npos)
+      << too_costly.err;
+  const auto hits = nlohmann::json::parse(too_costly.out);
+  ASSERT_FALSE(hits.empty());
+  EXPECT_EQ(hits[0]["path"], (tmp / "docs" / "many.txt").string());
+  EXPECT_EQ(hits[0]["snippet"], "");
+  // Unbounded, that snippet alone takes minutes; stopped, the search ends soon after 0.5 s
+  // (a generous bound for a loaded machine).
+  EXPECT_LT(took, std::chrono::seconds(30));
 
   const auto corrupt = tmp / "corrupt.db";
   std::ofstream(corrupt) << std::string(8192, 'x');

@@ -169,6 +169,16 @@ TEST(Operator, LogFileHoldsCoordinatorAndWorkerLinesTagged) {
       << text;
 }
 
+TEST(Operator, LogFileInAMissingFolderIsRefusedNotCreated) {
+  TempDir tmp;
+  const auto log = tmp / "no-such-folder" / "run.log";
+  RunOutput run = RunTaskfarm({"run", "--noop", "3", "--log-file", log.string(), "--quiet"}, tmp);
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.err.find("--log-file " + log.string() + ": no such folder"), std::string::npos)
+      << run.err;
+  EXPECT_FALSE(std::filesystem::exists(log.parent_path())) << "the folder was made";
+}
+
 // Commands from the README's ```sh blocks and from each --help's Examples, in order, in one
 // directory (later examples use files earlier ones made).
 std::vector<std::string> DocumentedExamples(const TempDir& tmp) {

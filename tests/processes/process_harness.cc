@@ -188,11 +188,6 @@ std::vector<std::string> SegmentsOwnedBy(pid_t owner) {
   return found;
 }
 
-bool UnderSanitizer() {
-  const char* mode = std::getenv("TASKFARM_SANITIZED");
-  return mode != nullptr && *mode != '\0';
-}
-
 bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds limit) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
   while (!condition()) {

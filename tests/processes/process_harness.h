@@ -99,10 +99,6 @@ bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds l
 /// segment of `coordinator` (when given).
 void ExpectNothingLeft(const TempDir& tmp, pid_t coordinator = 0);
 
-/// Whether this suite runs under a sanitizer (scripts/sanitize sets TASKFARM_SANITIZED):
-/// every process is several times slower, so the few checks on arrival times widen.
-bool UnderSanitizer();
-
 /// One integer from an SQLite query on `db` (read-only); -1 when there is no row.
 int64_t QueryInt(const std::filesystem::path& db, const std::string& sql);
 /// The same for a database a run may still be creating: -1, not a failure, when the file or

@@ -4,6 +4,7 @@
 
 #include <sys/mount.h>
 
+#include <fstream>
 #include <set>
 #include <thread>
 
@@ -35,6 +36,10 @@ class SmallDisk {
   bool Grow(int megabytes) {
     const std::string size = "size=" + std::to_string(megabytes) + "m";
     return mount("tmpfs", dir_.c_str(), "tmpfs", MS_REMOUNT, size.c_str()) == 0;
+  }
+  /// The same files, read-only from now on.
+  bool MakeReadOnly() {
+    return mount("tmpfs", dir_.c_str(), "tmpfs", MS_REMOUNT | MS_RDONLY, nullptr) == 0;
   }
 
  private:
@@ -114,6 +119,32 @@ TEST(WriteFailure, ASecondRunOnADatabaseInUseIsRefusedAndTheFirstLosesNothing) {
   EXPECT_EQ(QueryInt(db, "SELECT exit_code FROM runs"), 0);
   // Once it has ended, the database is free again.
   EXPECT_EQ(RunTaskfarm({"run", "--noop", "10", "--db", db.string(), "--quiet"}, tmp).exit_code, 0);
+}
+
+// Reading a run back writes nothing: report and search open the database read-only, so they
+// work on read-only media and add no table to a file that holds none.
+TEST(WriteFailure, ReportAndSearchOnlyReadTheDatabase) {
+  TempDir tmp;
+  SmallDisk disk(tmp / "media", 4);
+  ASSERT_TRUE(disk.mounted()) << "mount tmpfs: " << ErrnoText(errno);
+  const std::string db = (tmp / "media" / "run.db").string();
+  ASSERT_EQ(RunTaskfarm({"run", "--noop", "20", "--db", db, "--quiet"}, tmp).exit_code, 0);
+  const std::string empty = (tmp / "empty.db").string();  // on writable disk
+  std::ofstream(empty).close();
+  ASSERT_TRUE(disk.MakeReadOnly()) << "remount read-only: " << ErrnoText(errno);
+
+  RunOutput report = RunTaskfarm({"report", "--db", db, "--json"}, tmp);
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  EXPECT_EQ(nlohmann::json::parse(report.out)["kinds"]["noop"]["done"], 20);
+  RunOutput search = RunTaskfarm({"search", "--db", db, "anything"}, tmp);
+  EXPECT_EQ(search.exit_code, 2);
+  EXPECT_NE(search.err.find("holds no index"), std::string::npos) << search.err;
+
+  RunOutput nothing = RunTaskfarm({"report", "--db", empty}, tmp);
+  EXPECT_EQ(nothing.exit_code, 2);
+  EXPECT_NE(nothing.err.find("empty.db holds no taskfarm run"), std::string::npos)
+      << nothing.err;
+  EXPECT_EQ(std::filesystem::file_size(empty), 0u) << "report wrote into the file";
 }
 
 }  // namespace
