@@ -99,6 +99,15 @@ void RefuseDatabaseWithoutRuns(SqliteDb& db) {
   }
 }
 
+// The memory a queued row holds, near enough: its strings, a document's text twice (in the
+// payload and decoded).
+std::size_t HeldBytes(const OutcomeRow& row) {
+  std::size_t bytes = sizeof(OutcomeRow) + row.payload.size() + row.input.size() +
+                      row.error.size();
+  if (row.document) bytes += row.document->text.size() + row.document->title.size();
+  return bytes;
+}
+
 }  // namespace
 
 Journal::Journal(const std::filesystem::path& path, SqliteDb::Access access)
@@ -253,8 +262,13 @@ void Journal::EndRun(int64_t run_id, int exit_code) {
 }
 
 bool Journal::Append(OutcomeRow row) {
+  const std::size_t bytes = HeldBytes(row);
   std::unique_lock lock(mutex_);
-  changed_.wait(lock, [&] { return queue_.size() < kMaxQueued || closing_; });
+  changed_.wait(lock, [&] {
+    return (queue_.size() < kMaxQueued && (queued_bytes_ < kMaxQueuedBytes || queue_.empty())) ||
+           closing_;
+  });
+  queued_bytes_ += bytes;
   queue_.push_back(std::move(row));
   ++appended_;
   if (queue_.size() == 1) changed_.notify_all();
@@ -274,7 +288,12 @@ void Journal::WriterLoop() {
   for (;;) {
     changed_.wait(lock, [&] { return !queue_.empty() || closing_; });
     if (queue_.empty() && closing_) return;
-    while (!queue_.empty() && rows.size() < kMaxRowsPerTransaction) {
+    std::size_t batch_bytes = 0;
+    while (!queue_.empty() && rows.size() < kMaxRowsPerTransaction &&
+           batch_bytes < kMaxQueuedBytes) {
+      const std::size_t bytes = HeldBytes(queue_.front());
+      batch_bytes += bytes;
+      queued_bytes_ -= bytes;
       rows.push_back(std::move(queue_.front()));
       queue_.pop_front();
     }

@@ -103,7 +103,11 @@ class Journal {
   const std::filesystem::path& path() const { return db_.path(); }
 
  private:
+  // Append() waits while this many rows, or this many bytes of them, wait for the writer;
+  // the writer's batch holds as many bytes at most. The journal's memory stays within
+  // about 2 x kMaxQueuedBytes whatever the rows.
   static constexpr std::size_t kMaxQueued = 100'000;
+  static constexpr std::size_t kMaxQueuedBytes = std::size_t{64} << 20;
   static constexpr std::size_t kMaxRowsPerTransaction = 20'000;
 
   void WriterLoop();
@@ -126,6 +130,7 @@ class Journal {
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   std::deque<OutcomeRow> queue_;  // guarded by mutex_
+  std::size_t queued_bytes_ = 0;  // guarded by mutex_: HeldBytes of the rows in queue_
   uint64_t appended_ = 0;         // guarded by mutex_
   uint64_t committed_ = 0;        // guarded by mutex_
   bool closing_ = false;          // guarded by mutex_

@@ -245,7 +245,9 @@ ChildCommandResult RunChildCommand(const ChildCommandSpec& spec) {
     }
     for (nfds_t i = 0; i < count; ++i) {
       if ((fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
-      if (!ReadInto(*polled[i], spec.capture_limit, result.write_error)) {
+      const uint64_t limit = polled[i] == &out ? spec.capture_limit
+                                               : spec.stderr_capture_limit.value_or(spec.capture_limit);
+      if (!ReadInto(*polled[i], limit, result.write_error)) {
         (polled[i] == &out ? out_open : err_open) = false;
       }
     }

@@ -34,6 +34,7 @@ class ProgramPaths {
 struct ChildCommandSpec {
   std::vector<std::string> argv;  // argv[0] is looked up on $PATH unless it has a '/'
   uint64_t capture_limit = 0;     // bytes of stdout and of stderr kept
+  std::optional<uint64_t> stderr_capture_limit;  // bytes of stderr kept, if not capture_limit
   std::optional<std::filesystem::path> stdout_file;  // also write all of stdout here
   std::optional<std::filesystem::path> stderr_file;
   std::chrono::milliseconds timeout{0};  // 0: none

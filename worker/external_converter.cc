@@ -4,6 +4,12 @@
 #include "shared/task_error.h"
 
 namespace taskfarm {
+namespace {
+
+// A converter's stderr kept for its error row.
+constexpr uint64_t kKeptErrorBytes = 64 * 1024;
+
+}  // namespace
 
 ExtractedText ExtractWithProgram(const std::vector<std::string>& argv,
                                  std::chrono::seconds timeout, uint64_t max_output,
@@ -11,6 +17,7 @@ ExtractedText ExtractWithProgram(const std::vector<std::string>& argv,
   ChildCommandSpec spec;
   spec.argv = argv;
   spec.capture_limit = max_output;
+  spec.stderr_capture_limit = kKeptErrorBytes;  // only the reason of a failure is shown
   spec.timeout = timeout;
   spec.reaper = services.reaper;
   spec.programs = services.programs;

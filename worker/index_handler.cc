@@ -29,15 +29,6 @@ bool StartsWithNoCase(std::string_view text, std::string_view prefix) {
   return text.size() >= prefix.size() && Lower(std::string(text.substr(0, prefix.size()))) == prefix;
 }
 
-std::string HashHex(std::string_view bytes) {
-  uint64_t hash = 0xcbf29ce484222325ull;  // FNV-1a 64: a change detector, not a security hash
-  for (unsigned char c : bytes) {
-    hash ^= c;
-    hash *= 0x100000001b3ull;
-  }
-  return fmt::format("{:016x}", hash);
-}
-
 uint64_t CountWords(std::string_view text) {
   uint64_t words = 0;
   bool in_word = false;
@@ -49,16 +40,62 @@ uint64_t CountWords(std::string_view text) {
   return words;
 }
 
-std::string ReadFile(const std::string& path, uint64_t size) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw TaskFailure({ErrorCode::kBadInput, std::string("cannot read: ") + ErrnoText(errno),
-                       false});
+// FNV-1a 64 over the file's bytes, chunk by chunk: a change detector, not a security hash.
+class ContentHash {
+ public:
+  void Add(std::string_view bytes) {
+    for (unsigned char c : bytes) {
+      hash_ ^= c;
+      hash_ *= 0x100000001b3ull;
+    }
   }
-  std::string bytes(size, '\0');
-  in.read(bytes.data(), static_cast<std::streamsize>(size));
-  bytes.resize(static_cast<std::size_t>(in.gcount()));
-  return bytes;
+  std::string Hex() const { return fmt::format("{:016x}", hash_); }
+
+ private:
+  uint64_t hash_ = 0xcbf29ce484222325ull;
+};
+
+// A file read in chunks of kChunkBytes: the worker never holds more of it at once.
+class FileChunks {
+ public:
+  static constexpr std::size_t kChunkBytes = 64 * 1024;
+
+  explicit FileChunks(const std::string& path) : in_(path, std::ios::binary), buffer_(kChunkBytes, '\0') {
+    if (!in_) {
+      throw TaskFailure({ErrorCode::kBadInput, std::string("cannot read: ") + ErrnoText(errno),
+                         false});
+    }
+  }
+  /// The next chunk (hashed); empty at the end.
+  std::string_view Next() {
+    in_.read(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
+    const auto got = static_cast<std::size_t>(in_.gcount());
+    if (got == 0 && in_.bad()) {
+      throw TaskFailure({ErrorCode::kBadInput, std::string("read failed: ") + ErrnoText(errno),
+                         false});
+    }
+    const std::string_view chunk(buffer_.data(), got);
+    hash_.Add(chunk);
+    return chunk;
+  }
+  /// Reads the rest (for the hash) and returns the hash of the whole file.
+  std::string FinishHash() {
+    while (!Next().empty()) {
+    }
+    return hash_.Hex();
+  }
+
+ private:
+  std::ifstream in_;
+  std::string buffer_;
+  ContentHash hash_;
+};
+
+// Feeds `reader` the file's chunks from `first` on, while it wants them.
+ExtractedText ReadStreamed(StreamedTextReader& reader, FileChunks& file, std::string_view first) {
+  for (std::string_view chunk = first; !chunk.empty() && reader.Feed(chunk); chunk = file.Next()) {
+  }
+  return reader.Finish();
 }
 
 std::vector<std::string> CommandFor(const std::string& command, const std::string& path) {
@@ -120,14 +157,14 @@ std::string RunIndex(const wire::Task& task, const CommandServices& services) {
                                    request->max_file_size),
                        false});
   }
-  const std::string bytes = ReadFile(request->path, size);
+  FileChunks file(request->path);
+  const std::string_view first = file.Next();
   const std::string extension = std::filesystem::path(request->path).extension().string();
 
   IndexedDocument document;
   document.size = size;
   document.mtime_ns = static_cast<int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 + info.st_mtim.tv_nsec;
-  document.hash = HashHex(bytes);
-  document.type = DetectType(bytes.substr(0, 512), extension);
+  document.type = DetectType(first.substr(0, 512), extension);
 
   ExtractedText extracted;
   const auto timeout = std::chrono::seconds(request->converter_timeout_s);
@@ -138,9 +175,9 @@ std::string RunIndex(const wire::Task& task, const CommandServices& services) {
     extracted = ExtractWithProgram(CommandFor(converter->second, request->path), timeout,
                                    request->max_text_bytes * 4, services);
   } else if (document.type == "text" || document.type == "markdown") {
-    extracted = ExtractPlainText(bytes);
+    extracted = ReadStreamed(*MakePlainTextReader(request->max_text_bytes), file, first);
   } else if (document.type == "html") {
-    extracted = ExtractHtmlText(bytes);
+    extracted = ReadStreamed(*MakeHtmlTextReader(request->max_text_bytes), file, first);
   } else if (document.type == "pdf") {
     extracted = ExtractWithProgram(PdfCommand(request->path), timeout,
                                    request->max_text_bytes * 4, services);
@@ -148,18 +185,21 @@ std::string RunIndex(const wire::Task& task, const CommandServices& services) {
       extracted.note = "no text (a scanned PDF?)";
     }
   } else if (!document.type.empty() && document.type != "zip") {
-    extracted = ExtractOfficeText(request->path, document.type, request->max_file_size * 20);
+    extracted = ExtractOfficeText(request->path, document.type, request->max_file_size * 20,
+                                  request->max_text_bytes);
   } else {
     document.status = "skipped";
     document.type = extension.empty() ? "unknown" : Lower(extension).substr(1);
     document.note = "unsupported type";
+    document.hash = file.FinishHash();
     return EncodeIndexedDocument(document);
   }
+  document.hash = file.FinishHash();
   document.status = "indexed";
   document.title = std::move(extracted.title);
   document.text = std::move(extracted.text);
   document.note = std::move(extracted.note);
-  if (document.text.size() > request->max_text_bytes) {
+  if (document.text.size() > request->max_text_bytes) {  // a program's output
     document.text.resize(request->max_text_bytes);
     document.note += (document.note.empty() ? "" : "; ") +
                      fmt::format("text cut at {} bytes", request->max_text_bytes);

@@ -1,7 +1,6 @@
 #include <libxml/xmlreader.h>
 #include <zip.h>
 
-#include <limits>
 #include <memory>
 
 #include "worker/handler_table.h"
@@ -24,9 +23,41 @@ std::vector<std::string> TextEntries(std::string_view type, zip_t* archive) {
   return entries;
 }
 
-std::string ReadEntry(zip_t* archive, const std::string& name, uint64_t max_uncompressed) {
+// An entry inflated on demand as libxml2's reader asks for more; the inflated size is
+// counted, since the size in the zip directory can lie.
+struct EntryStream {
+  zip_file_t* file;
+  uint64_t inflated = 0;
+  uint64_t max_uncompressed;
+  bool over_limit = false;
+  bool corrupt = false;
+
+  static int Read(void* context, char* buffer, int length) {
+    auto* self = static_cast<EntryStream*>(context);
+    const zip_int64_t n = zip_fread(self->file, buffer, static_cast<zip_uint64_t>(length));
+    if (n < 0) {
+      self->corrupt = true;
+      return -1;
+    }
+    self->inflated += static_cast<uint64_t>(n);
+    if (self->inflated > self->max_uncompressed) {
+      self->over_limit = true;
+      return -1;
+    }
+    return static_cast<int>(n);
+  }
+};
+
+void RefuseBomb(const std::string& name) {
+  throw TaskFailure({ErrorCode::kBadInput, name + " inflates past the limit (a zip bomb?)", false});
+}
+
+// The text of one entry, streamed from the inflater through the reader: neither the inflated
+// XML nor a tree of it is held.
+void AppendEntryText(zip_t* archive, const std::string& name, uint64_t max_uncompressed,
+                     BoundedText& out) {
   zip_stat_t stat;
-  if (zip_stat(archive, name.c_str(), 0, &stat) != 0) return {};
+  if (zip_stat(archive, name.c_str(), 0, &stat) != 0) return;
   if ((stat.valid & ZIP_STAT_SIZE) && stat.size > max_uncompressed) {
     throw TaskFailure({ErrorCode::kBadInput,
                        name + " would inflate to " + std::to_string(stat.size) +
@@ -36,18 +67,16 @@ std::string ReadEntry(zip_t* archive, const std::string& name, uint64_t max_unco
   std::unique_ptr<zip_file_t, decltype(&zip_fclose)> file(zip_fopen(archive, name.c_str(), 0),
                                                           &zip_fclose);
   if (!file) throw TaskFailure({ErrorCode::kBadInput, "cannot open " + name, false});
-  std::string content;
-  char buffer[65536];
-  zip_int64_t n;
-  while ((n = zip_fread(file.get(), buffer, sizeof(buffer))) > 0) {
-    content.append(buffer, static_cast<std::size_t>(n));
-    if (content.size() > max_uncompressed) {  // the size in the directory can lie
-      throw TaskFailure({ErrorCode::kBadInput, name + " inflates past the limit (a zip bomb?)",
-                         false});
-    }
-  }
-  if (n < 0) throw TaskFailure({ErrorCode::kBadInput, name + " is corrupt", false});
-  return content;
+  EntryStream stream{file.get(), 0, max_uncompressed};
+  std::unique_ptr<xmlTextReader, decltype(&xmlFreeTextReader)> reader(
+      xmlReaderForIO(&EntryStream::Read, nullptr, &stream, nullptr, "UTF-8",
+                     XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING),
+      &xmlFreeTextReader);
+  if (!reader) throw TaskFailure({ErrorCode::kBadInput, name + " could not be read", false});
+  const bool complete = AppendOfficeXmlText(reader.get(), out);
+  if (stream.over_limit) RefuseBomb(name);
+  if (stream.corrupt) throw TaskFailure({ErrorCode::kBadInput, name + " is corrupt", false});
+  if (!complete) throw TaskFailure({ErrorCode::kBadInput, "office XML is malformed", false});
 }
 
 using ZipArchive = std::unique_ptr<zip_t, decltype(&zip_discard)>;
@@ -59,48 +88,36 @@ using ZipArchive = std::unique_ptr<zip_t, decltype(&zip_discard)>;
 }
 
 ExtractedText ExtractFromArchive(zip_t* archive, std::string_view type,
-                                 uint64_t max_uncompressed) {
-  ExtractedText out;
+                                 uint64_t max_uncompressed, uint64_t max_text) {
+  BoundedText text(max_text);
   for (const std::string& entry : TextEntries(type, archive)) {
-    const std::string xml = ReadEntry(archive, entry, max_uncompressed);
-    AppendOfficeXmlText(xml, out.text);
+    if (text.full()) break;
+    AppendEntryText(archive, entry, max_uncompressed, text);
   }
-  return out;
+  return text.Take();
 }
 
 }  // namespace
 
-// Text nodes of an office XML document, with a line break after each paragraph.
-void AppendOfficeXmlText(std::string_view xml, std::string& out) {
-  if (xml.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
-    throw TaskFailure({ErrorCode::kBadInput, "office XML over 2 GiB", false});
-  }
-  // The reader lives only in this function, inside the lifetime of `xml`; cppcheck cannot
-  // see through the unique_ptr and takes the pointer for one that escapes.
-  std::unique_ptr<xmlTextReader, decltype(&xmlFreeTextReader)> reader(
-      // cppcheck-suppress [invalidLifetime, danglingTemporaryLifetime]
-      xmlReaderForMemory(xml.data(), static_cast<int>(xml.size()), nullptr, "UTF-8",
-                         XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING),
-      &xmlFreeTextReader);
-  if (!reader) throw TaskFailure({ErrorCode::kBadInput, "office XML could not be read", false});
+bool AppendOfficeXmlText(xmlTextReader* reader, BoundedText& out) {
   int rc;
-  while ((rc = xmlTextReaderRead(reader.get())) == 1) {
-    const int type = xmlTextReaderNodeType(reader.get());
+  while (!out.full() && (rc = xmlTextReaderRead(reader)) == 1) {
+    const int type = xmlTextReaderNodeType(reader);
     if (type == XML_READER_TYPE_TEXT || type == XML_READER_TYPE_SIGNIFICANT_WHITESPACE) {
-      const xmlChar* value = xmlTextReaderConstValue(reader.get());
-      if (value) out += reinterpret_cast<const char*>(value);
+      const xmlChar* value = xmlTextReaderConstValue(reader);
+      if (value) out.Append(reinterpret_cast<const char*>(value));
     } else if (type == XML_READER_TYPE_END_ELEMENT) {
-      const xmlChar* name = xmlTextReaderConstLocalName(reader.get());
+      const xmlChar* name = xmlTextReaderConstLocalName(reader);
       if (name && (xmlStrEqual(name, BAD_CAST "p") || xmlStrEqual(name, BAD_CAST "h"))) {
-        out += '\n';
+        out.Append("\n");
       }
     }
   }
-  if (rc < 0) throw TaskFailure({ErrorCode::kBadInput, "office XML is malformed", false});
+  return out.full() || rc == 0;
 }
 
 ExtractedText ExtractOfficeText(const std::filesystem::path& path, std::string_view type,
-                                uint64_t max_uncompressed) {
+                                uint64_t max_uncompressed, uint64_t max_text) {
   int error = 0;
   ZipArchive archive(zip_open(path.c_str(), ZIP_RDONLY, &error), &zip_discard);
   if (!archive) {
@@ -108,11 +125,11 @@ ExtractedText ExtractOfficeText(const std::filesystem::path& path, std::string_v
     zip_error_init_with_code(&zip_error, error);
     OpenFailed(&zip_error);
   }
-  return ExtractFromArchive(archive.get(), type, max_uncompressed);
+  return ExtractFromArchive(archive.get(), type, max_uncompressed, max_text);
 }
 
 ExtractedText ExtractOfficeTextFromMemory(std::string_view bytes, std::string_view type,
-                                          uint64_t max_uncompressed) {
+                                          uint64_t max_uncompressed, uint64_t max_text) {
   zip_error_t zip_error;
   zip_error_init(&zip_error);
   // The source does not own the bytes (freep = 0); zip_open_from_source takes the source.
@@ -124,7 +141,7 @@ ExtractedText ExtractOfficeTextFromMemory(std::string_view bytes, std::string_vi
     OpenFailed(&zip_error);
   }
   zip_error_fini(&zip_error);
-  return ExtractFromArchive(archive.get(), type, max_uncompressed);
+  return ExtractFromArchive(archive.get(), type, max_uncompressed, max_text);
 }
 
 }  // namespace taskfarm

@@ -11,6 +11,7 @@ constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
 // Text files have few control characters; more than this share of the first bytes is binary.
 constexpr double kMaxControlShare = 0.10;
 constexpr std::size_t kSniffBytes = 8192;
+constexpr std::size_t kLongestSequence = 4;
 
 bool LooksBinary(std::string_view bytes) {
   const std::string_view head = bytes.substr(0, std::min(bytes.size(), kSniffBytes));
@@ -23,28 +24,60 @@ bool LooksBinary(std::string_view bytes) {
                               kMaxControlShare;
 }
 
+// UTF-8 repaired piece by piece: a sequence cut between two chunks waits for the next one.
+class PlainTextReader : public StreamedTextReader {
+ public:
+  explicit PlainTextReader(uint64_t max_text) : text_(max_text) {}
+
+  bool Feed(std::string_view chunk) override {
+    if (!sniffed_) {
+      // The first chunk holds the first kSniffBytes bytes (or the whole file).
+      if (LooksBinary(chunk)) throw TaskFailure({ErrorCode::kBadInput, "binary data, not text", false});
+      sniffed_ = true;
+    }
+    pending_.append(chunk);
+    return Repair(/*final=*/false);
+  }
+
+  ExtractedText Finish() override {
+    Repair(/*final=*/true);
+    ExtractedText out = text_.Take();
+    if (repaired_ > 0) AddNote(out, std::to_string(repaired_) + " invalid UTF-8 bytes replaced");
+    return out;
+  }
+
+ private:
+  // Moves the complete sequences of pending_ into the text; false once the text is full.
+  bool Repair(bool final) {
+    std::size_t i = 0;
+    const std::string_view bytes = pending_;
+    while (i < bytes.size() && (final || bytes.size() - i >= kLongestSequence)) {
+      const std::size_t length = Utf8SequenceLength(bytes, i);
+      const bool kept = length == 0 ? text_.Append(kReplacement) : text_.Append(bytes.substr(i, length));
+      if (length == 0) ++repaired_;
+      i += length == 0 ? 1 : length;
+      if (!kept) break;
+    }
+    pending_.erase(0, i);
+    return !text_.full();
+  }
+
+  BoundedText text_;
+  std::string pending_;  // at most kLongestSequence - 1 bytes between calls
+  bool sniffed_ = false;
+  uint64_t repaired_ = 0;
+};
+
 }  // namespace
 
+std::unique_ptr<StreamedTextReader> MakePlainTextReader(uint64_t max_text) {
+  return std::make_unique<PlainTextReader>(max_text);
+}
+
 ExtractedText ExtractPlainText(std::string_view bytes) {
-  if (LooksBinary(bytes)) {
-    throw TaskFailure({ErrorCode::kBadInput, "binary data, not text", false});
-  }
-  ExtractedText out;
-  out.text.reserve(bytes.size());
-  uint64_t repaired = 0;
-  for (std::size_t i = 0; i < bytes.size();) {
-    const std::size_t length = Utf8SequenceLength(bytes, i);
-    if (length == 0) {
-      out.text += kReplacement;
-      ++repaired;
-      ++i;
-    } else {
-      out.text.append(bytes.substr(i, length));
-      i += length;
-    }
-  }
-  if (repaired > 0) out.note = std::to_string(repaired) + " invalid UTF-8 bytes replaced";
-  return out;
+  PlainTextReader reader(bytes.size() * kReplacement.size());
+  reader.Feed(bytes);
+  return reader.Finish();
 }
 
 }  // namespace taskfarm

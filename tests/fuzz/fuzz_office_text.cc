@@ -18,7 +18,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   for (const std::string_view type : {"docx", "odt", "pptx"}) {
     try {
-      taskfarm::ExtractOfficeTextFromMemory(bytes, type, kMaxUncompressed);
+      taskfarm::ExtractOfficeTextFromMemory(bytes, type, kMaxUncompressed, kMaxUncompressed);
     } catch (const taskfarm::TaskFailure&) {
     }
   }
