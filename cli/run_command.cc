@@ -22,6 +22,7 @@
 #include "coordinator/task_options.h"
 #include "shared/curve_keys.h"
 #include "shared/defaults.h"
+#include "shared/gazetteer.h"
 #include "shared/geocode_messages.h"
 #include "shared/rate_limiter.h"
 #include "shared/rate_spec.h"
@@ -340,6 +341,24 @@ std::string DescribeDifference(const nlohmann::json& stored, const nlohmann::jso
   return paths;
 }
 
+// The offline provider reads the gazetteer in each local worker: a missing one is said once,
+// up front, rather than in every place's row.
+void CheckGazetteer(const RunOptions& options, const TaskOptions& tasks, const Program& program) {
+  const auto& providers = tasks.geocode.providers;
+  if (tasks.geocode.path.empty() || options.workers == 0 ||
+      std::find(providers.begin(), providers.end(), kOfflineProvider) == providers.end()) {
+    return;
+  }
+  const std::filesystem::path dir =
+      options.gazetteer.empty() ? Gazetteer::DefaultDataDir(program.worker_executable)
+                                : std::filesystem::path(options.gazetteer);
+  if (!std::filesystem::exists(dir / "cities.pbf")) {
+    throw UsageError("--provider offline needs the GeoNames gazetteer: no " +
+                     (dir / "cities.pbf").string() +
+                     " (run scripts/fetch-gazetteer and install again, or give --gazetteer DIR)");
+  }
+}
+
 RunPlan PlanRun(const RunOptions& options, const Program& program) {
   RunPlan plan;
   TaskOptions tasks = NormalizedTasks(options, program);
@@ -554,7 +573,7 @@ void BeginJournal(const RunOptions& options, RunPlan& plan) {
 RunSetup SetUpRun(RunOptions& options, const Program& program) {
   RunSetup setup;
   setup.plan = PlanRun(options, program);
-  CheckGeocoding(setup.plan.tasks);
+  CheckGazetteer(options, setup.plan.tasks, program);
   setup.rates = ParseRates(setup.plan.tasks);
   setup.halt = ParseHaltPolicy(options.halt);
   CheckOptions(options, setup);

@@ -91,7 +91,9 @@ std::vector<Hit> RankHits(SqliteDb& db, const SearchOptions& options) {
   rank.Bind(1, options.query).Bind(2, static_cast<int64_t>(options.limit));
   std::vector<Hit> hits;
   // bm25 is lower for better matches; the score shown is higher for better.
-  while (rank.Step()) hits.push_back({rank.Int(0), -rank.Double(1), rank.Text(2), rank.Text(3)});
+  while (rank.Step()) {
+    hits.push_back({rank.Int(0), -rank.Double(1), rank.Text(2), rank.Text(3), std::nullopt});
+  }
   return hits;
 }
 

@@ -84,19 +84,33 @@ std::vector<std::string> OneEditAway(const std::string& word) {
 
 }  // namespace
 
+namespace {
+
+// `relative` (a path under data/) where the first of these has it: an installed prefix
+// (PREFIX/bin/taskfarm -> PREFIX/share/taskfarm), a build directory inside the checkout, the
+// checkout this binary was built from, /usr/share/taskfarm. When none has it, the last.
+std::filesystem::path FindDataFile(const std::filesystem::path& executable,
+                                   const std::filesystem::path& relative) {
+  const std::filesystem::path prefix = executable.parent_path().parent_path();
+  for (const std::filesystem::path& data :
+       {prefix / "share" / "taskfarm", prefix / "data",
+        std::filesystem::path(TASKFARM_SOURCE_DATA_DIR)}) {
+    if (std::filesystem::exists(data / relative)) return data / relative;
+  }
+  return std::filesystem::path("/usr/share/taskfarm") / relative;
+}
+
+}  // namespace
+
 std::filesystem::path Gazetteer::DefaultDataDir(const std::filesystem::path& executable) {
   if (const char* env = std::getenv("TASKFARM_GAZETTEER"); env != nullptr && *env != '\0') {
     return env;
   }
-  auto checkout = executable.parent_path().parent_path() / "data" / "geonames";
-  if (std::filesystem::exists(checkout / "cities.pbf")) return checkout;
-  return "/usr/share/taskfarm/geonames";
+  return FindDataFile(executable, "geonames/cities.pbf").parent_path();
 }
 
 std::filesystem::path Gazetteer::DefaultAliasesFile(const std::filesystem::path& executable) {
-  auto checkout = executable.parent_path().parent_path() / "data" / "aliases.tsv";
-  if (std::filesystem::exists(checkout)) return checkout;
-  return "/usr/share/taskfarm/aliases.tsv";
+  return FindDataFile(executable, "aliases.tsv");
 }
 
 std::unique_ptr<Gazetteer> Gazetteer::Load(const std::filesystem::path& data_dir,

@@ -45,8 +45,10 @@ class Gazetteer {
   static std::unique_ptr<Gazetteer> Load(const std::filesystem::path& data_dir,
                                          const std::filesystem::path& aliases_file);
 
-  /// The default data directory: $TASKFARM_GAZETTEER, else data/geonames beside the build
-  /// directory of `executable` (a source checkout), else /usr/share/taskfarm/geonames.
+  /// The default data directory: $TASKFARM_GAZETTEER, else the first geonames/ folder with
+  /// a cities.pbf in PREFIX/share/taskfarm (installed: `executable` in PREFIX/bin), in the
+  /// checkout's data/ beside the build directory or in the one it was built from, else
+  /// /usr/share/taskfarm/geonames. The aliases file is looked for the same way.
   static std::filesystem::path DefaultDataDir(const std::filesystem::path& executable);
   static std::filesystem::path DefaultAliasesFile(const std::filesystem::path& executable);
 

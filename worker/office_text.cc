@@ -1,6 +1,7 @@
 #include <libxml/xmlreader.h>
 #include <zip.h>
 
+#include <limits>
 #include <memory>
 
 #include "worker/handler_table.h"
@@ -114,6 +115,23 @@ bool AppendOfficeXmlText(xmlTextReader* reader, BoundedText& out) {
     }
   }
   return out.full() || rc == 0;
+}
+
+void AppendOfficeXmlText(std::string_view xml, BoundedText& out) {
+  if (xml.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
+    throw TaskFailure({ErrorCode::kBadInput, "office XML over 2 GiB", false});
+  }
+  // The reader lives only in this function, inside the lifetime of `xml`; cppcheck cannot
+  // see through the unique_ptr and takes the pointer for one that escapes.
+  std::unique_ptr<xmlTextReader, decltype(&xmlFreeTextReader)> reader(
+      // cppcheck-suppress [invalidLifetime, danglingTemporaryLifetime]
+      xmlReaderForMemory(xml.data(), static_cast<int>(xml.size()), nullptr, "UTF-8",
+                         XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING),
+      &xmlFreeTextReader);
+  if (!reader) throw TaskFailure({ErrorCode::kBadInput, "office XML could not be read", false});
+  if (!AppendOfficeXmlText(reader.get(), out)) {
+    throw TaskFailure({ErrorCode::kBadInput, "office XML is malformed", false});
+  }
 }
 
 ExtractedText ExtractOfficeText(const std::filesystem::path& path, std::string_view type,

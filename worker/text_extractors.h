@@ -97,6 +97,9 @@ ExtractedText ExtractOfficeTextFromMemory(std::string_view bytes, std::string_vi
 /// Appends the text nodes `reader` gives to `out`, a line break after each paragraph or
 /// heading, until the text is full; false if the XML is malformed.
 bool AppendOfficeXmlText(xmlTextReader* reader, BoundedText& out);
+/// The same for one XML document in memory (the fuzz target's entry point); malformed XML is
+/// a TaskFailure.
+void AppendOfficeXmlText(std::string_view xml, BoundedText& out);
 
 /// Runs `argv` (an external converter such as pdftotext) as a ChildCommand, returns its
 /// stdout as text; a non-zero exit, a crash, more than `max_output` bytes or `timeout` are

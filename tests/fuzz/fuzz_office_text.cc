@@ -11,7 +11,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
   constexpr uint64_t kMaxUncompressed = 16 << 20;
-  std::string text;
+  taskfarm::BoundedText text(kMaxUncompressed);
   try {
     taskfarm::AppendOfficeXmlText(bytes, text);
   } catch (const taskfarm::TaskFailure&) {

@@ -226,6 +226,18 @@ TEST(Geocode, DailyQuotaStopsTheProviderAndTheCascadeTakesOver) {
   EXPECT_EQ(CountBy(cascaded, "provider")["offline"], 40) << "google's quota is spent";
 }
 
+TEST(Geocode, AMissingGazetteerIsSaidUpFront) {
+  TempDir tmp;
+  RunOutput run = RunTaskfarm({"run", "--geocode", PlacesFile(tmp, 3).string(), "--provider",
+                               "offline", "--gazetteer", (tmp / "nowhere").string()},
+                              tmp);
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.err.find("--provider offline needs the GeoNames gazetteer: no " +
+                         (tmp / "nowhere" / "cities.pbf").string()),
+            std::string::npos)
+      << run.err;
+}
+
 TEST(Geocode, PlacesFromStdin) {
   TempDir tmp;
   const std::string command = "printf 'Oslo\\nLima, Peru\\n' | TMPDIR='" + tmp.path().string() +

@@ -91,8 +91,18 @@ TEST_F(InstalledExample, InstallHoldsTheLibraryHeadersAndPackage) {
     found_config = found_config || entry.path().filename() == "taskfarmConfig.cmake";
   }
   EXPECT_TRUE(found_config);
-  // The program links the installed library, not the build tree's.
+  // The offline gazetteer and the aliases are installed, and found from the prefix.
+  EXPECT_TRUE(std::filesystem::exists(Prefix() / "share/taskfarm/geonames/cities.pbf"));
+  EXPECT_TRUE(std::filesystem::exists(Prefix() / "share/taskfarm/aliases.tsv"));
   TempDir tmp;
+  std::ofstream(tmp / "places.txt") << "Paris, France\nTokyo\n";
+  EXPECT_EQ(Shell("cd '" + tmp.path().string() + "' && '" + (Prefix() / "bin/taskfarm").string() +
+                      "' run --geocode places.txt --provider offline --out r.jsonl --quiet",
+                  tmp / "geocode.log"),
+            0)
+      << ReadFile(tmp / "geocode.log");
+  for (const auto& row : ReadJsonLines(tmp / "r.jsonl")) EXPECT_EQ(row["status"], "ok") << row;
+  // The program links the installed library, not the build tree's.
   EXPECT_EQ(Shell("ldd '" + Program() + "' | grep -q '" + Prefix().string() + "'", tmp / "ldd.log"), 0)
       << ReadFile(tmp / "ldd.log");
 }
