@@ -18,6 +18,12 @@
 namespace taskfarm::testing {
 namespace {
 
+#ifdef __has_feature
+#define TASKFARM_HAS_FEATURE(x) __has_feature(x)
+#else
+#define TASKFARM_HAS_FEATURE(x) 0
+#endif
+
 namespace fs = std::filesystem;
 using std::chrono::seconds;
 
@@ -248,11 +254,14 @@ TEST_F(Index, HostileFilesStayWithinTheMemoryBudgetAndLoseNoText) {
   EXPECT_EQ(hits[0]["path"], (docs / "deep.html").string());
 
   // Each process of this test is its own (ctest runs one test per process): the largest
-  // child so far, coordinator and worker included.
+  // child so far, coordinator and worker included. Not under AddressSanitizer, whose
+  // quarantine keeps freed memory resident (150 MB seen there).
   struct rusage usage {};
   getrusage(RUSAGE_CHILDREN, &usage);
-  EXPECT_LT(usage.ru_maxrss, 100 * 1024) << "KB, the largest process";
   std::cout << "largest process: " << usage.ru_maxrss / 1024 << " MB\n";
+#if !defined(__SANITIZE_ADDRESS__) && !TASKFARM_HAS_FEATURE(address_sanitizer)
+  EXPECT_LT(usage.ru_maxrss, 100 * 1024) << "KB, the largest process";
+#endif
 }
 
 TEST_F(Index, SearchExplainsBadQueriesAndMissingIndexes) {
