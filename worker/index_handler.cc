@@ -196,14 +196,13 @@ std::string RunIndex(const wire::Task& task, const CommandServices& services) {
   }
   document.hash = file.FinishHash();
   document.status = "indexed";
+  if (extracted.text.size() > request->max_text_bytes) {  // a program's output
+    extracted.text.resize(request->max_text_bytes);
+    AddNote(extracted, TextCutNote(request->max_text_bytes));
+  }
   document.title = std::move(extracted.title);
   document.text = std::move(extracted.text);
   document.note = std::move(extracted.note);
-  if (document.text.size() > request->max_text_bytes) {  // a program's output
-    document.text.resize(request->max_text_bytes);
-    document.note += (document.note.empty() ? "" : "; ") +
-                     fmt::format("text cut at {} bytes", request->max_text_bytes);
-  }
   document.words = CountWords(document.text);
   if (document.title.empty()) document.title = std::filesystem::path(request->path).stem().string();
   return EncodeIndexedDocument(document);

@@ -28,6 +28,11 @@ inline void AddNote(ExtractedText& extracted, const std::string& what) {
   extracted.note += (extracted.note.empty() ? "" : "; ") + what;
 }
 
+/// The note of a text cut at `max` bytes.
+inline std::string TextCutNote(uint64_t max) {
+  return "text cut at " + std::to_string(max) + " bytes";
+}
+
 /// Text kept up to `max` bytes: a piece that does not fit is dropped, and so is every later
 /// one (the text stays a prefix of the document's).
 class BoundedText {
@@ -48,7 +53,7 @@ class BoundedText {
   ExtractedText Take() {
     ExtractedText out;
     out.text = std::move(text_);
-    if (full_) AddNote(out, "text cut at " + std::to_string(max_) + " bytes");
+    if (full_) AddNote(out, TextCutNote(max_));
     return out;
   }
 
