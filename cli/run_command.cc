@@ -149,36 +149,35 @@ std::optional<ListenConfig> MakeListenConfig(const RunOptions& options) {
 }
 
 // Checks the providers, and adds the rate each service's policy asks for when the user
-// gave none for it: Nominatim 1/s (its usage policy), Google 50/s (its default quota).
+// gave none for it (kGeocodeProviders).
 void CheckGeocoding(TaskOptions& tasks) {
   if (tasks.geocode.path.empty()) return;
+  const auto has_bucket = [&](std::string_view name) {
+    return std::any_of(tasks.rates.begin(), tasks.rates.end(), [&](const std::string& rate) {
+      return rate.rfind(std::string(name) + "=", 0) == 0 ||
+             (name == "default" && rate.find('=') == std::string::npos);
+    });
+  };
   for (const std::string& provider : tasks.geocode.providers) {
-    if (std::find(kGeocodeProviders.begin(), kGeocodeProviders.end(), provider) ==
-        kGeocodeProviders.end()) {
+    const auto policy =
+        std::find_if(kGeocodeProviders.begin(), kGeocodeProviders.end(),
+                     [&](const GeocodeProviderPolicy& known) { return known.name == provider; });
+    if (policy == kGeocodeProviders.end()) {
       throw UsageError("--provider '" + provider + "': use offline, nominatim or google");
     }
-    if (provider != std::string(kOfflineProvider) && !tasks.geocode.endpoint.empty() &&
+    if (provider != kOfflineProvider && !tasks.geocode.endpoint.empty() &&
         tasks.geocode.endpoint.rfind("http://", 0) != 0 &&
         tasks.geocode.endpoint.rfind("https://", 0) != 0) {
       throw UsageError("--endpoint " + tasks.geocode.endpoint +
                        ": expected a URL starting with http:// or https://");
     }
-    if (provider == "google" && std::getenv("GOOGLE_MAPS_API_KEY") == nullptr) {
-      throw UsageError("--provider google needs the API key in GOOGLE_MAPS_API_KEY");
+    if (!policy->key_variable.empty() &&
+        std::getenv(std::string(policy->key_variable).c_str()) == nullptr) {
+      throw UsageError("--provider " + provider + " needs the API key in " +
+                       std::string(policy->key_variable));
     }
-  }
-  const auto has_bucket = [&](const std::string& name) {
-    return std::any_of(tasks.rates.begin(), tasks.rates.end(), [&](const std::string& rate) {
-      return rate.rfind(name + "=", 0) == 0 ||
-             (name == "default" && rate.find('=') == std::string::npos);
-    });
-  };
-  for (const auto& [provider, rate] : {std::pair{"nominatim", "nominatim=1/s"},
-                                       std::pair{"google", "google=50/s"}}) {
-    const auto& providers = tasks.geocode.providers;
-    if (std::find(providers.begin(), providers.end(), provider) != providers.end() &&
-        !has_bucket(provider) && !has_bucket("default")) {
-      tasks.rates.emplace_back(rate);
+    if (!policy->default_rate.empty() && !has_bucket(provider) && !has_bucket("default")) {
+      tasks.rates.emplace_back(policy->default_rate);
     }
   }
 }

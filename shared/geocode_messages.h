@@ -16,8 +16,21 @@ namespace taskfarm {
 
 /// The providers a request may name: the gazetteer every worker has, and HTTP services.
 inline constexpr std::string_view kOfflineProvider = "offline";
-inline constexpr std::array<std::string_view, 3> kGeocodeProviders = {kOfflineProvider,
-                                                                      "nominatim", "google"};
+inline constexpr std::string_view kGoogleKeyVariable = "GOOGLE_MAPS_API_KEY";
+
+/// What the coordinator must know of each provider before a run starts.
+struct GeocodeProviderPolicy {
+  std::string_view name;
+  std::string_view default_rate;  // the --rate bucket added when the user names none; "" none
+  std::string_view key_variable;  // the environment variable the provider needs; "" none
+};
+
+/// Nominatim 1/s is its usage policy; Google 50/s its default quota.
+inline constexpr std::array<GeocodeProviderPolicy, 3> kGeocodeProviders = {{
+    {kOfflineProvider, "", ""},
+    {"nominatim", "nominatim=1/s", ""},
+    {"google", "google=50/s", kGoogleKeyVariable},
+}};
 
 struct GeocodeRequest {
   std::string query;                   // the place as the input line gave it

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "shared/defaults.h"
+#include "shared/geocode_messages.h"
 #include "shared/logging.h"
 #include "worker/parent_watch.h"
 #include "worker/worker_loop.h"
@@ -73,7 +74,7 @@ int WorkerMain(int argc, char** argv, const AddKinds& add_kinds) {
         std::chrono::milliseconds(static_cast<int64_t>(http_timeout_s * 1000));
     config.network.zero_retry_after_pause =
         std::chrono::milliseconds(static_cast<int64_t>(zero_retry_after_s * 1000));
-    if (const char* key = std::getenv("GOOGLE_MAPS_API_KEY")) config.network.google_key = key;
+    if (const char* key = std::getenv(std::string(kGoogleKeyVariable).c_str())) config.network.google_key = key;
     curl_global_init(CURL_GLOBAL_DEFAULT);
     taskfarm::HandlerTable handlers = taskfarm::MakeHandlerTable(resources);
     if (add_kinds) add_kinds(handlers);
