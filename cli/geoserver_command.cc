@@ -16,6 +16,7 @@ struct GeoserverOptions {
   std::string gazetteer;
   double latency_ms = 0;
   GeoServerOptions server;
+  double request_timeout_s = std::chrono::duration<double>(server.request_timeout).count();
 };
 
 // "HOST:PORT" (IPv6 as [::1]:PORT) into the options, or false.
@@ -45,6 +46,8 @@ int Serve(GeoserverOptions options) {
     return exit_codes::kBadUsage;
   }
   options.server.latency = std::chrono::milliseconds(static_cast<int64_t>(options.latency_ms));
+  options.server.request_timeout =
+      std::chrono::milliseconds(static_cast<int64_t>(options.request_timeout_s * 1000));
   // Signals are taken by one thread with sigwait, never by a handler inside the server.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
@@ -102,6 +105,11 @@ Examples:
                   "directory of the GeoNames data (default: data/geonames of the checkout)");
   cmd->add_option("--latency-ms", options->latency_ms, "delay before every answer")
       ->check(CLI::Range(0.0, 600'000.0));
+  cmd->add_option("--request-timeout", options->request_timeout_s,
+                  "seconds a request may take to arrive whole (slow clients are cut off); "
+                  "also how long an idle connection is kept")
+      ->check(CLI::Range(0.1, 3600.0))
+      ->capture_default_str();
   cmd->add_option("--max-rate", options->server.max_rate,
                   "answer 429 / OVER_QUERY_LIMIT beyond this many requests in any second")
       ->check(CLI::Range(0.0, 1e6));

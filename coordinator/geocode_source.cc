@@ -1,12 +1,13 @@
 #include "coordinator/geocode_source.h"
 
 #include <string_view>
-#include <unordered_set>
 
 #include <fmt/format.h>
 
+#include "coordinator/fingerprint_set.h"
 #include "coordinator/input_lines.h"
 #include "shared/builtin_payloads.h"
+#include "shared/kinds.h"
 #include "shared/place_folding.h"
 #include "shared/utf8.h"
 
@@ -49,79 +50,116 @@ std::vector<std::string> SplitCsvRecord(const std::string& line) {
   return fields;
 }
 
-GeocodeSource::GeocodeSource(const GeocodeInput& input, const GeocodeCache& cache) {
-  // Lines are read with a bounded length: /dev/zero is one long line, cut and refused.
-  InputLines lines(input.path, /*null_separated=*/false, "--geocode");
-  std::optional<std::size_t> column;
-  std::unordered_set<std::string> seen;
-  while (std::optional<InputLine> next = lines.Next()) {
-    const uint64_t line_number = next->number;
-    std::string& line = next->text;
-    if (line_number == 1 && line.rfind(kUtf8Bom, 0) == 0) line.erase(0, kUtf8Bom.size());
-    if (next->too_long) {
-      specs_.push_back({"reject", payloads::EncodeText(fmt::format(
-                                      "line {}: longer than {} bytes", line_number,
-                                      kMaxPlaceBytes))});
-      continue;
+// One pass over the input: the places in input order, each once, and the lines refused.
+class PlaceReader {
+ public:
+  struct Line {
+    bool refused = false;
+    std::string text;  // the place, or why the line is refused
+  };
+
+  PlaceReader(const std::string& path, const GeocodeInput& input)
+      : lines_(path, /*null_separated=*/false, "--geocode"), input_(input) {}
+
+  std::optional<Line> Next() {
+    while (std::optional<InputLine> next = lines_.Next()) {
+      if (std::optional<Line> line = Read(*next)) return line;
     }
-    if (!input.column.empty() && !column) {  // the header
-      const auto names = SplitCsvRecord(line);
-      for (std::size_t i = 0; i < names.size(); ++i) {
-        if (Trim(names[i]) == input.column) column = i;
-      }
-      if (!column) {
-        throw InputError(fmt::format("--geocode {}: the header has no column '{}'", input.path,
-                                     input.column));
-      }
-      continue;
+    return std::nullopt;
+  }
+  uint64_t duplicates() const { return duplicates_; }
+
+ private:
+  static Line Refused(uint64_t line_number, std::string_view why) {
+    return {true, fmt::format("line {}: {}", line_number, why)};
+  }
+
+  // The place on `next`, or why it is refused; nullopt for a line that holds none.
+  std::optional<Line> Read(InputLine& next) {
+    std::string& line = next.text;
+    if (next.number == 1 && line.rfind(kUtf8Bom, 0) == 0) line.erase(0, kUtf8Bom.size());
+    if (next.too_long) {
+      return Refused(next.number, fmt::format("longer than {} bytes", GeocodeSource::kMaxPlaceBytes));
+    }
+    if (!input_.column.empty() && !column_) {
+      ReadHeader(line);
+      return std::nullopt;
     }
     std::string place = line;
-    if (column) {
+    if (column_) {
       const auto fields = SplitCsvRecord(line);
-      place = *column < fields.size() ? fields[*column] : std::string();
+      place = *column_ < fields.size() ? fields[*column_] : std::string();
     }
     place = Trim(place);
-    if (place.empty() || place[0] == '#') continue;
-    if (!IsValidUtf8(place)) {
-      specs_.push_back({"reject", payloads::EncodeText(fmt::format(
-                                      "line {}: not valid UTF-8", line_number))});
-      continue;
+    if (place.empty() || place[0] == '#') return std::nullopt;
+    if (!IsValidUtf8(place)) return Refused(next.number, "not valid UTF-8");
+    if (place.size() > GeocodeSource::kMaxPlaceBytes) {
+      return Refused(next.number, fmt::format("longer than {} bytes", GeocodeSource::kMaxPlaceBytes));
     }
-    if (place.size() > kMaxPlaceBytes) {
-      specs_.push_back({"reject", payloads::EncodeText(fmt::format(
-                                      "line {}: longer than {} bytes", line_number,
-                                      kMaxPlaceBytes))});
-      continue;
-    }
-    if (!seen.insert(FoldPlaceName(place)).second) {
+    if (!seen_.Insert(FoldPlaceName(place))) {
       ++duplicates_;
+      return std::nullopt;
+    }
+    return Line{false, std::move(place)};
+  }
+
+  void ReadHeader(const std::string& line) {
+    const auto names = SplitCsvRecord(line);
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      if (Trim(names[i]) == input_.column) column_ = i;
+    }
+    if (!column_) {
+      throw InputError(fmt::format("--geocode {}: the header has no column '{}'", input_.path,
+                                   input_.column));
+    }
+  }
+
+  InputLines lines_;
+  const GeocodeInput& input_;
+  std::optional<std::size_t> column_;
+  FingerprintSet seen_;
+  uint64_t duplicates_ = 0;
+};
+
+GeocodeSource::GeocodeSource(const GeocodeInput& input, const GeocodeCache& cache)
+    : input_(input), cache_(cache), path_(input.path) {
+  if (path_ == "-") {
+    spooled_ = std::make_unique<SpooledStdin>("--geocode");
+    path_ = spooled_->path();
+  }
+  PlaceReader count(path_, input_);
+  while (std::optional<PlaceReader::Line> line = count.Next()) {
+    if (line->refused) {
+      ++rejects_;
       continue;
     }
-    AddPlace(place, input, cache);
+    ++places_;
+    if (cache_ && cache_(GeocodeCacheKey(line->text, input_.providers))) ++cache_hits_;
   }
+  duplicates_ = count.duplicates();
 }
 
-void GeocodeSource::AddPlace(const std::string& place, const GeocodeInput& input,
-                             const GeocodeCache& cache) {
-  GeocodeRequest request{place, input.providers, input.endpoint, {}};
-  if (cache) {
-    if (auto answer = cache(GeocodeCacheKey(place, input.providers))) {
-      request.cached_answer = std::move(*answer);
-      ++cache_hits_;
-    }
-  }
-  specs_.push_back({"geocode", EncodeGeocodeRequest(request)});
-}
+GeocodeSource::~GeocodeSource() = default;
 
 std::map<std::string, uint64_t> GeocodeSource::KindCounts() const {
   std::map<std::string, uint64_t> counts;
-  for (const TaskSpec& spec : specs_) ++counts[spec.kind];
+  if (places_ > 0) counts[std::string(kinds::kGeocode)] = places_;
+  if (rejects_ > 0) counts[std::string(kinds::kReject)] = rejects_;
   return counts;
 }
 
 std::optional<TaskSpec> GeocodeSource::Next() {
-  if (next_ >= specs_.size()) return std::nullopt;
-  return specs_[next_++];
+  if (!reader_) reader_ = std::make_unique<PlaceReader>(path_, input_);
+  std::optional<PlaceReader::Line> line = reader_->Next();
+  if (!line) return std::nullopt;
+  if (line->refused) return TaskSpec{std::string(kinds::kReject), payloads::EncodeText(line->text)};
+  GeocodeRequest request{std::move(line->text), input_.providers, input_.endpoint, {}};
+  if (cache_) {
+    if (auto answer = cache_(GeocodeCacheKey(request.query, input_.providers))) {
+      request.cached_answer = std::move(*answer);
+    }
+  }
+  return TaskSpec{std::string(kinds::kGeocode), EncodeGeocodeRequest(request)};
 }
 
 }  // namespace taskfarm

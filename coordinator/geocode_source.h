@@ -4,17 +4,21 @@
 // identical places (after folding case and spaces) are asked once. A line that cannot be a
 // place (invalid UTF-8, too long) becomes a `reject` task: an error row naming the line.
 //
-// The input is read when the source is made (bad input stops the run before it starts);
-// tasks are then produced in input order, so ids are the same on every run of the file.
+// The input is read twice: once when the source is made, to count the tasks and to stop the
+// run before it starts on bad input (stdin is spooled to a temporary file for this), then
+// line by line as the run takes tasks. Tasks come in input order, so ids are the same on
+// every run of the file. Memory: one line, plus 32 bytes per distinct place at most (the
+// fingerprints that find duplicates), whatever the file's size.
 
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "coordinator/spooled_stdin.h"
 #include "coordinator/task_source.h"
 #include "shared/geocode_messages.h"
 
@@ -27,23 +31,21 @@ struct GeocodeInput {
   std::string endpoint;
 };
 
-/// Thrown for input that stops the run: a missing file, a CSV without the column.
-class InputError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
 /// Answers already known for a cache key (see GeocodeCacheKey), or nullopt.
 using GeocodeCache = std::function<std::optional<std::string>(const std::string& key)>;
+
+class PlaceReader;
 
 class GeocodeSource : public TaskSource {
  public:
   static constexpr std::size_t kMaxPlaceBytes = 512;
 
-  /// `cache` may be empty (no --db, or --refresh).
+  /// `cache` may be empty (no --db, or --refresh). Throws InputError for input that stops the
+  /// run (a missing file, a folder, a CSV header without the column).
   GeocodeSource(const GeocodeInput& input, const GeocodeCache& cache);
+  ~GeocodeSource() override;
   std::optional<TaskSpec> Next() override;
-  std::optional<uint64_t> Total() const override { return specs_.size(); }
+  std::optional<uint64_t> Total() const override { return places_ + rejects_; }
   /// Lines skipped as duplicates of an earlier one.
   uint64_t duplicates() const { return duplicates_; }
   /// Places answered from the cache (their tasks take no token and make no request).
@@ -52,10 +54,13 @@ class GeocodeSource : public TaskSource {
   std::map<std::string, uint64_t> KindCounts() const;
 
  private:
-  void AddPlace(const std::string& place, const GeocodeInput& input, const GeocodeCache& cache);
-
-  std::vector<TaskSpec> specs_;
-  std::size_t next_ = 0;
+  GeocodeInput input_;
+  GeocodeCache cache_;
+  std::unique_ptr<SpooledStdin> spooled_;  // stdin's copy, for the second pass
+  std::string path_;                       // the file both passes read
+  std::unique_ptr<PlaceReader> reader_;    // the second pass, opened at the first task
+  uint64_t places_ = 0;
+  uint64_t rejects_ = 0;
   uint64_t duplicates_ = 0;
   uint64_t cache_hits_ = 0;
 };

@@ -1,10 +1,6 @@
 #include "coordinator/job_file.h"
 
-#include <stdio.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <array>
 #include <filesystem>
 #include <variant>
 
@@ -13,7 +9,6 @@
 
 #include "shared/builtin_payloads.h"
 #include "shared/geocode_messages.h"
-#include "shared/system_text.h"
 
 namespace taskfarm {
 namespace {
@@ -168,26 +163,5 @@ std::optional<TaskSpec> JobSource::Next() {
   }
   return std::nullopt;
 }
-
-SpooledStdin::SpooledStdin() {
-  FILE* copy = std::tmpfile();
-  if (copy == nullptr) throw InputError("--jobs -: cannot make a temporary file: " + ErrnoText(errno));
-  fd_ = dup(fileno(copy));
-  std::array<char, 1 << 16> buffer;
-  for (std::size_t n; (n = std::fread(buffer.data(), 1, buffer.size(), stdin)) > 0;) {
-    if (std::fwrite(buffer.data(), 1, n, copy) != n) {
-      std::fclose(copy);
-      throw InputError("--jobs -: cannot keep a copy of stdin: " + ErrnoText(errno));
-    }
-  }
-  if (std::fflush(copy) != 0) throw InputError("--jobs -: cannot keep a copy of stdin");
-  std::fclose(copy);
-}
-
-SpooledStdin::~SpooledStdin() {
-  if (fd_ >= 0) close(fd_);
-}
-
-std::string SpooledStdin::path() const { return "/proc/self/fd/" + std::to_string(fd_); }
 
 }  // namespace taskfarm

@@ -25,6 +25,7 @@
 #include "coordinator/exec_source.h"
 #include "coordinator/geocode_source.h"
 #include "coordinator/input_lines.h"
+#include "coordinator/spooled_stdin.h"
 #include "coordinator/task_source.h"
 #include "shared/kinds.h"
 
@@ -59,21 +60,6 @@ class JobSource : public TaskSource {
   Lane lane_;
   JobDefaults defaults_;
   uint64_t total_;
-};
-
-/// stdin copied to a temporary file, so a job file from a pipe can be read once per lane;
-/// the file is unlinked at once and lives as long as the returned object.
-class SpooledStdin {
- public:
-  SpooledStdin();
-  ~SpooledStdin();
-  SpooledStdin(const SpooledStdin&) = delete;
-  SpooledStdin& operator=(const SpooledStdin&) = delete;
-  /// A path that reads the copy (/proc/self/fd/N).
-  std::string path() const;
-
- private:
-  int fd_ = -1;
 };
 
 }  // namespace taskfarm

@@ -146,7 +146,7 @@ JobSources MakeJobSources(const TaskOptions& o, const KindCatalog& catalog,
   if (o.jobs.empty()) return {};
   std::string path = o.jobs;
   if (path == "-") {
-    sources.spooled_jobs = std::make_unique<SpooledStdin>();
+    sources.spooled_jobs = std::make_unique<SpooledStdin>("--jobs");
     path = sources.spooled_jobs->path();
   } else if (std::filesystem::is_directory(path)) {
     throw InputError("--jobs " + path + ": is a folder, not a job file");

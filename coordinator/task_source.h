@@ -6,10 +6,17 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace taskfarm {
+
+/// Thrown for input that stops the run: a missing file, a CSV without the column.
+class InputError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 /// A task before it has an id: what to run and with which payload.
 struct TaskSpec {

@@ -1,9 +1,6 @@
 #include "geoserver/geo_server.h"
 
-#include <thread>
-
 #include <fmt/format.h>
-#include <httplib.h>
 #include <nlohmann/json.hpp>
 
 namespace taskfarm {
@@ -11,8 +8,15 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr int kServerThreads = 64;  // latency and hangs hold a thread each
-constexpr auto kHang = std::chrono::seconds(60);
+HttpReply Reply(unsigned status, std::string content_type, std::string body,
+                std::chrono::milliseconds delay = {}) {
+  HttpReply reply;
+  reply.status = status;
+  reply.content_type = std::move(content_type);
+  reply.body = std::move(body);
+  reply.delay = delay;
+  return reply;
+}
 
 nlohmann::json GoogleResult(const GazetteerMatch& match) {
   return {{"formatted_address", match.formatted_address},
@@ -39,88 +43,82 @@ nlohmann::json NominatimResult(const GazetteerMatch& match) {
 GeoServer::GeoServer(GeoServerOptions options, std::shared_ptr<const Gazetteer> gazetteer)
     : options_(std::move(options)),
       gazetteer_(std::move(gazetteer)),
-      server_(std::make_unique<httplib::Server>()),
-      random_(options_.seed) {
-  server_->new_task_queue = [] { return new httplib::ThreadPool(kServerThreads); };
-
-  server_->Get("/maps/api/geocode/json", [this](const httplib::Request& req,
-                                                 httplib::Response& res) {
-    const Verdict verdict = Judge();
-    if (AnsweredAsFault(verdict, "{\"status\": \"OK\", \"results\": [", res)) return;
-    nlohmann::json body;
-    if (verdict == Verdict::kOverRate) {
-      body = {{"status", "OVER_QUERY_LIMIT"}, {"results", nlohmann::json::array()},
-              {"error_message", "You have exceeded your rate-limit for this API."}};
-    } else if (verdict == Verdict::kOverDaily) {
-      body = {{"status", "OVER_DAILY_LIMIT"}, {"results", nlohmann::json::array()},
-              {"error_message", "You have exceeded your daily request quota for this API."}};
-    } else if (!req.has_param("key") || req.get_param_value("key").empty()) {
-      body = {{"status", "REQUEST_DENIED"}, {"results", nlohmann::json::array()},
-              {"error_message", "You must use an API key to authenticate each request."}};
-    } else if (req.get_param_value("key").rfind("denied-", 0) == 0) {
-      // As some services do, the refusal echoes the request, key and all.
-      body = {{"status", "REQUEST_DENIED"}, {"results", nlohmann::json::array()},
-              {"error_message", "The provided API key is invalid: " + req.target}};
-    } else if (!req.has_param("address") || req.get_param_value("address").empty()) {
-      body = {{"status", "INVALID_REQUEST"}, {"results", nlohmann::json::array()},
-              {"error_message", "Invalid request. Missing the 'address' parameter."}};
-    } else if (auto match = gazetteer_->Lookup(req.get_param_value("address"))) {
-      body = {{"status", "OK"}, {"results", {GoogleResult(*match)}}};
-    } else {
-      body = {{"status", "ZERO_RESULTS"}, {"results", nlohmann::json::array()}};
-    }
-    res.set_content(body.dump(), "application/json; charset=UTF-8");
-  });
-
-  server_->Get("/search", [this](const httplib::Request& req, httplib::Response& res) {
-    const Verdict verdict = Judge();
-    if (AnsweredAsFault(verdict, "[{\"lat\": ", res)) return;
-    if (verdict == Verdict::kOverRate) {
-      res.status = 429;
-      res.set_header("Retry-After", std::to_string(options_.retry_after_s));
-      res.set_content("Too Many Requests", "text/plain");
-      return;
-    }
-    if (verdict == Verdict::kOverDaily || req.get_header_value("User-Agent").empty()) {
-      res.status = 403;
-      res.set_content("Access blocked: see the usage policy", "text/plain");
-      return;
-    }
-    if (!req.has_param("q")) {
-      res.status = 400;
-      res.set_content(R"({"error":{"code":400,"message":"Nothing to search for."}})",
-                      "application/json");
-      return;
-    }
-    nlohmann::json body = nlohmann::json::array();
-    if (auto match = gazetteer_->Lookup(req.get_param_value("q"))) {
-      body.push_back(NominatimResult(*match));
-    }
-    res.set_content(body.dump(), "application/json; charset=utf-8");
-  });
-
-  server_->Get("/stats", [this](const httplib::Request&, httplib::Response& res) {
-    res.set_content(StatsJson(), "application/json");
-  });
-}
+      front_(std::make_unique<HttpFront>(
+          [this](const HttpRequest& request) { return Answer(request); },
+          options_.request_timeout)),
+      random_(options_.seed) {}
 
 GeoServer::~GeoServer() { Stop(); }
 
-bool GeoServer::AnsweredAsFault(Verdict verdict, const char* truncated_body,
-                                httplib::Response& res) {
+HttpReply GeoServer::Answer(const HttpRequest& request) {
+  if (request.path == "/maps/api/geocode/json") return Google(request, Judge());
+  if (request.path == "/search") return Nominatim(request, Judge());
+  if (request.path == "/stats") return Reply(200, "application/json", StatsJson());
+  return Reply(404, "text/plain", "Not Found");
+}
+
+HttpReply GeoServer::Google(const HttpRequest& request, Verdict verdict) {
+  if (auto fault = FaultReply(verdict, "{\"status\": \"OK\", \"results\": [")) return *fault;
+  const std::string* key = request.Param("key");
+  const std::string* address = request.Param("address");
+  nlohmann::json body;
+  if (verdict == Verdict::kOverRate) {
+    body = {{"status", "OVER_QUERY_LIMIT"}, {"results", nlohmann::json::array()},
+            {"error_message", "You have exceeded your rate-limit for this API."}};
+  } else if (verdict == Verdict::kOverDaily) {
+    body = {{"status", "OVER_DAILY_LIMIT"}, {"results", nlohmann::json::array()},
+            {"error_message", "You have exceeded your daily request quota for this API."}};
+  } else if (key == nullptr || key->empty()) {
+    body = {{"status", "REQUEST_DENIED"}, {"results", nlohmann::json::array()},
+            {"error_message", "You must use an API key to authenticate each request."}};
+  } else if (key->rfind("denied-", 0) == 0) {
+    // As some services do, the refusal echoes the request, key and all.
+    body = {{"status", "REQUEST_DENIED"}, {"results", nlohmann::json::array()},
+            {"error_message", "The provided API key is invalid: " + request.target}};
+  } else if (address == nullptr || address->empty()) {
+    body = {{"status", "INVALID_REQUEST"}, {"results", nlohmann::json::array()},
+            {"error_message", "Invalid request. Missing the 'address' parameter."}};
+  } else if (auto match = gazetteer_->Lookup(*address)) {
+    body = {{"status", "OK"}, {"results", {GoogleResult(*match)}}};
+  } else {
+    body = {{"status", "ZERO_RESULTS"}, {"results", nlohmann::json::array()}};
+  }
+  return Reply(200, "application/json; charset=UTF-8", body.dump(), options_.latency);
+}
+
+HttpReply GeoServer::Nominatim(const HttpRequest& request, Verdict verdict) {
+  if (auto fault = FaultReply(verdict, "[{\"lat\": ")) return *fault;
+  if (verdict == Verdict::kOverRate) {
+    HttpReply reply = Reply(429, "text/plain", "Too Many Requests", options_.latency);
+    reply.retry_after = std::to_string(options_.retry_after_s);
+    return reply;
+  }
+  if (verdict == Verdict::kOverDaily || request.user_agent.empty()) {
+    return Reply(403, "text/plain", "Access blocked: see the usage policy", options_.latency);
+  }
+  const std::string* query = request.Param("q");
+  if (query == nullptr) {
+    return Reply(400, "application/json",
+                 R"({"error":{"code":400,"message":"Nothing to search for."}})", options_.latency);
+  }
+  nlohmann::json body = nlohmann::json::array();
+  if (auto match = gazetteer_->Lookup(*query)) body.push_back(NominatimResult(*match));
+  return Reply(200, "application/json; charset=utf-8", body.dump(), options_.latency);
+}
+
+std::optional<HttpReply> GeoServer::FaultReply(Verdict verdict, const char* truncated_body) {
   switch (verdict) {
-    case Verdict::kHang:
-      std::this_thread::sleep_for(kHang);
-      return true;
+    case Verdict::kHang: {
+      HttpReply reply;
+      reply.hang = true;
+      return reply;
+    }
     case Verdict::kError:
-      res.status = 503;
-      res.set_content("Service Unavailable", "text/plain");
-      return true;
+      return Reply(503, "text/plain", "Service Unavailable");
     case Verdict::kMalformed:
-      res.set_content(truncated_body, "application/json");
-      return true;
+      return Reply(200, "application/json", truncated_body);
     default:
-      return false;
+      return std::nullopt;
   }
 }
 
@@ -150,7 +148,6 @@ GeoServer::Verdict GeoServer::Judge() {
     if (verdict == Verdict::kAnswer) ++answered_;
     if (verdict == Verdict::kOverRate || verdict == Verdict::kOverDaily) ++refused_;
   }
-  if (options_.latency.count() > 0) std::this_thread::sleep_for(options_.latency);
   return verdict;
 }
 
@@ -159,25 +156,19 @@ std::string GeoServer::StatsJson() {
   return nlohmann::json{{"requests", requests_},
                         {"answered", answered_},
                         {"refused", refused_},
-                        {"max_in_a_second", max_in_a_second_}}
+                        {"max_in_a_second", max_in_a_second_},
+                        {"refused_connections", front_->refused_connections()},
+                        {"timed_out", front_->timed_out()}}
       .dump();
 }
 
 int GeoServer::Bind() {
-  if (options_.port == 0) {
-    const int port = server_->bind_to_any_port(options_.host);
-    if (port <= 0) throw std::runtime_error("cannot listen on " + options_.host);
-    options_.port = port;
-  } else if (!server_->bind_to_port(options_.host, options_.port)) {
-    throw std::runtime_error(fmt::format("cannot listen on {}:{}", options_.host, options_.port));
-  }
+  options_.port = front_->Bind(options_.host, options_.port);
   return options_.port;
 }
 
-void GeoServer::Serve() { server_->listen_after_bind(); }
+void GeoServer::Serve() { front_->Serve(); }
 
-void GeoServer::Stop() {
-  if (!stopping_.exchange(true)) server_->stop();
-}
+void GeoServer::Stop() { front_->Stop(); }
 
 }  // namespace taskfarm

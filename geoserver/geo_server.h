@@ -10,22 +10,20 @@
 //                                                    request echoed, as some services do)
 //   GET /search?q=...&format=jsonv2                   Nominatim format (User-Agent required)
 //   GET /stats                                        what the server saw, as JSON
+//
+// The HTTP side, with its deadline and connection limit against slow clients, is HttpFront.
 
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "geoserver/http_front.h"
 #include "shared/gazetteer.h"
-
-namespace httplib {
-class Server;
-struct Response;
-}
 
 namespace taskfarm {
 
@@ -33,6 +31,7 @@ struct GeoServerOptions {
   std::string host = "127.0.0.1";
   int port = 0;  // 0: any free port
   std::chrono::milliseconds latency{0};
+  std::chrono::milliseconds request_timeout{10'000};  // a request must arrive whole within it
   double max_rate = 0;        // requests/s over a sliding second beyond which it refuses; 0: none
   double overload_for_s = 0;  // refuse everything for this long after start
   uint64_t daily_limit = 0;   // answer OVER_DAILY_LIMIT / 403 after this many; 0: none
@@ -43,7 +42,7 @@ struct GeoServerOptions {
   uint32_t seed = 1;
 };
 
-/// Thread-safe: the HTTP library answers on a pool of threads.
+/// Bind, then Serve on one thread; Stop from any thread.
 class GeoServer {
  public:
   GeoServer(GeoServerOptions options, std::shared_ptr<const Gazetteer> gazetteer);
@@ -55,17 +54,21 @@ class GeoServer {
   void Serve();
   void Stop();
 
+  /// The reply to one request.
+  HttpReply Answer(const HttpRequest& request);
+
  private:
   enum class Verdict { kAnswer, kOverRate, kOverDaily, kError, kMalformed, kHang };
   Verdict Judge();
-  /// Answers an injected fault (hang, 503, a cut-off body); false when there is none.
-  static bool AnsweredAsFault(Verdict verdict, const char* truncated_body,
-                              httplib::Response& res);
+  HttpReply Google(const HttpRequest& request, Verdict verdict);
+  HttpReply Nominatim(const HttpRequest& request, Verdict verdict);
+  /// The reply for an injected fault (hang, 503, a cut-off body); nullopt when there is none.
+  static std::optional<HttpReply> FaultReply(Verdict verdict, const char* truncated_body);
   std::string StatsJson();
 
   GeoServerOptions options_;
   std::shared_ptr<const Gazetteer> gazetteer_;
-  std::unique_ptr<httplib::Server> server_;
+  std::unique_ptr<HttpFront> front_;
   const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 
   std::mutex mutex_;
@@ -75,7 +78,6 @@ class GeoServer {
   uint64_t answered_ = 0;                                 // guarded by mutex_
   uint64_t refused_ = 0;                                  // guarded by mutex_
   std::size_t max_in_a_second_ = 0;                       // guarded by mutex_
-  std::atomic<bool> stopping_{false};
 };
 
 }  // namespace taskfarm

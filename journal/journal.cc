@@ -239,10 +239,17 @@ void Journal::ForEachResult(int64_t run_id,
 }
 
 std::optional<std::string> Journal::CachedGeocode(const std::string& key) {
-  Statement select = db_.Prepare("SELECT answer FROM geocode_cache WHERE key = ?");
+  if (!cache_select_) {
+    cache_reader_ = std::make_unique<SqliteDb>(db_.path(), SqliteDb::Access::kReadOnly);
+    cache_select_.emplace(cache_reader_->Prepare("SELECT answer FROM geocode_cache WHERE key = ?"));
+  }
+  Statement& select = *cache_select_;
+  select.Reset();
   select.Bind(1, key);
   if (!select.Step()) return std::nullopt;
-  return select.Text(0);
+  std::string answer = select.Text(0);
+  select.Reset();  // ends the read transaction, so the WAL can be checkpointed past it
+  return answer;
 }
 
 void Journal::EndRun(int64_t run_id, int exit_code) {

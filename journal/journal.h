@@ -83,7 +83,8 @@ class Journal {
   std::unordered_map<std::string, FileStamp> KnownDocuments();
   /// Drops files from the index (after the run: the writer has stopped).
   void RemoveDocuments(const std::vector<std::string>& paths);
-  /// The cached answer for a geocode cache key (read before the run starts).
+  /// The cached answer for a geocode cache key. Read through a read-only connection of its
+  /// own, so the task sources may ask while the writer thread writes.
   std::optional<std::string> CachedGeocode(const std::string& key);
   /// Calls `visit` for each result row of `run_id`, in task order.
   void ForEachResult(int64_t run_id, const std::function<void(const OutcomeRow&)>& visit);
@@ -125,6 +126,8 @@ class Journal {
   void InsertDocument(DocumentStatements& statements, const OutcomeRow& row);
 
   SqliteDb db_;  // used by the opening thread before the writer starts, then by the writer
+  std::unique_ptr<SqliteDb> cache_reader_;       // CachedGeocode's connection, opened at need
+  std::optional<Statement> cache_select_;        // on cache_reader_
   int64_t run_id_ = 0;
 
   mutable std::mutex mutex_;

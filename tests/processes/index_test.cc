@@ -18,12 +18,6 @@
 namespace taskfarm::testing {
 namespace {
 
-#ifdef __has_feature
-#define TASKFARM_HAS_FEATURE(x) __has_feature(x)
-#else
-#define TASKFARM_HAS_FEATURE(x) 0
-#endif
-
 namespace fs = std::filesystem;
 using std::chrono::seconds;
 
@@ -262,8 +256,7 @@ TEST_F(Index, HostileFilesStayWithinTheMemoryBudgetAndLoseNoText) {
   struct rusage usage {};
   getrusage(RUSAGE_CHILDREN, &usage);
   std::cout << "largest process: " << usage.ru_maxrss / 1024 << " MB\n";
-#if !defined(__SANITIZE_ADDRESS__) && !TASKFARM_HAS_FEATURE(address_sanitizer) && \
-    !defined(__SANITIZE_THREAD__) && !TASKFARM_HAS_FEATURE(thread_sanitizer)
+#if TASKFARM_MEMORY_MEASURABLE
   if (before.ru_maxrss < 100 * 1024) {
     EXPECT_LT(usage.ru_maxrss, 100 * 1024) << "KB, the largest process";
   }

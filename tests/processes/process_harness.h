@@ -19,6 +19,21 @@ namespace boost::process {
 class child;
 }
 
+// Memory figures mean little under a sanitizer (AddressSanitizer's quarantine keeps freed
+// memory resident, ThreadSanitizer's shadow memory multiplies it): tests check them only
+// `#if TASKFARM_MEMORY_MEASURABLE`.
+#ifdef __has_feature
+#define TASKFARM_HAS_FEATURE(x) __has_feature(x)
+#else
+#define TASKFARM_HAS_FEATURE(x) 0
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__) || \
+    TASKFARM_HAS_FEATURE(address_sanitizer) || TASKFARM_HAS_FEATURE(thread_sanitizer)
+#define TASKFARM_MEMORY_MEASURABLE 0
+#else
+#define TASKFARM_MEMORY_MEASURABLE 1
+#endif
+
 namespace taskfarm::testing {
 
 /// A fresh directory, removed with its contents when destroyed.
