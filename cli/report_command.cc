@@ -71,16 +71,18 @@ int Report(const ReportOptions& options) {
     json["finished_at"] = run->finished_at ? nlohmann::json(*run->finished_at) : nullptr;
     json["exit_code"] = run->exit_code ? nlohmann::json(*run->exit_code) : nullptr;
     json["interrupted"] = interrupted;
+    // With the rows on stdout (--out -), the summary goes to stderr.
+    std::ostream& out = options.out == kStdoutPath ? std::cerr : std::cout;
     if (options.json) {
-      std::cout << json.dump() << std::endl;
+      out << json.dump() << std::endl;
     } else {
-      std::cout << "run " << run->run_id << " started " << run->started_at << ", "
+      out << "run " << run->run_id << " started " << run->started_at << ", "
                 << (run->finished_at ? "finished " + *run->finished_at + " with exit status " +
                                            std::to_string(run->exit_code.value_or(-1))
                                      : std::string("did not finish (killed?): resume it with "
                                                    "taskfarm run --resume --db " + options.db))
                 << '\n';
-      summary.Print(std::cout);
+      summary.Print(out);
     }
     return exit_codes::kSuccess;
   } catch (const std::exception& e) {
@@ -104,7 +106,7 @@ Exit status: 0 report written; 2 bad usage, or no such database or run.)");
   report->add_option("--db", options->db, "the run's SQLite database")->required();
   report->add_option("--run", options->run_id, "which run (default: the latest)");
   report->add_flag("--json", options->json, "print the summary as one JSON object");
-  report->add_option("--out", options->out, "export the run's results to FILE (.jsonl or .csv)");
+  report->add_option("--out", options->out, "export the run's results to FILE (.jsonl or .csv; - for JSON Lines on stdout)");
   report->callback([options, exit_status] { *exit_status = Report(*options); });
 }
 

@@ -524,6 +524,10 @@ void CheckOptions(RunOptions& options, const RunSetup& setup) {
   if (!setup.plan.tasks.index.roots.empty() && !setup.plan.journal) {
     throw UsageError("--index needs --db: the database is where the index is kept");
   }
+  if (options.out == kStdoutPath && (options.json || setup.plan.tasks.exec.kind == kinds::kExec)) {
+    throw UsageError(std::string("--out - and ") + (options.json ? "--json" : "--exec's output") +
+                     " would both write to stdout: give --out a file");
+  }
   std::error_code ec;
   if (!options.out.empty() && !options.db.empty() &&
       std::filesystem::weakly_canonical(options.out, ec) ==
@@ -809,7 +813,8 @@ run (workers fail to start, no shared memory); 130/143 interrupted by SIGINT/SIG
                   "the run's SQLite database: every result is journaled there as it arrives");
   run->add_flag("--resume", options->resume,
                 "finish the latest run in --db: only its tasks that have no result");
-  run->add_option("--out", options->out, "write each task's result to FILE (.jsonl or .csv)");
+  run->add_option("--out", options->out,
+                  "write each task's result to FILE (.jsonl or .csv; - for JSON Lines on stdout)");
   run->add_flag("--json", options->json, "print the final summary as one JSON object on stdout");
   run->add_flag("--quiet", options->quiet, "no progress output and no summary on stderr");
   run->add_option("--progress-interval", options->progress_interval_s,

@@ -1,8 +1,11 @@
 #include "coordinator/progress.h"
 
+#include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 
@@ -19,6 +22,14 @@ std::string Eta(double seconds) {
   if (s >= 3600) return fmt::format("{}h{:02}m", s / 3600, (s % 3600) / 60);
   if (s >= 60) return fmt::format("{}m{:02}s", s / 60, s % 60);
   return fmt::format("{}s", s);
+}
+
+// The terminal's width in columns, read at each redraw (a window may be resized); 80 when the
+// terminal does not say.
+std::size_t TerminalWidth(FILE* out) {
+  winsize size{};
+  if (ioctl(fileno(out), TIOCGWINSZ, &size) == 0 && size.ws_col > 0) return size.ws_col;
+  return 80;
 }
 
 }  // namespace
@@ -58,7 +69,8 @@ double ProgressDisplay::UpdateRate(const std::string& key, uint64_t count, doubl
   return rate.per_second;
 }
 
-std::vector<std::string> ProgressDisplay::Lines(const ProgressSnapshot& snapshot) {
+std::vector<std::string> ProgressDisplay::Lines(const ProgressSnapshot& snapshot,
+                                                std::size_t width) {
   std::vector<std::string> lines;
   for (const KindProgress& kind : snapshot.kinds) {
     const double rate = UpdateRate("kind:" + kind.kind, kind.done, snapshot.elapsed_s);
@@ -77,10 +89,16 @@ std::vector<std::string> ProgressDisplay::Lines(const ProgressSnapshot& snapshot
               ? fmt::format("{:3.0f}%", 100.0 * static_cast<double>(kind.done) /
                                             static_cast<double>(*kind.total))
               : "   ";
-      lines.push_back(fmt::format("{:<8} {:>9}/{:<9} {}  {:>9.1f}/s  in flight {:<4} failed {:<5} "
-                                  "retried {:<5} ETA {}",
-                                  kind.kind, kind.done, total, percent, rate, kind.in_flight,
-                                  kind.failed, kind.retried, Eta(eta)));
+      // The most telling fields first; the counts follow as far as the terminal is wide.
+      std::string line = fmt::format("{:<8} {:>9}/{:<9} {} {:>9.1f}/s  ETA {:<6}", kind.kind,
+                                     kind.done, total, percent, rate, Eta(eta));
+      for (const std::string& field :
+           {fmt::format("failed {:<5}", kind.failed), fmt::format("in flight {:<4}", kind.in_flight),
+            fmt::format("retried {}", kind.retried)}) {
+        if (line.size() + 1 + field.size() > width) break;
+        line += ' ' + field;
+      }
+      lines.push_back(std::move(line));
     }
   }
   for (const BucketSummary& bucket : snapshot.buckets) {
@@ -111,14 +129,17 @@ void ProgressDisplay::Show(const ProgressSnapshot& snapshot,
                            std::chrono::steady_clock::time_point now) {
   if (mode_ == Mode::kOff) return;
   next_ = now + interval_;
-  const std::vector<std::string> lines = Lines(snapshot);
+  // A line as wide as the terminal would wrap, and the cursor would no longer come back up
+  // to the block's first line: each is kept one column short.
+  const std::size_t width = mode_ == Mode::kTerminal ? TerminalWidth(out_) - 1 : SIZE_MAX;
+  const std::vector<std::string> lines = Lines(snapshot, width);
   std::string text;
   if (mode_ == Mode::kTerminal && lines_shown_ > 0) {
     text += fmt::format("\x1b[{}A", lines_shown_);  // back to the first line of the block
   }
   for (const std::string& line : lines) {
     if (mode_ == Mode::kTerminal) text += "\r\x1b[2K";  // clear the old line
-    text += line;
+    text.append(line, 0, std::min(line.size(), width));
     text += '\n';
   }
   lines_shown_ = lines.size();

@@ -1,7 +1,8 @@
 #pragma once
 // ProgressDisplay: live progress on stderr while a run lasts, as ninja's LinePrinter does:
-// on a terminal one line per task kind (and per rate-limit bucket) rewritten in place; in a
-// pipe or a log file a plain `key=value` line per kind every few seconds, easy to parse.
+// on a terminal one line per task kind (and per rate-limit bucket) rewritten in place, each
+// cut to the terminal's width so it never wraps; in a pipe or a log file a plain `key=value`
+// line per kind every few seconds, easy to parse.
 
 #include <chrono>
 #include <cstdint>
@@ -54,7 +55,8 @@ class ProgressDisplay {
     double last_elapsed = 0;
   };
   double UpdateRate(const std::string& key, uint64_t count, double elapsed);
-  std::vector<std::string> Lines(const ProgressSnapshot& snapshot);
+  /// The lines to show; a terminal's are fitted to `width` columns.
+  std::vector<std::string> Lines(const ProgressSnapshot& snapshot, std::size_t width);
 
   Mode mode_;
   std::chrono::milliseconds interval_;

@@ -1,6 +1,7 @@
 #include "journal/result_writer.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -61,13 +62,17 @@ class FileWriter : public ResultWriter {
  public:
   FileWriter(const std::filesystem::path& path, bool append)
       : path_(path),
-        fd_(open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC),
-                 0644)) {
+        fd_(path == kStdoutPath
+                ? fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 0)
+                : open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC),
+                       0644)) {
     if (fd_ < 0) {
       throw std::runtime_error("cannot write results to " + path.string() + ": " +
                                ErrnoText(errno));
     }
-    const off_t end = lseek(fd_, 0, SEEK_END);
+    struct stat file {};
+    regular_ = fstat(fd_, &file) == 0 && S_ISREG(file.st_mode);
+    const off_t end = regular_ ? lseek(fd_, 0, SEEK_END) : 0;
     whole_size_ = end > 0 ? end : 0;
   }
   ~FileWriter() override { close(fd_); }
@@ -106,8 +111,9 @@ class FileWriter : public ResultWriter {
  private:
   [[noreturn]] void Fail(int error) {
     pending_.clear();
-    // No half row stays behind: a resumed run appends after the last whole one.
-    if (ftruncate(fd_, whole_size_) != 0) {
+    // No half row stays behind: a resumed run appends after the last whole one. (A pipe or
+    // a terminal cannot be cut back.)
+    if (regular_ && ftruncate(fd_, whole_size_) != 0) {
       throw WriteError(path_.string() + ": " + ErrnoText(error) +
                        " (and cutting it back to its last whole row failed too)");
     }
@@ -116,6 +122,7 @@ class FileWriter : public ResultWriter {
 
   std::filesystem::path path_;
   int fd_;
+  bool regular_ = false;  // a regular file (not a pipe, a terminal or /dev/full)
   off_t whole_size_ = 0;  // bytes of whole rows in the file
   std::string pending_;
   std::chrono::steady_clock::time_point last_flush_ = std::chrono::steady_clock::now();
@@ -160,10 +167,22 @@ class CsvWriter : public FileWriter {
 
 std::unique_ptr<ResultWriter> OpenResultWriter(const std::filesystem::path& path, bool append) {
   const std::string ext = path.extension().string();
-  if (ext == ".jsonl" || ext == ".json") return std::make_unique<JsonLinesWriter>(path, append);
+  if (ext == ".jsonl") return std::make_unique<JsonLinesWriter>(path, append);
   if (ext == ".csv") return std::make_unique<CsvWriter>(path, append);
+  if (ext == ".json") {
+    throw std::invalid_argument("--out " + path.string() +
+                                ": results are JSON Lines, one object per line: name the file "
+                                ".jsonl (or .csv)");
+  }
+  // stdout, a pipe or a device (/dev/stdout, a FIFO): JSON Lines, written as they come.
+  std::error_code ec;
+  const auto type = std::filesystem::status(path, ec).type();
+  if (path == kStdoutPath || type == std::filesystem::file_type::fifo ||
+      type == std::filesystem::file_type::character) {
+    return std::make_unique<JsonLinesWriter>(path, append);
+  }
   throw std::invalid_argument("--out " + path.string() +
-                              ": unknown extension; use .jsonl or .csv");
+                              ": unknown extension; use .jsonl or .csv (or - for stdout)");
 }
 
 }  // namespace taskfarm

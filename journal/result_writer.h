@@ -8,6 +8,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include "journal/outcome_row.h"
 
@@ -28,8 +29,12 @@ class ResultWriter {
   virtual void Flush() = 0;
 };
 
-/// A writer chosen by the file's extension (.jsonl, .json, .csv); `append` keeps what the
-/// file holds (a resumed run). Throws std::invalid_argument for another extension and
+/// `--out -`: the rows go to stdout.
+inline constexpr std::string_view kStdoutPath = "-";
+
+/// A writer chosen by the file's extension (.jsonl, .csv); JSON Lines for stdout ("-"), a
+/// FIFO or a device. `append` keeps what the file holds (a resumed run). Throws
+/// std::invalid_argument for another extension (.json included: the rows are JSON Lines) and
 /// std::runtime_error when the file cannot be opened; the message names the file.
 std::unique_ptr<ResultWriter> OpenResultWriter(const std::filesystem::path& path, bool append);
 

@@ -3,6 +3,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <fstream>
 #include <regex>
 #include <set>
@@ -74,6 +75,58 @@ TEST(Operator, TerminalProgressIsRewrittenInPlace) {
   EXPECT_NE(screen.find("\r\x1b[2Kburn"), std::string::npos) << "a line cleared and redrawn";
   EXPECT_NE(screen.find("\x1b[1A"), std::string::npos) << "the cursor goes back up";
   EXPECT_NE(screen.find("taskfarm: 120 tasks"), std::string::npos) << "then the summary";
+}
+
+TEST(Operator, TerminalProgressFitsAnEightyColumnTerminal) {
+  TempDir tmp;
+  const std::string command = "stty cols 80 rows 24; " + std::string(TASKFARM_BIN) +
+                              " run --burn 120 --burn-us 10000 --tick 20 --rate api=50/s "
+                              "--progress-interval 0.1";
+  const std::string typescript = (tmp / "pty.txt").string();
+  const std::string shell = "TMPDIR='" + tmp.path().string() + "' TERM=xterm script -qfec '" +
+                            command + "' " + typescript + " >/dev/null 2>&1";
+  EXPECT_EQ(WEXITSTATUS(std::system(shell.c_str())), 0);
+  // Each redrawn line (after "clear the line") stays within 79 columns, so none wraps.
+  const std::string screen = ReadFile(typescript);
+  const std::string clear = "\r\x1b[2K";
+  int redrawn = 0;
+  for (auto at = screen.find(clear); at != std::string::npos; at = screen.find(clear, at + 1)) {
+    const auto end = screen.find_first_of("\r\n", at + clear.size());
+    const std::string line = screen.substr(at + clear.size(), end - at - clear.size());
+    if (line.empty()) continue;
+    ++redrawn;
+    EXPECT_LE(line.size(), 79u) << line;
+  }
+  EXPECT_GT(redrawn, 2) << screen;
+  EXPECT_NE(screen.find("ETA"), std::string::npos) << "the ETA is within the first 79 columns";
+}
+
+TEST(Operator, OutDashWritesRowsToStdoutAndOtherFormatsAreRefused) {
+  TempDir tmp;
+  RunOutput rows = RunTaskfarm({"run", "--noop", "5", "--out", "-", "--quiet"}, tmp);
+  ASSERT_EQ(rows.exit_code, 0) << rows.err;
+  std::istringstream lines(rows.out);
+  int count = 0;
+  for (std::string line; std::getline(lines, line); ++count) {
+    EXPECT_EQ(nlohmann::json::parse(line)["status"], "ok") << line;
+  }
+  EXPECT_EQ(count, 5);
+
+  RunOutput both = RunTaskfarm({"run", "--noop", "5", "--out", "-", "--json"}, tmp);
+  EXPECT_EQ(both.exit_code, 2);
+  EXPECT_NE(both.err.find("would both write to stdout"), std::string::npos) << both.err;
+  RunOutput json = RunTaskfarm({"run", "--noop", "5", "--out", (tmp / "r.json").string()}, tmp);
+  EXPECT_EQ(json.exit_code, 2);
+  EXPECT_NE(json.err.find("name the file .jsonl"), std::string::npos) << json.err;
+  EXPECT_FALSE(std::filesystem::exists(tmp / "r.json"));
+
+  // report: the rows on stdout, the summary on stderr.
+  const auto db = (tmp / "run.db").string();
+  ASSERT_EQ(RunTaskfarm({"run", "--noop", "4", "--db", db, "--quiet"}, tmp).exit_code, 0);
+  RunOutput report = RunTaskfarm({"report", "--db", db, "--out", "-"}, tmp);
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  EXPECT_EQ(std::count(report.out.begin(), report.out.end(), '\n'), 4);
+  EXPECT_NE(report.err.find("4 ok"), std::string::npos) << report.err;
 }
 
 TEST(Operator, JsonSummaryMatchesTheDatabase) {
