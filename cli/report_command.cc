@@ -71,6 +71,7 @@ int Report(const ReportOptions& options) {
     json["finished_at"] = run->finished_at ? nlohmann::json(*run->finished_at) : nullptr;
     json["exit_code"] = run->exit_code ? nlohmann::json(*run->exit_code) : nullptr;
     json["interrupted"] = interrupted;
+    json["version"] = run->version ? nlohmann::json(*run->version) : nullptr;
     // With the rows on stdout (--out -), the summary goes to stderr.
     std::ostream& out = options.out == kStdoutPath ? std::cerr : std::cout;
     if (options.json) {

@@ -570,7 +570,7 @@ void BeginJournal(const RunOptions& options, RunPlan& plan) {
   }
   const nlohmann::json spec = {
       {"version", kSpecVersion}, {"tasks", ToJson(plan.tasks)}, {"workers", options.workers}};
-  plan.run_id = plan.journal->BeginRun(spec.dump());
+  plan.run_id = plan.journal->BeginRun(spec.dump(), TASKFARM_VERSION);
 }
 
 RunSetup SetUpRun(RunOptions& options, const Program& program) {
@@ -770,7 +770,11 @@ int RunFarm(RunOptions options, const Program& program) {  // a copy: --launcher
     PrintGeocodeTable(sinks.table(), std::cerr);
     summary.Print(std::cerr);
   }
-  if (options.json) std::cout << summary.ToJson().dump() << std::endl;
+  if (options.json) {
+    nlohmann::json json = summary.ToJson();
+    json["version"] = TASKFARM_VERSION;
+    std::cout << json.dump() << std::endl;
+  }
   if (!farm_exit.fatal_error.empty()) std::cerr << "taskfarm run: " << farm_exit.fatal_error << '\n';
   return status;
 }
@@ -801,6 +805,7 @@ run (workers fail to start, no shared memory); 130/143 interrupted by SIGINT/SIG
   run->add_option("--noop", tasks.noop, "COUNT no-op tasks (measures the farm itself)");
   run->add_option("--burn", tasks.burn, "COUNT CPU tasks of about --burn-us each");
   run->add_option("--burn-us", tasks.burn_us, "CPU time of one burn task, in microseconds")
+      ->capture_default_str()
       ->check(CLI::Range(uint64_t{0}, uint64_t{3'600'000'000}));
   run->add_option("--rate", tasks.rates,
                   "rate limit [NAME=]R/UNIT[,R/UNIT...], units s, min, h, day; repeatable "

@@ -71,12 +71,16 @@ CREATE TABLE IF NOT EXISTS geocode_cache(
 ) WITHOUT ROWID;
 )sql";
 
-// Databases made by earlier versions lack the columns added since (results.job_id with job
-// files, runs.owner with one run at a time).
-void AddColumnIfMissing(SqliteDb& db, const std::string& table, const std::string& column) {
+bool HasColumn(SqliteDb& db, const std::string& table, const std::string& column) {
   Statement columns = db.Prepare("SELECT 1 FROM pragma_table_info('" + table +
                                  "') WHERE name = '" + column + "'");
-  if (!columns.Step()) db.Exec("ALTER TABLE " + table + " ADD COLUMN " + column + " TEXT");
+  return columns.Step();
+}
+
+// Databases made by earlier versions lack the columns added since (results.job_id with job
+// files, runs.owner with one run at a time, runs.version).
+void AddColumnIfMissing(SqliteDb& db, const std::string& table, const std::string& column) {
+  if (!HasColumn(db, table, column)) db.Exec("ALTER TABLE " + table + " ADD COLUMN " + column + " TEXT");
 }
 
 // A database with tables, none of them `runs`, belongs to another program: taskfarm's tables
@@ -120,6 +124,7 @@ Journal::Journal(const std::filesystem::path& path, SqliteDb::Access access)
   db_.Exec(kSchema);
   AddColumnIfMissing(db_, "results", "job_id");
   AddColumnIfMissing(db_, "runs", "owner");
+  AddColumnIfMissing(db_, "runs", "version");
 }
 
 void Journal::ClaimRuns(const std::function<void()>& write_run_row) {
@@ -160,11 +165,12 @@ Journal::~Journal() {
   }
 }
 
-int64_t Journal::BeginRun(const std::string& spec) {
+int64_t Journal::BeginRun(const std::string& spec, const std::string& version) {
   ClaimRuns([&] {
-    db_.Prepare("INSERT INTO runs(spec, owner) VALUES(?, ?)")
+    db_.Prepare("INSERT INTO runs(spec, owner, version) VALUES(?, ?, ?)")
         .Bind(1, spec)
         .Bind(2, ProcessIdentity())
+        .Bind(3, version)
         .Run();
     run_id_ = db_.LastInsertId();
   });
@@ -184,10 +190,12 @@ void Journal::ContinueRun(int64_t run_id) {
 }
 
 std::optional<RunRecord> Journal::FindRun(std::optional<int64_t> run_id) {
+  // A database opened read-only from before runs.version has no such column.
+  const std::string version = HasColumn(db_, "runs", "version") ? "version" : "NULL";
   Statement select = db_.Prepare(
       "SELECT run_id, spec, started_at, finished_at, exit_code, "
       "  (julianday(coalesce(finished_at, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))) - "
-      "   julianday(started_at)) * 86400.0 "
+      "   julianday(started_at)) * 86400.0, " + version + " "
       "FROM runs WHERE run_id = coalesce(?, (SELECT max(run_id) FROM runs))");
   if (run_id) {
     select.Bind(1, *run_id);
@@ -202,6 +210,7 @@ std::optional<RunRecord> Journal::FindRun(std::optional<int64_t> run_id) {
   if (!select.IsNull(3)) run.finished_at = select.Text(3);
   if (!select.IsNull(4)) run.exit_code = static_cast<int>(select.Int(4));
   run.wall_s = select.Double(5);
+  if (!select.IsNull(6)) run.version = select.Text(6);
   return run;
 }
 

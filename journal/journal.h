@@ -7,7 +7,8 @@
 //
 // Schema (version 1):
 //   runs(run_id INTEGER PRIMARY KEY, started_at, finished_at, spec TEXT, exit_code,
-//        owner): owner names the coordinator process writing the run (ProcessIdentity)
+//        owner, version): owner names the coordinator process writing the run
+//        (ProcessIdentity); version is taskfarm's
 //   results(run_id, task_id, kind, status, attempts, worker, run_ms, cpu_ms, error_code,
 //           error, payload BLOB, PRIMARY KEY(run_id, task_id))
 //   geocodes(run_id, task_id, query, normalized, status, lat, lon, formatted_address,
@@ -54,6 +55,7 @@ struct RunRecord {
   std::optional<std::string> finished_at;  // none: still running, or killed
   std::optional<int> exit_code;
   double wall_s = 0;  // started to finished (or to the last result of a killed run)
+  std::optional<std::string> version;  // taskfarm's version that ran it (none before 0.1)
 };
 
 /// Append() is thread-safe; everything else belongs to the thread that opened the journal.
@@ -71,7 +73,7 @@ class Journal {
 
   /// Starts a new run with `spec` (the settings that define its tasks); returns its id.
   /// Throws JournalInUse while another live coordinator writes a run in this database.
-  int64_t BeginRun(const std::string& spec);
+  int64_t BeginRun(const std::string& spec, const std::string& version);
   /// Continues an earlier run (for --resume): new rows join its results. Throws JournalInUse
   /// as BeginRun does.
   void ContinueRun(int64_t run_id);

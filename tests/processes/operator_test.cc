@@ -153,6 +153,10 @@ TEST(Operator, JsonSummaryMatchesTheDatabase) {
   EXPECT_EQ(reported["kinds"]["fault"]["failed_by_reason"]["handler_failed"], 7);
   EXPECT_EQ(reported["exit_code"], 1);
   EXPECT_EQ(reported["workers"], summary["workers"]);
+  // The version that ran it: in the run's summary, in the database, as --version says.
+  const std::string version = RunTaskfarm({"--version"}, tmp).out;
+  EXPECT_EQ("taskfarm " + summary["version"].get<std::string>() + "\n", version);
+  EXPECT_EQ(reported["version"], summary["version"]);
   EXPECT_EQ(Lines(ReadFile(tmp / "all.csv")).size(), 508u) << "a header and a row per task";
 }
 

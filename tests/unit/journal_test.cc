@@ -46,7 +46,7 @@ TEST_F(JournalTest, RowsAppendedAreReadBackInTaskOrderWithEveryColumn) {
   int64_t run_id = 0;
   {
     Journal journal(db());
-    run_id = journal.BeginRun(R"({"tasks":{}})");
+    run_id = journal.BeginRun(R"({"tasks":{}})", "9.8.7");
     journal.Append(Row(3, true));
     journal.Append(Row(1, false));
     journal.Append(Row(2, true));
@@ -69,6 +69,7 @@ TEST_F(JournalTest, RowsAppendedAreReadBackInTaskOrderWithEveryColumn) {
   EXPECT_EQ(rows[1].worker, 2u);
   const auto run = reopened.FindRun(run_id);
   ASSERT_TRUE(run.has_value());
+  EXPECT_EQ(run->version, "9.8.7");
   EXPECT_EQ(run->exit_code, 1);
   EXPECT_TRUE(run->finished_at.has_value());
 }
@@ -77,7 +78,7 @@ TEST_F(JournalTest, AResumedRunAddsOnlyTheTasksWithoutARow) {
   int64_t run_id = 0;
   {
     Journal first(db());  // a run killed after one result
-    run_id = first.BeginRun("{}");
+    run_id = first.BeginRun("{}", "9.8.7");
     first.Append(Row(1, true));
   }
   Journal journal(db());
