@@ -232,7 +232,7 @@ void Journal::ForEachResult(int64_t run_id,
     OutcomeRow row;
     row.task_id = static_cast<uint64_t>(select.Int(0));
     row.kind = select.Text(1);
-    row.ok = select.Text(2) == "ok";
+    row.ok = select.Text(2) != "error";  // a place not found is a task done: not_found
     row.attempts = static_cast<uint32_t>(select.Int(3));
     row.worker = static_cast<uint32_t>(select.Int(4));
     row.run_ms = select.Double(5);

@@ -278,6 +278,25 @@ TEST(Geocode, ALongPlaceFileIsReadAsTheRunGoesNotHeld) {
 #endif
 }
 
+TEST(Geocode, ReportSaysWhatTheRunSaid) {
+  TempDir tmp;
+  std::ofstream(tmp / "places.txt") << "Paris\nXqzvvbnm\nOslo\n";
+  const auto db = (tmp / "run.db").string();
+  RunOutput run = RunTaskfarm({"run", "--geocode", (tmp / "places.txt").string(), "--db", db,
+                               "--json", "--quiet"},
+                              tmp);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  RunOutput report = RunTaskfarm({"report", "--db", db, "--json"}, tmp);
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  const auto ran = nlohmann::json::parse(run.out)["kinds"]["geocode"];
+  const auto reported = nlohmann::json::parse(report.out)["kinds"]["geocode"];
+  EXPECT_EQ(ran["done"], 3);
+  EXPECT_EQ(ran["failed"], 0) << "a place not found is an answer, not a failure";
+  EXPECT_EQ(reported["done"], ran["done"]);
+  EXPECT_EQ(reported["failed"], ran["failed"]);
+  EXPECT_EQ(reported["failed_by_reason"], ran["failed_by_reason"]);
+}
+
 TEST(Geocode, PlacesFromStdin) {
   TempDir tmp;
   const std::string command = "printf 'Oslo\\nLima, Peru\\n' | TMPDIR='" + tmp.path().string() +
