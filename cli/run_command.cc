@@ -17,9 +17,10 @@
 #include "coordinator/farm.h"
 #include "coordinator/halt_policy.h"
 #include "coordinator/host_launcher.h"
+#include "coordinator/run_directory.h"
+#include "coordinator/task_options.h"
 #include "journal/journal.h"
 #include "journal/result_writer.h"
-#include "coordinator/task_options.h"
 #include "shared/curve_keys.h"
 #include "shared/defaults.h"
 #include "shared/gazetteer.h"
@@ -501,7 +502,18 @@ struct RunSetup {
   std::optional<LaunchConfig> launch;
   std::unique_ptr<ResultWriter> writer;
   RunSources sources;
+  std::unique_ptr<RunDirectory> run_keys;  // keys made for --launcher local; removed at the end
 };
+
+// Local agents need no keys from the user: a key pair made for the run, in a private
+// directory (0700) that goes with the run, serves the coordinator and its agents.
+void MakeKeysForLocalHosts(RunOptions& options, RunSetup& setup) {
+  if (options.launcher != "local" || !options.keys.empty() || options.insecure) return;
+  setup.run_keys = std::make_unique<RunDirectory>();
+  const std::filesystem::path keys = setup.run_keys->path() / "keys";
+  WriteNewKeyPair(keys);
+  options.keys = keys.string();
+}
 
 void CheckOptions(RunOptions& options, const RunSetup& setup) {
   if (!options.launcher.empty() && options.listen.empty()) {
@@ -580,6 +592,7 @@ RunSetup SetUpRun(RunOptions& options, const Program& program) {
   setup.rates = ParseRates(setup.plan.tasks);
   setup.halt = ParseHaltPolicy(options.halt);
   CheckOptions(options, setup);
+  MakeKeysForLocalHosts(options, setup);
   setup.listen = MakeListenConfig(options);
   setup.launch = MakeLaunchConfig(options);
   if (!options.out.empty()) setup.writer = OpenResultWriter(options.out, /*append=*/options.resume);

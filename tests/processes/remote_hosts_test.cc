@@ -255,6 +255,25 @@ TEST(RemoteHosts, ListeningWithoutKeysIsRefusedUnlessInsecure) {
   EXPECT_NE(exposed.err.find("readable by group or others"), std::string::npos) << exposed.err;
 }
 
+// Local agents need no keys from the user: the run makes a key pair of its own, encrypts
+// with it, and removes it at the end.
+TEST(RemoteHosts, LocalHostsWorkWithoutKeysGiven) {
+  TempDir tmp;
+  RunOutput run = RunTaskfarm({"run", "--burn", "200", "--launcher", "local", "--hosts", "2",
+                               "--workers", "0", "--wait-hosts", "2", "--json", "--quiet"},
+                              tmp);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const auto summary = nlohmann::json::parse(run.out);
+  EXPECT_EQ(summary["kinds"]["burn"]["done"], 200);
+  int hosts_with_tasks = 0;
+  for (const auto& [name, host] : summary["hosts"].items()) {
+    if (name != "local" && host["tasks"].get<int>() > 0) ++hosts_with_tasks;
+  }
+  EXPECT_EQ(hosts_with_tasks, 2) << summary["hosts"].dump();
+  EXPECT_EQ(run.err.find("without authentication"), std::string::npos) << "not --insecure";
+  ExpectNothingLeft(tmp);  // the run's key directory included
+}
+
 // A host that asks for far more workers than it has, then vanishes before any of them says
 // Hello: it gets --max-host-workers at most, and its loss costs only its own (task-less)
 // workers; the local pool finishes the run.
