@@ -20,7 +20,7 @@ void AddHostCommand(CLI::App& app, const Program& program, int* exit_status) {
   config->workers = std::max(1u, std::thread::hardware_concurrency());
   auto join_timeout_s = std::make_shared<double>(30);
   CLI::App* host = app.add_subcommand(
-      "host", "run workers for a coordinator on another machine (taskfarm run --listen)");
+      "host", "Run workers for a coordinator on another machine (taskfarm run --listen)");
   host->footer(R"(The agent connects to the coordinator, starts --workers local worker processes, runs
 the tasks it is sent and relays the results; it holds this machine's share of every rate
 limit. It ends when the coordinator's run ends (exit 0), when the coordinator is silent past
@@ -67,7 +67,7 @@ Example:
 
 void AddKeygenCommand(CLI::App& app, int* exit_status) {
   auto dir = std::make_shared<std::string>();
-  CLI::App* keygen = app.add_subcommand("keygen", "write a CurveZMQ key pair for remote hosts");
+  CLI::App* keygen = app.add_subcommand("keygen", "Write a CurveZMQ key pair for remote hosts");
   keygen->footer(R"(Writes DIR/public.key and DIR/secret.key (mode 0600; refuses to overwrite one), and, when
 missing, DIR/authorized_keys (listing the new public key) and DIR/coordinator.key (a copy of
 it): one directory on a shared file system then serves the coordinator (--keys DIR) and every

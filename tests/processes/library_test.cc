@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <set>
 
 #include <gtest/gtest.h>
 
@@ -105,6 +106,89 @@ TEST_F(InstalledExample, InstallHoldsTheLibraryHeadersAndPackage) {
   // The program links the installed library, not the build tree's.
   EXPECT_EQ(Shell("ldd '" + Program() + "' | grep -q '" + Prefix().string() + "'", tmp / "ldd.log"), 0)
       << ReadFile(tmp / "ldd.log");
+  // A man page per subcommand, written from its --help, and shell completion.
+  for (const char* page : {"taskfarm", "taskfarm-run", "taskfarm-report", "taskfarm-search",
+                           "taskfarm-geoserver", "taskfarm-host", "taskfarm-keygen"}) {
+    const auto file = Prefix() / "share/man/man1" / (std::string(page) + ".1");
+    EXPECT_NE(ReadFile(file).find("\\-\\-help"), std::string::npos) << file;
+  }
+  EXPECT_NE(ReadFile(Prefix() / "share/man/man1/taskfarm-run.1").find("\\-\\-exec\\-rate"),
+            std::string::npos)
+      << "run's page lists run's options";
+  EXPECT_TRUE(std::filesystem::exists(Prefix() / "share/zsh/vendor-completions/_taskfarm"));
+}
+
+// The bash completion reads the program's own --help: subcommands, then each one's options.
+TEST_F(InstalledExample, BashCompletionOffersSubcommandsAndTheirOptions) {
+  ASSERT_TRUE(ok_);
+  TempDir tmp;
+  const std::string taskfarm = (Prefix() / "bin/taskfarm").string();
+  const auto complete = [&](const std::string& words, int current) {
+    const std::string script = "source '" + (Prefix() / "share/bash-completion/completions/taskfarm").string() +
+                               "'; COMP_WORDS=('" + taskfarm + "' " + words + "); COMP_CWORD=" +
+                               std::to_string(current) + "; _taskfarm; echo \"${COMPREPLY[*]}\" >'" +
+                               (tmp / "reply.txt").string() + "'";
+    std::ofstream(tmp / "complete.sh") << script << '\n';
+    Shell("bash '" + (tmp / "complete.sh").string() + "'", tmp / "complete.log");
+    return ReadFile(tmp / "reply.txt");
+  };
+  EXPECT_EQ(complete("se", 1), "search\n");
+  EXPECT_EQ(complete("run --bu", 2), "--burn --burn-us --burst\n");
+  EXPECT_EQ(complete("--log-level debug rep", 3), "report\n");
+  EXPECT_NE(complete("search --", 2).find("--time-limit"), std::string::npos);
+}
+
+// `cpack -G DEB` makes a package of the whole install under /usr; unpacked into a folder
+// of its own (dpkg -x: the test does not install into the machine), it runs from there.
+TEST(Package, DebHoldsTheProgramsDataManPagesAndCompletionAndRuns) {
+  TempDir tmp;
+  const auto log = tmp / "cpack.log";
+  ASSERT_EQ(Shell("cpack --config '" + std::string(TASKFARM_BINARY_DIR) + "/CPackConfig.cmake' -B '" +
+                      tmp.path().string() + "/out'",
+                  log),
+            0)
+      << ReadFile(log);
+  std::filesystem::path deb;
+  for (const auto& entry : std::filesystem::directory_iterator(tmp / "out")) {
+    if (entry.path().extension() == ".deb") deb = entry.path();
+  }
+  ASSERT_EQ(deb.filename().string().rfind("taskfarm_" TASKFARM_VERSION_STRING "_", 0), 0u)
+      << ReadFile(log);
+  // (Shell appends a command's output to the file it is given.)
+  ASSERT_EQ(Shell("dpkg-deb -c '" + deb.string() + "'", tmp / "contents.txt"), 0);
+  const std::string contents = ReadFile(tmp / "contents.txt");
+  for (const char* file : {"./usr/bin/taskfarm", "./usr/bin/taskfarm-worker", "./usr/lib/libtaskfarm.so",
+                           "./usr/share/taskfarm/geonames/cities.pbf", "./usr/share/taskfarm/aliases.tsv",
+                           "./usr/share/man/man1/taskfarm-run.1",
+                           "./usr/share/bash-completion/completions/taskfarm",
+                           "./usr/include/taskfarm/app.h"}) {
+    EXPECT_NE(contents.find(file), std::string::npos) << file;
+  }
+  ASSERT_EQ(Shell("dpkg-deb -f '" + deb.string() + "' Depends", tmp / "depends.txt"), 0);
+  EXPECT_NE(ReadFile(tmp / "depends.txt").find("libzmq5"), std::string::npos) << "found by dpkg-shlibdeps";
+
+  ASSERT_EQ(Shell("dpkg -x '" + deb.string() + "' '" + (tmp / "root").string() + "'", log), 0);
+  const std::string taskfarm = (tmp / "root/usr/bin/taskfarm").string();
+  std::ofstream(tmp / "ten.txt") << "Reykjavik\nVien\nZadar\nVenice\nWrocław\nBolognia\nBerlin\n"
+                                    "Słubice\nNew York\nDehli\n";
+  EXPECT_EQ(Shell("cd '" + tmp.path().string() + "' && TMPDIR='" + tmp.path().string() + "' '" +
+                      taskfarm + "' run --geocode ten.txt --out ten.jsonl --quiet",
+                  log),
+            0)
+      << ReadFile(log);
+  const auto rows = ReadJsonLines(tmp / "ten.jsonl");
+  EXPECT_EQ(rows.size(), 10u);
+  std::set<std::string> countries;
+  for (const auto& row : rows) {
+    EXPECT_EQ(row["status"], "ok") << row;
+    const std::string address = row.value("formatted_address", "");
+    countries.insert(address.substr(address.rfind(", ") + 2));
+  }
+  EXPECT_EQ(countries, (std::set<std::string>{"Iceland", "Austria", "Croatia", "Italy", "Poland",
+                                              "Germany", "United States", "India"}));
+  EXPECT_EQ(Shell("TMPDIR='" + tmp.path().string() + "' '" + taskfarm + "' run --noop 1000 --quiet", log), 0)
+      << ReadFile(log);
+  ExpectNothingLeft(tmp);
 }
 
 TEST_F(InstalledExample, OwnKindsRunPerInputWithEveryResultKept) {
