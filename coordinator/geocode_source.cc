@@ -73,14 +73,15 @@ class PlaceReader {
   static Line Refused(uint64_t line_number, std::string_view why) {
     return {true, fmt::format("line {}: {}", line_number, why)};
   }
+  static Line TooLong(uint64_t line_number) {
+    return Refused(line_number, fmt::format("longer than {} bytes", GeocodeSource::kMaxPlaceBytes));
+  }
 
   // The place on `next`, or why it is refused; nullopt for a line that holds none.
   std::optional<Line> Read(InputLine& next) {
     std::string& line = next.text;
     if (next.number == 1 && line.rfind(kUtf8Bom, 0) == 0) line.erase(0, kUtf8Bom.size());
-    if (next.too_long) {
-      return Refused(next.number, fmt::format("longer than {} bytes", GeocodeSource::kMaxPlaceBytes));
-    }
+    if (next.too_long) return TooLong(next.number);
     if (!input_.column.empty() && !column_) {
       ReadHeader(line);
       return std::nullopt;
@@ -93,9 +94,7 @@ class PlaceReader {
     place = Trim(place);
     if (place.empty() || place[0] == '#') return std::nullopt;
     if (!IsValidUtf8(place)) return Refused(next.number, "not valid UTF-8");
-    if (place.size() > GeocodeSource::kMaxPlaceBytes) {
-      return Refused(next.number, fmt::format("longer than {} bytes", GeocodeSource::kMaxPlaceBytes));
-    }
+    if (place.size() > GeocodeSource::kMaxPlaceBytes) return TooLong(next.number);
     if (!seen_.Insert(FoldPlaceName(place))) {
       ++duplicates_;
       return std::nullopt;
