@@ -585,6 +585,16 @@ void BeginJournal(const RunOptions& options, RunPlan& plan) {
   plan.run_id = plan.journal->BeginRun(spec.dump(), TASKFARM_VERSION);
 }
 
+// A resumed run's --out starts with every row the journal holds, written again: the file
+// may have lost some that the journal kept (a full disk, a kill between the two writes), and
+// the tasks behind them do not run again.
+void RewriteRecordedRows(RunSetup& setup) {
+  if (!setup.writer || !setup.plan.journal || setup.plan.run_id == 0) return;
+  setup.plan.journal->ForEachResult(setup.plan.run_id,
+                                    [&](const OutcomeRow& row) { setup.writer->Write(row); });
+  setup.writer->Flush();
+}
+
 RunSetup SetUpRun(RunOptions& options, const Program& program) {
   RunSetup setup;
   setup.plan = PlanRun(options, program);
@@ -595,7 +605,8 @@ RunSetup SetUpRun(RunOptions& options, const Program& program) {
   MakeKeysForLocalHosts(options, setup);
   setup.listen = MakeListenConfig(options);
   setup.launch = MakeLaunchConfig(options);
-  if (!options.out.empty()) setup.writer = OpenResultWriter(options.out, /*append=*/options.resume);
+  if (!options.out.empty()) setup.writer = OpenResultWriter(options.out, /*append=*/false);
+  RewriteRecordedRows(setup);
   setup.sources = OpenSources(options, program, setup.plan);
   BeginJournal(options, setup.plan);
   return setup;
