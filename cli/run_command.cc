@@ -588,8 +588,8 @@ void BeginJournal(const RunOptions& options, RunPlan& plan) {
 // A resumed run's --out starts with every row the journal holds, written again: the file
 // may have lost some that the journal kept (a full disk, a kill between the two writes), and
 // the tasks behind them do not run again.
-void RewriteRecordedRows(RunSetup& setup) {
-  if (!setup.writer || !setup.plan.journal || setup.plan.run_id == 0) return;
+void RewriteRecordedRows(const RunOptions& options, RunSetup& setup) {
+  if (!options.resume || !setup.writer || !setup.plan.journal) return;
   setup.plan.journal->ForEachResult(setup.plan.run_id,
                                     [&](const OutcomeRow& row) { setup.writer->Write(row); });
   setup.writer->Flush();
@@ -606,7 +606,7 @@ RunSetup SetUpRun(RunOptions& options, const Program& program) {
   setup.listen = MakeListenConfig(options);
   setup.launch = MakeLaunchConfig(options);
   if (!options.out.empty()) setup.writer = OpenResultWriter(options.out, /*append=*/false);
-  RewriteRecordedRows(setup);
+  RewriteRecordedRows(options, setup);
   setup.sources = OpenSources(options, program, setup.plan);
   BeginJournal(options, setup.plan);
   return setup;
@@ -764,6 +764,9 @@ int RunFarm(RunOptions options, const Program& program) {  // a copy: --launcher
   RunSetup setup;
   try {
     setup = SetUpRun(options, program);
+  } catch (const WriteError& e) {  // writing a resumed run's rows to --out again
+    std::cerr << "taskfarm run: " << e.what() << '\n';
+    return exit_codes::kNotRecorded;
   } catch (const std::exception& e) {
     std::cerr << "taskfarm run: " << e.what() << '\n';
     return exit_codes::kBadUsage;

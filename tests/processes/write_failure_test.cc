@@ -4,6 +4,7 @@
 
 #include <sys/mount.h>
 
+#include <csignal>
 #include <fstream>
 #include <set>
 #include <thread>
@@ -103,6 +104,20 @@ TEST(WriteFailure, OutOnAFullDeviceStopsTheRunWithStatus3) {
   EXPECT_NE(run.err.find(out.string() + ": No space left on device"), std::string::npos)
       << run.err;
   EXPECT_FALSE(nlohmann::json::parse(run.out).at("ok").get<bool>());
+
+  // A resumed run writes the journal's rows to --out again first: that failing is status 3
+  // too, before anything runs.
+  const auto db = (tmp / "run.db").string();
+  Taskfarm killed({"run", "--burn", "2000", "--burn-us", "2000", "--workers", "1", "--db", db,
+                   "--quiet"},
+                  tmp);
+  ASSERT_TRUE(WaitFor([&] { return TryQueryInt(db, "SELECT count(*) FROM results") > 10; },
+                      std::chrono::seconds(60)));
+  killed.Signal(SIGKILL);
+  killed.Wait();
+  RunOutput resumed = RunTaskfarm({"run", "--resume", "--db", db, "--out", out.string()}, tmp);
+  EXPECT_EQ(resumed.exit_code, 3) << resumed.err;
+  EXPECT_NE(resumed.err.find("No space left on device"), std::string::npos) << resumed.err;
 }
 
 TEST(WriteFailure, ASecondRunOnADatabaseInUseIsRefusedAndTheFirstLosesNothing) {
