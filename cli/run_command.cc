@@ -778,6 +778,9 @@ int RunFarm(RunOptions options, const Program& program) {  // a copy: --launcher
   // the launcher cancels what is left of their jobs.
   std::unique_ptr<HostLauncher> launcher;
   if (setup.launch) launcher = std::make_unique<HostLauncher>(*setup.launch);
+  if (launcher) {
+    config.launched_hosts_running = [&launcher] { return launcher->AnyAgentRunning(); };
+  }
   config.on_listening = [&launcher](const std::string& endpoint) {
     spdlog::info("accepting remote hosts on {}", endpoint);
     if (!launcher) std::cerr << "taskfarm: accepting remote hosts on " << endpoint << std::endl;

@@ -91,6 +91,12 @@ void Farm::CheckHealth() {
   CheckStartupTimeouts();
   CheckTaskTimeouts();
   CheckWorkerMemory();
+  if (workers_.empty() && config_.launched_hosts_running && !config_.launched_hosts_running()) {
+    exit_.fatal_error = "every host agent the launcher started has ended (how: above), and no "
+                        "worker is left to run the tasks";
+    stop_now_ = true;
+    return;
+  }
   if (!hosts_) return;
   hosts_->Tick(MonoClock::now());
   // A remote worker whose send would block is retried here: there is nothing to poll for.

@@ -63,6 +63,9 @@ struct FarmConfig {
   std::optional<ListenConfig> listen;
   /// Called once the listener is bound, with the endpoint (its port resolved).
   std::function<void(const std::string&)> on_listening;
+  /// With --launcher: whether any host agent it started still runs. When none does and no
+  /// worker is left, the run cannot go on and stops (fatal_error).
+  std::function<bool()> launched_hosts_running;
   /// The global rate limits (bursts applied) and the local pool's buckets: with remote
   /// hosts, each host and the local pool get shares in proportion to their workers.
   std::vector<RateSpec> rate_specs;

@@ -87,6 +87,23 @@ void HostLauncher::Launch(const std::string& endpoint) {
   spdlog::info("started {} host agents ({}) for {}", config_.hosts, config_.launcher, connect);
 }
 
+bool HostLauncher::AnyAgentRunning() {
+  if (agents_.empty()) return true;  // not launched yet
+  told_ended_.resize(agents_.size(), false);
+  bool running = false;
+  for (std::size_t i = 0; i < agents_.size(); ++i) {
+    if (!agents_[i]->Reap()) {
+      running = true;
+    } else if (!told_ended_[i]) {
+      told_ended_[i] = true;
+      spdlog::warn("host agent {} of {} ({}) ended: {}", i + 1, agents_.size(),
+                   config_.launcher == "slurm" ? "srun" : "taskfarm host",
+                   agents_[i]->ExitDescription());
+    }
+  }
+  return running;
+}
+
 void HostLauncher::CancelJobs() {
   if (job_names_.empty()) return;
   const std::filesystem::path scancel = FindProgram("scancel");

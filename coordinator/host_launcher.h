@@ -43,6 +43,10 @@ class HostLauncher {
   /// wildcard address becomes this machine's host name). Throws std::runtime_error.
   void Launch(const std::string& endpoint);
 
+  /// False once every agent (or its srun) has ended; true before Launch. Says once, as a
+  /// warning, how each one ended (its own messages are on our stderr already).
+  bool AnyAgentRunning();
+
  private:
   std::vector<std::string> HostCommand(const std::string& connect) const;
   void CancelJobs();
@@ -50,6 +54,7 @@ class HostLauncher {
 
   LaunchConfig config_;
   std::vector<std::unique_ptr<WorkerProcess>> agents_;  // the agents, or their srun
+  std::vector<bool> told_ended_;                         // per agent: its end was reported
   std::vector<std::string> job_names_;
 };
 

@@ -274,6 +274,31 @@ TEST(RemoteHosts, LocalHostsWorkWithoutKeysGiven) {
   ExpectNothingLeft(tmp);  // the run's key directory included
 }
 
+// Agents that cannot start (here: no coordinator.key for them) are reported with how they
+// ended; with no local pool, the run stops with the reason instead of waiting forever.
+TEST(RemoteHosts, LaunchedAgentsThatAllFailEndTheRunWithAReason) {
+  TempDir tmp;
+  const std::string keys = Keygen(tmp, "k");
+  std::filesystem::remove(keys + "/coordinator.key");
+  RunOutput run = RunTaskfarm({"run", "--burn", "10", "--launcher", "local", "--hosts", "2",
+                               "--workers", "0", "--keys", keys},
+                              tmp);
+  EXPECT_EQ(run.exit_code, 4) << run.err;
+  EXPECT_NE(run.err.find("coordinator.key: cannot read"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("host agent 2 of 2 (taskfarm host) ended: exit status 2"),
+            std::string::npos)
+      << run.err;
+  EXPECT_NE(run.err.find("every host agent the launcher started has ended"), std::string::npos)
+      << run.err;
+  // With a local pool the run goes on without them.
+  RunOutput local = RunTaskfarm({"run", "--burn", "10", "--launcher", "local", "--hosts", "1",
+                                 "--workers", "1", "--keys", keys, "--json", "--quiet"},
+                                tmp);
+  EXPECT_EQ(local.exit_code, 0) << local.err;
+  EXPECT_EQ(nlohmann::json::parse(local.out)["kinds"]["burn"]["done"], 10);
+  ExpectNothingLeft(tmp);
+}
+
 // A host that asks for far more workers than it has, then vanishes before any of them says
 // Hello: it gets --max-host-workers at most, and its loss costs only its own (task-less)
 // workers; the local pool finishes the run.
