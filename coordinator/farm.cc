@@ -59,8 +59,7 @@ FarmExit Farm::Run() {
   try {
     for (unsigned i = 0; i < config_.workers; ++i) StartLocalWorker();
   } catch (const std::exception& e) {
-    exit_.fatal_error = e.what();
-    stop_now_ = true;
+    Fail(e.what());
   }
   for (;;) {
     Dispatch();
@@ -92,9 +91,8 @@ void Farm::CheckHealth() {
   CheckTaskTimeouts();
   CheckWorkerMemory();
   if (workers_.empty() && config_.launched_hosts_running && !config_.launched_hosts_running()) {
-    exit_.fatal_error = "every host agent the launcher started has ended (how: above), and no "
-                        "worker is left to run the tasks";
-    stop_now_ = true;
+    Fail("every host agent the launcher started has ended (how: above), and no worker is left "
+         "to run the tasks");
     return;
   }
   if (!hosts_) return;
@@ -340,8 +338,7 @@ void Farm::LoseWorker(Worker& worker, const std::string& why) {
   workers_.erase(id);
   // Only local starts count: a host that vanishes costs its own workers, not the run.
   if (never_started && host == 0 && ++failed_starts_in_a_row_ >= kMaxFailedStartsInARow) {
-    exit_.fatal_error = "workers keep failing to start (last: " + why + ")";
-    stop_now_ = true;
+    Fail("workers keep failing to start (last: " + why + ")");
     return;
   }
   ReplaceWorker(host);
@@ -433,8 +430,7 @@ void Farm::ReplaceWorker(uint32_t host) {
   try {
     StartLocalWorker();
   } catch (const std::exception& e) {
-    exit_.fatal_error = e.what();
-    stop_now_ = true;
+    Fail(e.what());
   }
 }
 
@@ -472,6 +468,11 @@ void Farm::Halt(bool now, std::string_view why) {
                ledger_.in_flight());
   draining_ = true;
   drain_deadline_ = MonoClock::time_point::max();
+}
+
+void Farm::Fail(std::string why) {
+  exit_.fatal_error = std::move(why);
+  stop_now_ = true;
 }
 
 bool Farm::Done() {

@@ -143,6 +143,8 @@ class Farm : private WorkerRoster {
   void Quarantine(uint64_t task_id, ErrorCode code, const std::string& why);
   uint64_t PresumedRunningTask(const Worker& worker) const;
   void CheckHealth();
+  /// The farm cannot go on: stop at once, with `why` as the run's fatal error.
+  void Fail(std::string why);
   void CheckStartupTimeouts();
   void CheckTaskTimeouts();
   void CheckWorkerMemory();

@@ -84,12 +84,12 @@ void HostLauncher::Launch(const std::string& endpoint) {
     agents_.push_back(std::make_unique<WorkerProcess>(program, srun));
     job_names_.push_back(job);
   }
+  told_ended_.assign(agents_.size(), false);
   spdlog::info("started {} host agents ({}) for {}", config_.hosts, config_.launcher, connect);
 }
 
 bool HostLauncher::AnyAgentRunning() {
   if (agents_.empty()) return true;  // not launched yet
-  told_ended_.resize(agents_.size(), false);
   bool running = false;
   for (std::size_t i = 0; i < agents_.size(); ++i) {
     if (!agents_[i]->Reap()) {

@@ -62,16 +62,20 @@ TEST(Operator, ProgressInAPipeIsParseableLinesAndQuietPrintsNone) {
   EXPECT_EQ(quiet.out, "");
 }
 
-TEST(Operator, TerminalProgressIsRewrittenInPlace) {
-  TempDir tmp;
-  // `script` gives the run a real pseudo-terminal.
-  const std::string command = std::string(TASKFARM_BIN) +
-                              " run --burn 120 --burn-us 10000 --progress-interval 0.1";
+// Runs `command` (a shell line) on a real pseudo-terminal (`script`); expects exit 0 and
+// returns everything written to the terminal.
+std::string ScreenOf(const std::string& command, const TempDir& tmp) {
   const std::string typescript = (tmp / "pty.txt").string();
   const std::string shell = "TMPDIR='" + tmp.path().string() + "' TERM=xterm script -qfec '" +
                             command + "' " + typescript + " >/dev/null 2>&1";
   EXPECT_EQ(WEXITSTATUS(std::system(shell.c_str())), 0);
-  const std::string screen = ReadFile(typescript);
+  return ReadFile(typescript);
+}
+
+TEST(Operator, TerminalProgressIsRewrittenInPlace) {
+  TempDir tmp;
+  const std::string screen = ScreenOf(
+      std::string(TASKFARM_BIN) + " run --burn 120 --burn-us 10000 --progress-interval 0.1", tmp);
   EXPECT_NE(screen.find("\r\x1b[2Kburn"), std::string::npos) << "a line cleared and redrawn";
   EXPECT_NE(screen.find("\x1b[1A"), std::string::npos) << "the cursor goes back up";
   EXPECT_NE(screen.find("taskfarm: 120 tasks"), std::string::npos) << "then the summary";
@@ -79,15 +83,11 @@ TEST(Operator, TerminalProgressIsRewrittenInPlace) {
 
 TEST(Operator, TerminalProgressFitsAnEightyColumnTerminal) {
   TempDir tmp;
-  const std::string command = "stty cols 80 rows 24; " + std::string(TASKFARM_BIN) +
-                              " run --burn 120 --burn-us 10000 --tick 20 --rate api=50/s "
-                              "--progress-interval 0.1";
-  const std::string typescript = (tmp / "pty.txt").string();
-  const std::string shell = "TMPDIR='" + tmp.path().string() + "' TERM=xterm script -qfec '" +
-                            command + "' " + typescript + " >/dev/null 2>&1";
-  EXPECT_EQ(WEXITSTATUS(std::system(shell.c_str())), 0);
+  const std::string screen = ScreenOf("stty cols 80 rows 24; " + std::string(TASKFARM_BIN) +
+                                          " run --burn 120 --burn-us 10000 --tick 20 "
+                                          "--rate api=50/s --progress-interval 0.1",
+                                      tmp);
   // Each redrawn line (after "clear the line") stays within 79 columns, so none wraps.
-  const std::string screen = ReadFile(typescript);
   const std::string clear = "\r\x1b[2K";
   int redrawn = 0;
   for (auto at = screen.find(clear); at != std::string::npos; at = screen.find(clear, at + 1)) {
