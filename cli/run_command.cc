@@ -352,10 +352,9 @@ void CheckGazetteer(const RunOptions& options, const TaskOptions& tasks, const P
   const std::filesystem::path dir =
       options.gazetteer.empty() ? Gazetteer::DefaultDataDir(program.worker_executable)
                                 : std::filesystem::path(options.gazetteer);
-  if (!std::filesystem::exists(dir / "cities.pbf")) {
-    throw UsageError("--provider offline needs the GeoNames gazetteer: no " +
-                     (dir / "cities.pbf").string() +
-                     " (run scripts/fetch-gazetteer and install again, or give --gazetteer DIR)");
+  if (const auto missing = Gazetteer::FirstMissingFile(dir)) {
+    throw UsageError("--provider offline needs the gazetteer: no " + missing->path.string() +
+                     " (" + missing->provided_by + ")");
   }
 }
 

@@ -60,9 +60,9 @@ double ProgressDisplay::UpdateRate(const std::string& key, uint64_t count, doubl
   const double span = elapsed - rate.last_elapsed;
   if (span > 0) {
     const double latest = static_cast<double>(count - rate.last_count) / span;
-    rate.per_second = rate.last_count == 0 && rate.per_second == 0
-                          ? latest
-                          : rate.per_second + kRateSmoothing * (latest - rate.per_second);
+    rate.per_second = rate.measured ? rate.per_second + kRateSmoothing * (latest - rate.per_second)
+                                    : latest;
+    rate.measured = true;
   }
   rate.last_count = count;
   rate.last_elapsed = elapsed;
@@ -105,15 +105,14 @@ std::vector<std::string> ProgressDisplay::Lines(const ProgressSnapshot& snapshot
     // A bucket is older than the run's clock: its first sample is only a baseline.
     const std::string key = "bucket:" + bucket.name;
     const bool first = rates_.find(key) == rates_.end();
-    if (first) rates_[key] = {0, bucket.counters.granted, snapshot.elapsed_s};
-    const double rate =
-        first ? 0.0 : UpdateRate(key, bucket.counters.granted, snapshot.elapsed_s);
+    if (first) rates_[key] = {0, bucket.counters.used, snapshot.elapsed_s, false};
+    const double rate = first ? 0.0 : UpdateRate(key, bucket.counters.used, snapshot.elapsed_s);
     const double waited = static_cast<double>(bucket.counters.wait_ns) / 1e9;
     if (mode_ == Mode::kLines) {
       lines.push_back(fmt::format(
           "taskfarm: progress t={:.1f}s bucket={} granted={} rate={:.1f}/s limit={} "
           "waited={:.1f}s backoffs={}",
-          snapshot.elapsed_s, bucket.name, bucket.counters.granted, rate, bucket.rate, waited,
+          snapshot.elapsed_s, bucket.name, bucket.counters.used, rate, bucket.rate, waited,
           bucket.counters.backoffs));
     } else {
       lines.push_back(fmt::format("rate {:<8} {:>7.1f} tokens/s (limit {})  waited {:.1f} s  "

@@ -53,6 +53,7 @@ class ProgressDisplay {
     double per_second = 0;
     uint64_t last_count = 0;
     double last_elapsed = 0;
+    bool measured = false;  // per_second holds a measured interval (smoothing starts there)
   };
   double UpdateRate(const std::string& key, uint64_t count, double elapsed);
   /// The lines to show; a terminal's are fitted to `width` columns.

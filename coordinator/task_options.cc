@@ -21,7 +21,8 @@ std::unique_ptr<TaskSource> Repeat(const std::string& kind, uint64_t count, std:
 }  // namespace
 
 // Defined below MakeRunSources, which reads better first.
-std::unique_ptr<TaskSource> MakeCpuSource(const TaskOptions& o);
+std::unique_ptr<TaskSource> MakeCountedSource(const TaskOptions& o, const KindCatalog& catalog,
+                                              Lane lane);
 
 nlohmann::json ToJson(const TaskOptions& o) {
   nlohmann::json json = {
@@ -169,7 +170,7 @@ RunSources MakeRunSources(const TaskOptions& o, const KindCatalog& catalog,
                           const GeocodeCache& cache,
                           std::unordered_map<std::string, FileStamp> known_files) {
   RunSources sources;
-  std::unique_ptr<TaskSource> counted = MakeCpuSource(o);
+  std::unique_ptr<TaskSource> counted = MakeCountedSource(o, catalog, Lane::kCpu);
   sources.kind_totals = KindTotals(o);
   std::unique_ptr<TaskSource> exec;
   if (o.exec.active()) {
@@ -212,22 +213,30 @@ RunSources MakeRunSources(const TaskOptions& o, const KindCatalog& catalog,
   network_parts.push_back(std::move(geocode));
   if (exec) network_parts.push_back(std::move(exec));  // --exec-lane io
   network_parts.push_back(std::move(jobs.network));
+  network_parts.push_back(MakeCountedSource(o, catalog, Lane::kNetwork));
   sources.network = Chain(std::move(network_parts));
   return sources;
 }
 
-std::unique_ptr<TaskSource> MakeCpuSource(const TaskOptions& o) {
+// The counted kinds (--noop, --burn, ...) whose lane is `lane`, interleaved; each goes to the
+// lane its kind is declared with, so a kind that only waits (tick) holds no CPU slot.
+std::unique_ptr<TaskSource> MakeCountedSource(const TaskOptions& o, const KindCatalog& catalog,
+                                              Lane lane) {
   std::vector<std::unique_ptr<TaskSource>> sources;
-  if (o.noop > 0) sources.push_back(std::make_unique<CountedSource>("noop", o.noop, nullptr));
-  if (o.burn > 0) sources.push_back(Repeat("burn", o.burn, payloads::EncodeUint(o.burn_us)));
+  const auto add = [&](std::string_view kind, std::unique_ptr<TaskSource> source) {
+    if (catalog.LaneOf(kind) == lane) sources.push_back(std::move(source));
+  };
+  if (o.noop > 0) add(kinds::kNoop, std::make_unique<CountedSource>("noop", o.noop, nullptr));
+  if (o.burn > 0) add(kinds::kBurn, Repeat("burn", o.burn, payloads::EncodeUint(o.burn_us)));
   if (o.sleep > 0) {
     const std::vector<uint64_t> pattern = o.sleep_ms;
-    sources.push_back(std::make_unique<CountedSource>("sleep", o.sleep, [pattern](uint64_t i) {
+    add(kinds::kSleep, std::make_unique<CountedSource>("sleep", o.sleep, [pattern](uint64_t i) {
       return payloads::EncodeUint(pattern[i % pattern.size()]);
     }));
   }
-  if (o.tick > 0) sources.push_back(Repeat("tick", o.tick, payloads::EncodeText(o.tick_bucket)));
-  if (o.fault > 0) sources.push_back(Repeat("fault", o.fault, payloads::EncodeText(o.fault_mode)));
+  if (o.tick > 0) add(kinds::kTick, Repeat("tick", o.tick, payloads::EncodeText(o.tick_bucket)));
+  if (o.fault > 0) add(kinds::kFault, Repeat("fault", o.fault, payloads::EncodeText(o.fault_mode)));
+  if (sources.empty() && lane == Lane::kNetwork) return nullptr;
   return std::make_unique<InterleavedSource>(std::move(sources));
 }
 

@@ -68,13 +68,13 @@ nlohmann::json ToJson(const TaskOptions& options);
 /// Throws std::runtime_error when `json` is not a stored TaskOptions.
 TaskOptions TaskOptionsFromJson(const nlohmann::json& json);
 
-/// The run's tasks in a fixed order (ids are positions in it): CPU kinds interleaved, and
-/// the geocoding input. Throws InputError for input that stops the run.
+/// The run's tasks in a fixed order (ids are positions in their lane): each lane's counted
+/// kinds interleaved, --exec's inputs, the job file's lines, and the geocoding input. Throws InputError for input that stops the run.
 RunSources MakeRunSources(const TaskOptions& options, const KindCatalog& catalog,
                           const GeocodeCache& cache = {},
                           std::unordered_map<std::string, FileStamp> known_files = {});
 
-/// How many tasks of each CPU kind the options make.
+/// How many tasks of each counted kind (--noop, --burn, ...) the options make.
 std::map<std::string, uint64_t> KindTotals(const TaskOptions& options);
 
 /// A sensible time limit per kind: generous beside what the task is asked to do; a `tick`

@@ -13,12 +13,14 @@ namespace taskfarm {
 namespace {
 
 constexpr const char* kIsoCountries = "/usr/share/iso-codes/json/iso_3166-1.json";
+constexpr const char* kGeoNamesProvidedBy =
+    "run scripts/fetch-gazetteer, or set TASKFARM_GAZETTEER or --gazetteer";
+constexpr const char* kIsoCodesProvidedBy = "install Debian's iso-codes package";
 
-std::string ReadWhole(const std::filesystem::path& path) {
+std::string ReadWhole(const std::filesystem::path& path, const char* provided_by) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    throw std::runtime_error("gazetteer: cannot read " + path.string() +
-                             " (run scripts/fetch-gazetteer, or set TASKFARM_GAZETTEER)");
+    throw std::runtime_error("gazetteer: cannot read " + path.string() + " (" + provided_by + ")");
   }
   std::ostringstream content;
   content << in.rdbuf();
@@ -113,6 +115,19 @@ std::filesystem::path Gazetteer::DefaultAliasesFile(const std::filesystem::path&
   return FindDataFile(executable, "aliases.tsv");
 }
 
+std::optional<Gazetteer::MissingFile> Gazetteer::FirstMissingFile(
+    const std::filesystem::path& data_dir) {
+  const std::pair<std::filesystem::path, const char*> needed[] = {
+      {data_dir / "cities.pbf", kGeoNamesProvidedBy},
+      {data_dir / "admin1.json", kGeoNamesProvidedBy},
+      {kIsoCountries, kIsoCodesProvidedBy},
+  };
+  for (const auto& [path, provided_by] : needed) {
+    if (!std::filesystem::is_regular_file(path)) return MissingFile{path, provided_by};
+  }
+  return std::nullopt;
+}
+
 std::unique_ptr<Gazetteer> Gazetteer::Load(const std::filesystem::path& data_dir,
                                            const std::filesystem::path& aliases_file) {
   std::unique_ptr<Gazetteer> gazetteer(new Gazetteer());
@@ -126,7 +141,7 @@ std::unique_ptr<Gazetteer> Gazetteer::Load(const std::filesystem::path& data_dir
 }
 
 void Gazetteer::LoadCities(const std::filesystem::path& pbf) {
-  const std::string data = ReadWhole(pbf);
+  const std::string data = ReadWhole(pbf, kGeoNamesProvidedBy);
   PbfReader file(data.data(), data.size());
   int64_t last_lat = 0, last_lon = 0;  // coordinates are deltas from the previous city
   while (!file.done()) {
@@ -167,7 +182,7 @@ void Gazetteer::LoadCities(const std::filesystem::path& pbf) {
 
 void Gazetteer::LoadAdmin1(const std::filesystem::path& json) {
   try {
-    for (const auto& entry : nlohmann::json::parse(ReadWhole(json))) {
+    for (const auto& entry : nlohmann::json::parse(ReadWhole(json, kGeoNamesProvidedBy))) {
       admin1_names_[entry.at("code").get<std::string>()] = entry.at("name").get<std::string>();
     }
   } catch (const nlohmann::json::exception& e) {
@@ -177,7 +192,7 @@ void Gazetteer::LoadAdmin1(const std::filesystem::path& json) {
 
 void Gazetteer::LoadCountries() {
   try {
-    const nlohmann::json countries = nlohmann::json::parse(ReadWhole(kIsoCountries));
+    const nlohmann::json countries = nlohmann::json::parse(ReadWhole(kIsoCountries, kIsoCodesProvidedBy));
     for (const auto& entry : countries.at("3166-1")) {
       const std::string code = entry.at("alpha_2").get<std::string>();
       const std::string name = entry.value("common_name", entry.at("name").get<std::string>());
@@ -195,7 +210,7 @@ void Gazetteer::LoadCountries() {
 }
 
 void Gazetteer::LoadAliases(const std::filesystem::path& tsv) {
-  std::istringstream lines(ReadWhole(tsv));
+  std::istringstream lines(ReadWhole(tsv, "taskfarm's data/aliases.tsv, installed beside the gazetteer"));
   for (std::string line; std::getline(lines, line);) {
     if (line.empty() || line[0] == '#') continue;
     std::istringstream fields(line);

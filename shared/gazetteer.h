@@ -52,6 +52,14 @@ class Gazetteer {
   static std::filesystem::path DefaultDataDir(const std::filesystem::path& executable);
   static std::filesystem::path DefaultAliasesFile(const std::filesystem::path& executable);
 
+  /// The first file Load(data_dir, ...) needs that is not there, with what provides it
+  /// ("run scripts/fetch-gazetteer ...", "Debian's iso-codes package"); nullopt when all are.
+  struct MissingFile {
+    std::filesystem::path path;
+    std::string provided_by;
+  };
+  static std::optional<MissingFile> FirstMissingFile(const std::filesystem::path& data_dir);
+
   std::optional<GazetteerMatch> Lookup(std::string_view query) const;
   std::size_t size() const { return places_.size(); }
 

@@ -5,10 +5,12 @@
 namespace taskfarm {
 
 const std::vector<KindInfo>& BuiltinKinds() {
+  // tick only waits for a token: on the CPU lane that wait would hold a CPU slot and pace the
+  // CPU kinds beside it to the rate limit.
   static const std::vector<KindInfo> kBuiltin = {
       {std::string(kinds::kNoop), Lane::kCpu},     {std::string(kinds::kBurn), Lane::kCpu},
       {std::string(kinds::kSleep), Lane::kCpu},    {std::string(kinds::kFault), Lane::kCpu},
-      {std::string(kinds::kTick), Lane::kCpu},     {std::string(kinds::kReject), Lane::kCpu},
+      {std::string(kinds::kTick), Lane::kNetwork}, {std::string(kinds::kReject), Lane::kCpu},
       {std::string(kinds::kIndex), Lane::kCpu},    {std::string(kinds::kGeocode), Lane::kNetwork},
       {std::string(kinds::kExec), Lane::kCpu},
   };

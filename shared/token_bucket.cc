@@ -144,6 +144,7 @@ std::optional<uint64_t> TokenBucket::Acquire(uint32_t n, uint64_t deadline_ns) {
       continue;
     }
     wait_ns.fetch_add(MonotonicNanos() - start);
+    CountUsed(n);
     return slot;
   }
 }
@@ -159,7 +160,7 @@ void TokenBucket::BackOff(uint64_t until_ns) {
 }
 
 BucketCounters TokenBucket::counters() const {
-  return {granted.load(), wait_ns.load(), backoffs.load(), wasted.load()};
+  return {granted.load(), used.load(), wait_ns.load(), backoffs.load(), wasted.load()};
 }
 
 }  // namespace taskfarm

@@ -48,7 +48,8 @@ struct GcraWindow {
 };
 
 struct BucketCounters {
-  uint64_t granted = 0;   // tokens granted
+  uint64_t granted = 0;   // tokens granted, including those reserved for a later time
+  uint64_t used = 0;      // granted tokens whose time has come (what a live rate counts)
   uint64_t wait_ns = 0;   // total time acquirers slept for their tokens
   uint64_t backoffs = 0;  // BackOff calls that pushed the bucket further
   uint64_t wasted = 0;    // tokens reserved and then not used (a race, a voided slot)
@@ -62,6 +63,7 @@ struct alignas(64) TokenBucket {
   GcraWindow windows[kMaxBucketWindows];
   std::atomic<uint64_t> backoff_until_ns{0};
   std::atomic<uint64_t> granted{0};
+  std::atomic<uint64_t> used{0};
   std::atomic<uint64_t> wait_ns{0};
   std::atomic<uint64_t> backoffs{0};
   std::atomic<uint64_t> wasted{0};
@@ -96,6 +98,10 @@ struct alignas(64) TokenBucket {
   bool BackedOffPast(uint64_t slot_ns) const { return slot_ns < backoff_until_ns.load(); }
   /// Counts `waited_ns` that an acquirer spends waiting for its reserved slot.
   void CountWait(uint64_t waited_ns) { wait_ns.fetch_add(waited_ns); }
+  /// Counts `n` reserved tokens whose time has come. Acquire counts its own; a caller of
+  /// Reserve counts when its slot arrives, so a live rate is not inflated by reservations
+  /// made far ahead (many requests in flight each reserve one).
+  void CountUsed(uint32_t n) { used.fetch_add(n); }
 
   BucketCounters counters() const;
 };

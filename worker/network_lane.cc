@@ -153,6 +153,7 @@ class NetworkLane::Loop {
           ++it;
           continue;
         }
+        bucket->CountUsed(1);
       }
       Start(job, provider);
       ++it;

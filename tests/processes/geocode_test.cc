@@ -234,10 +234,20 @@ TEST(Geocode, AMissingGazetteerIsSaidUpFront) {
                                "offline", "--gazetteer", (tmp / "nowhere").string()},
                               tmp);
   EXPECT_EQ(run.exit_code, 2);
-  EXPECT_NE(run.err.find("--provider offline needs the GeoNames gazetteer: no " +
-                         (tmp / "nowhere" / "cities.pbf").string()),
+  EXPECT_NE(run.err.find("--provider offline needs the gazetteer: no " +
+                         (tmp / "nowhere" / "cities.pbf").string() +
+                         " (run scripts/fetch-gazetteer"),
             std::string::npos)
       << run.err;
+  // Each file it reads is checked, not only the first.
+  std::filesystem::create_directories(tmp / "half");
+  std::ofstream(tmp / "half" / "cities.pbf") << "";
+  RunOutput half = RunTaskfarm({"run", "--geocode", PlacesFile(tmp, 3).string(), "--provider",
+                                "offline", "--gazetteer", (tmp / "half").string()},
+                               tmp);
+  EXPECT_EQ(half.exit_code, 2);
+  EXPECT_NE(half.err.find("no " + (tmp / "half" / "admin1.json").string()), std::string::npos)
+      << half.err;
 }
 
 // The coordinator's peak memory (VmHWM) once the run has begun: the input has been read

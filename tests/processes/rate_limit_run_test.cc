@@ -6,6 +6,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <regex>
+#include <sstream>
+#include <string>
+
 #include <gtest/gtest.h>
 
 #include "tests/processes/process_harness.h"
@@ -70,6 +74,46 @@ TEST(RateLimitRun, SegmentIsRemovedWhenTheRunFailsAndWhenInterrupted) {
   farm.Signal(SIGINT);
   EXPECT_EQ(farm.Wait().exit_code, 130);
   EXPECT_TRUE(SegmentsOwnedBy(farm.pid()).empty());
+}
+
+// The burn and tick counts at the first progress line where every burn task is done.
+struct WhenCpuKindFinished {
+  bool seen = false;
+  int ticks_done = 0;
+};
+
+WhenCpuKindFinished ProgressWhenBurnFinished(const std::string& err, int burn_total) {
+  const std::regex kind_line(R"(progress t=[0-9.]+s kind=(burn|tick) done=(\d+)/)");
+  WhenCpuKindFinished when;
+  std::istringstream in(err);
+  for (std::string line; std::getline(in, line);) {
+    std::smatch match;
+    if (!std::regex_search(line, match, kind_line)) continue;
+    const int done = std::stoi(match[2]);
+    if (match[1] == "tick") {
+      when.ticks_done = done;
+    } else if (done == burn_total) {
+      when.seen = true;
+      return when;
+    }
+  }
+  return when;
+}
+
+TEST(RateLimitRun, TasksWaitingForATokenHoldNoCpuSlot) {
+  // 60 tokens at 20/s take 3 s; 200 CPU tasks of 5 ms take about 0.5 s on two workers. Were a
+  // task waiting for its token to hold its worker's CPU lane, the CPU tasks would be paced by
+  // the tokens and finish with the last ticks (they did: burn ended after tick 60 of 60).
+  TempDir tmp;
+  RunOutput run = RunTaskfarm({"run", "--burn", "200", "--burn-us", "5000", "--tick", "60",
+                               "--rate", "api=20/s", "--workers", "2", "--progress-interval",
+                               "0.1"},
+                              tmp);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const WhenCpuKindFinished when = ProgressWhenBurnFinished(run.err, 200);
+  ASSERT_TRUE(when.seen) << run.err;
+  // Half the ticks, 1.5 s: three times the CPU tasks' own time, for a loaded machine.
+  EXPECT_LE(when.ticks_done, 30) << run.err;
 }
 
 TEST(RateLimitRun, BadRateSpecsAreRefusedWithAClearLine) {

@@ -102,6 +102,21 @@ TEST_P(RateAccuracy, EightProcessesGetTheRateAndNeverMore) {
 
 INSTANTIATE_TEST_SUITE_P(Rates, RateAccuracy, ::testing::Values(5.0, 200.0, 2000.0));
 
+TEST(TokenBucket, TokensReservedAheadAreUsedOnlyWhenTheirTimeComes) {
+  // Requests in flight reserve their slots far ahead; a live rate that counted reservations
+  // would read as a burst at the start and a stall after it.
+  auto limiter = MakeLimiter(1000, 1);
+  TokenBucket* bucket = limiter->Find("t");
+  const uint64_t now = MonotonicNanos();
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(bucket->Reserve(1, UINT64_MAX, now));
+  EXPECT_EQ(bucket->counters().granted, 5u);
+  EXPECT_EQ(bucket->counters().used, 0u);
+  bucket->CountUsed(1);
+  ASSERT_TRUE(bucket->Acquire(1));
+  EXPECT_EQ(bucket->counters().granted, 6u);
+  EXPECT_EQ(bucket->counters().used, 2u) << "Acquire counts its own token when it returns";
+}
+
 TEST(TokenBucket, StartsWithZeroTokens) {
   // Capacity of a whole second, yet the first second grants at most one second's worth.
   const Totals totals = RunAcquirers(100, 100, 4, 1);
