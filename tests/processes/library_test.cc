@@ -116,6 +116,7 @@ TEST_F(InstalledExample, InstallHoldsTheLibraryHeadersAndPackage) {
             std::string::npos)
       << "run's page lists run's options";
   EXPECT_TRUE(std::filesystem::exists(Prefix() / "share/zsh/vendor-completions/_taskfarm"));
+  EXPECT_TRUE(std::filesystem::exists(Prefix() / "lib/pkgconfig/taskfarm.pc"));
 }
 
 // The bash completion reads the program's own --help: subcommands, then each one's options.
@@ -136,6 +137,60 @@ TEST_F(InstalledExample, BashCompletionOffersSubcommandsAndTheirOptions) {
   EXPECT_EQ(complete("run --bu", 2), "--burn --burn-us --burst\n");
   EXPECT_EQ(complete("--log-level debug rep", 3), "report\n");
   EXPECT_NE(complete("search --", 2).find("--time-limit"), std::string::npos);
+}
+
+// The zsh completion reads --help as the bash one does. It runs in a real zsh, with the
+// completion system's compadd and _files stood in by functions that print what they offer
+// (zsh completes only at an interactive prompt).
+TEST_F(InstalledExample, ZshCompletionOffersSubcommandsAndTheirOptions) {
+  ASSERT_TRUE(ok_);
+  TempDir tmp;
+  const std::string taskfarm = (Prefix() / "bin/taskfarm").string();
+  const std::string function = (Prefix() / "share/zsh/vendor-completions/_taskfarm").string();
+  const auto complete = [&](const std::string& words, const std::string& prefix) {
+    const std::string script =
+        "compadd() { [[ $1 == -a ]] && print -rl -- ${(P)2} | grep -- \"^$PREFIX\" | tr '\\n' ' '; }\n"
+        "_files() { print -n files; }\n"
+        "_taskfarm() { source '" + function + "'; }\n"
+        "words=('" + taskfarm + "' " + words + "); CURRENT=${#words}; PREFIX='" + prefix + "'\n"
+        "_taskfarm >'" + (tmp / "reply.txt").string() + "'\n";
+    std::ofstream(tmp / "complete.zsh") << script;
+    EXPECT_EQ(Shell("zsh -f '" + (tmp / "complete.zsh").string() + "'", tmp / "complete.log"), 0)
+        << ReadFile(tmp / "complete.log");
+    return ReadFile(tmp / "reply.txt");
+  };
+  EXPECT_EQ(complete("se", "se"), "search ");
+  EXPECT_EQ(complete("run --bu", "--bu"), "--burn --burn-us --burst ");
+  EXPECT_EQ(complete("--log-level debug rep", "rep"), "report ");
+  EXPECT_NE(complete("search --", "--").find("--time-limit"), std::string::npos);
+  EXPECT_EQ(complete("run --out ''", ""), "files");
+}
+
+// pkg-config finds the installed library as CMake's package does: the example builds with
+// nothing but the compiler and `pkg-config --cflags --libs taskfarm`, and runs.
+TEST_F(InstalledExample, PkgConfigBuildsAProgramOnTheLibrary) {
+  ASSERT_TRUE(ok_);
+  TempDir tmp;
+  const std::string pc = "PKG_CONFIG_PATH='" + (Prefix() / "lib/pkgconfig").string() + "' pkg-config";
+  ASSERT_EQ(Shell(pc + " --modversion taskfarm", tmp / "version.txt"), 0) << ReadFile(tmp / "version.txt");
+  EXPECT_EQ(ReadFile(tmp / "version.txt"), TASKFARM_VERSION_STRING "\n");
+  const std::string program = (tmp / "wordcount").string();
+  ASSERT_EQ(Shell("c++ -std=c++20 " + std::string(TASKFARM_CXX_FLAGS) + " '" + TASKFARM_SOURCE_DIR +
+                      "/examples/wordcount/main.cc' -o '" + program + "' $(" + pc +
+                      " --cflags --libs taskfarm) -Wl,-rpath,'" + (Prefix() / "lib").string() + "' " +
+                      TASKFARM_EXE_LINKER_FLAGS,
+                  tmp / "build.log"),
+            0)
+      << ReadFile(tmp / "build.log");
+  const auto expected = MakeFiles(tmp, 3);
+  EXPECT_EQ(Shell("cd '" + tmp.path().string() + "' && TMPDIR='" + tmp.path().string() + "' '" + program +
+                      "' run --kind wc --inputs files.txt --out r.jsonl --quiet",
+                  tmp / "run.log"),
+            0)
+      << ReadFile(tmp / "run.log");
+  std::map<std::string, std::string> counted;
+  for (const auto& row : ReadJsonLines(tmp / "r.jsonl")) counted[row["input"]] = row["output"];
+  EXPECT_EQ(counted, expected);
 }
 
 // `cpack -G DEB` makes a package of the whole install under /usr; unpacked into a folder
@@ -161,7 +216,7 @@ TEST(Package, DebHoldsTheProgramsDataManPagesAndCompletionAndRuns) {
                            "./usr/share/taskfarm/geonames/cities.pbf", "./usr/share/taskfarm/aliases.tsv",
                            "./usr/share/man/man1/taskfarm-run.1",
                            "./usr/share/bash-completion/completions/taskfarm",
-                           "./usr/include/taskfarm/app.h"}) {
+                           "./usr/include/taskfarm/app.h", "./usr/lib/pkgconfig/taskfarm.pc"}) {
     EXPECT_NE(contents.find(file), std::string::npos) << file;
   }
   ASSERT_EQ(Shell("dpkg-deb -f '" + deb.string() + "' Depends", tmp / "depends.txt"), 0);
