@@ -1,6 +1,7 @@
 #include "cli/run_command.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <iostream>
@@ -149,10 +150,42 @@ std::optional<ListenConfig> MakeListenConfig(const RunOptions& options) {
   return config;
 }
 
+// A public service is asked only when named, and then as its policy says: taskfarm never
+// falls back to one (an empty --endpoint used to mean nominatim.openstreetmap.org at 50/s).
+void CheckPublicEndpoint(const GeocodeProviderPolicy& policy, const TaskOptions& tasks,
+                         const std::string& user_agent) {
+  std::string endpoint = tasks.geocode.endpoint;
+  while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
+  if (endpoint.empty()) {
+    throw UsageError(fmt::format(
+        "--provider {} needs --endpoint URL: taskfarm asks no public service unless told (for "
+        "the public one, --endpoint {}; for a local test server, taskfarm geoserver)",
+        policy.name, policy.public_endpoint));
+  }
+  if (endpoint != policy.public_endpoint) return;
+  if (policy.public_needs_contact && user_agent.empty()) {
+    throw UsageError(fmt::format("--endpoint {}: its usage policy asks for a User-Agent that "
+                                 "names you: give --user-agent 'myapp/1.0 (you@example.org)'",
+                                 endpoint));
+  }
+  if (policy.public_max_per_second <= 0) return;
+  for (const std::string& text : tasks.rates) {
+    std::string error;
+    const std::optional<RateSpec> spec = ParseRateSpec(text, error);
+    if (!spec || (spec->name != policy.name && spec->name != kDefaultBucket)) continue;
+    for (const RateWindow& window : spec->windows) {
+      if (window.per_second > policy.public_max_per_second * 1.000001) {
+        throw UsageError(fmt::format("--rate {}: {} allows at most {}/s from everyone together",
+                                     text, endpoint, policy.public_max_per_second));
+      }
+    }
+  }
+}
+
 // Checks the providers, and adds the rate each service's policy asks for when the user
 // gave none for it (kGeocodeProviders).
-void CheckGeocoding(TaskOptions& tasks) {
-  if (tasks.geocode.path.empty()) return;
+void CheckGeocoding(TaskOptions& tasks, const std::string& user_agent) {
+  if (tasks.geocode.path.empty() && tasks.jobs.empty()) return;
   const auto has_bucket = [&](std::string_view name) {
     return std::any_of(tasks.rates.begin(), tasks.rates.end(), [&](const std::string& rate) {
       return rate.rfind(std::string(name) + "=", 0) == 0 ||
@@ -180,6 +213,7 @@ void CheckGeocoding(TaskOptions& tasks) {
     if (!policy->default_rate.empty() && !has_bucket(provider) && !has_bucket("default")) {
       tasks.rates.emplace_back(policy->default_rate);
     }
+    if (provider != kOfflineProvider) CheckPublicEndpoint(*policy, tasks, user_agent);
   }
 }
 
@@ -361,7 +395,7 @@ void CheckGazetteer(const RunOptions& options, const TaskOptions& tasks, const P
 RunPlan PlanRun(const RunOptions& options, const Program& program) {
   RunPlan plan;
   TaskOptions tasks = NormalizedTasks(options, program);
-  CheckGeocoding(tasks);
+  CheckGeocoding(tasks, options.user_agent);
   if (options.resume) {
     if (options.db.empty()) throw UsageError("--resume needs the --db of the run to finish");
     if (!std::filesystem::exists(options.db)) {
@@ -446,8 +480,9 @@ void PrintGeocodeTable(std::vector<OutcomeRow> rows, std::ostream& out) {
   for (const OutcomeRow& row : rows) {
     std::string where;
     if (row.geocode && row.geocode->status == "ok") {
-      where = fmt::format("{:8.2f} {:8.2f}  {}", row.geocode->lat, row.geocode->lon,
-                          row.geocode->formatted_address);
+      where = fmt::format("{:8.2f} {:8.2f}  {}{}", row.geocode->lat, row.geocode->lon,
+                          row.geocode->formatted_address,
+                          row.geocode->ambiguous ? "  (ambiguous)" : "");
     } else if (row.geocode) {
       where = row.geocode->status;
     } else {
@@ -870,7 +905,26 @@ run (workers fail to start, no shared memory); 130/143 interrupted by SIGINT/SIG
       ->delimiter(',')
       ->group(geocoding);
   run->add_option("--endpoint", tasks.geocode.endpoint,
-                  "base URL of a Google- or Nominatim-compatible server (e.g. taskfarm geoserver)")
+                  "base URL of the Google- or Nominatim-compatible server to ask (needed: no "
+                  "public service is asked unless named; e.g. taskfarm geoserver's URL)")
+      ->group(geocoding);
+  run->add_option("--country", tasks.geocode.country,
+                  "answers only in this country (ISO 3166-1 alpha-2, e.g. CA)")
+      ->check([](const std::string& code) -> std::string {
+        const bool ok = code.size() == 2 && std::isalpha(static_cast<unsigned char>(code[0])) &&
+                        std::isalpha(static_cast<unsigned char>(code[1]));
+        return ok ? "" : "'" + code + "' is not a two-letter country code (ISO 3166-1, e.g. CA)";
+      })
+      ->transform([](std::string code) {
+        for (char& c : code) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        return code;
+      })
+      ->group(geocoding);
+  run->add_option("--candidates", tasks.geocode.candidates,
+                  fmt::format("for an ambiguous place, how many other places it could be to name "
+                              "in its row (offline provider; default {})",
+                              defaults::kGeocodeCandidates))
+      ->check(CLI::Range(0u, 20u))
       ->group(geocoding);
   run->add_option("--io-concurrency", options->io_concurrency,
                   fmt::format("network requests in flight per worker (default {})",

@@ -133,12 +133,16 @@ GeocodeSource::GeocodeSource(const GeocodeInput& input, const GeocodeCache& cach
       continue;
     }
     ++places_;
-    if (cache_ && cache_(GeocodeCacheKey(line->text, input_.providers))) ++cache_hits_;
+    if (cache_ && cache_(CacheKey(line->text))) ++cache_hits_;
   }
   duplicates_ = count.duplicates();
 }
 
 GeocodeSource::~GeocodeSource() = default;
+
+std::string GeocodeSource::CacheKey(std::string_view query) const {
+  return GeocodeCacheKey(query, input_.providers, input_.country, input_.candidates);
+}
 
 std::map<std::string, uint64_t> GeocodeSource::KindCounts() const {
   std::map<std::string, uint64_t> counts;
@@ -152,9 +156,10 @@ std::optional<TaskSpec> GeocodeSource::Next() {
   std::optional<PlaceReader::Line> line = reader_->Next();
   if (!line) return std::nullopt;
   if (line->refused) return TaskSpec{std::string(kinds::kReject), payloads::EncodeText(line->text)};
-  GeocodeRequest request{std::move(line->text), input_.providers, input_.endpoint, {}};
+  GeocodeRequest request{std::move(line->text), input_.providers, input_.endpoint, {},
+                         input_.country, input_.candidates};
   if (cache_) {
-    if (auto answer = cache_(GeocodeCacheKey(request.query, input_.providers))) {
+    if (auto answer = cache_(CacheKey(request.query))) {
       request.cached_answer = std::move(*answer);
     }
   }

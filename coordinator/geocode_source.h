@@ -20,6 +20,7 @@
 
 #include "coordinator/spooled_stdin.h"
 #include "coordinator/task_source.h"
+#include "shared/defaults.h"
 #include "shared/geocode_messages.h"
 
 namespace taskfarm {
@@ -29,6 +30,8 @@ struct GeocodeInput {
   std::string column;  // CSV column holding the places; empty: one place per line
   std::vector<std::string> providers{"offline"};
   std::string endpoint;
+  std::string country;  // ISO 3166-1 alpha-2: answers only there; empty: anywhere
+  uint32_t candidates = defaults::kGeocodeCandidates;
 };
 
 /// Answers already known for a cache key (see GeocodeCacheKey), or nullopt.
@@ -54,6 +57,7 @@ class GeocodeSource : public TaskSource {
   std::map<std::string, uint64_t> KindCounts() const;
 
  private:
+  std::string CacheKey(std::string_view query) const;
   GeocodeInput input_;
   GeocodeCache cache_;
   std::unique_ptr<SpooledStdin> spooled_;  // stdin's copy, for the second pass

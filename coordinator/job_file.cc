@@ -74,9 +74,11 @@ std::variant<std::string, std::string> PayloadOf(const std::string& kind, const 
     if (query->size() > GeocodeSource::kMaxPlaceBytes) {
       return error(fmt::format("\"query\" is longer than {} bytes", GeocodeSource::kMaxPlaceBytes));
     }
-    GeocodeRequest request{*query, defaults.geocode.providers, defaults.geocode.endpoint, {}};
+    GeocodeRequest request{*query, defaults.geocode.providers, defaults.geocode.endpoint, {},
+                           defaults.geocode.country, defaults.geocode.candidates};
     if (defaults.cache) {
-      if (auto answer = defaults.cache(GeocodeCacheKey(*query, request.providers))) {
+      if (auto answer = defaults.cache(GeocodeCacheKey(*query, request.providers, request.country,
+                                                       request.candidates))) {
         request.cached_answer = std::move(*answer);
       }
     }

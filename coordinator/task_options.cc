@@ -60,7 +60,9 @@ nlohmann::json ToJson(const TaskOptions& o) {
     json["geocode"] = {{"path", o.geocode.path},
                        {"column", o.geocode.column},
                        {"providers", o.geocode.providers},
-                       {"endpoint", o.geocode.endpoint}};
+                       {"endpoint", o.geocode.endpoint},
+                       {"country", o.geocode.country},
+                       {"candidates", o.geocode.candidates}};
   }
   return json;
 }
@@ -94,6 +96,9 @@ TaskOptions TaskOptionsFromJson(const nlohmann::json& json) {
       o.geocode.column = geocode.at("column").get<std::string>();
       o.geocode.providers = geocode.at("providers").get<std::vector<std::string>>();
       o.geocode.endpoint = geocode.at("endpoint").get<std::string>();
+      // Runs recorded before these settings existed had neither.
+      o.geocode.country = geocode.value("country", std::string());
+      o.geocode.candidates = geocode.value("candidates", uint32_t{0});
     }
     if (json.contains("exec")) {
       const auto& exec = json.at("exec");

