@@ -794,6 +794,16 @@ void EndJournal(RunSetup& setup, const FarmExit& farm_exit, int status, RunSumma
   }
 }
 
+// More places than the closing table shows, and nowhere to keep their answers: said before
+// the run, not discovered after it.
+void WarnIfAnswersAreNotKept(const RunOptions& options, RunSetup& setup) {
+  const uint64_t places = setup.sources.kind_totals["geocode"];
+  if (places <= kSmallRunTable || !options.out.empty() || !options.db.empty()) return;
+  std::cerr << fmt::format("taskfarm: warning: {} places and neither --out nor --db: only the "
+                           "summary will be printed, not their answers\n",
+                           places);
+}
+
 int RunFarm(RunOptions options, const Program& program) {  // a copy: --launcher fills in --listen
   RunSetup setup;
   try {
@@ -821,6 +831,7 @@ int RunFarm(RunOptions options, const Program& program) {  // a copy: --launcher
     if (launcher) launcher->Launch(endpoint);
   };
   CommandOutput command_output = MakeCommandOutput(options, setup);
+  WarnIfAnswersAreNotKept(options, setup);
   config.finished_tasks = std::move(setup.plan.finished);
   RunSummary summary;
   summary.set_geocode_input(setup.sources.cache_hits, setup.sources.duplicate_places);
@@ -910,12 +921,13 @@ run (workers fail to start, no shared memory); 130/143 interrupted by SIGINT/SIG
       ->group(geocoding);
   run->add_option("--country", tasks.geocode.country,
                   "answers only in this country (ISO 3166-1 alpha-2, e.g. CA)")
-      ->check([](const std::string& code) -> std::string {
+      ->transform([](std::string code) {
         const bool ok = code.size() == 2 && std::isalpha(static_cast<unsigned char>(code[0])) &&
                         std::isalpha(static_cast<unsigned char>(code[1]));
-        return ok ? "" : "'" + code + "' is not a two-letter country code (ISO 3166-1, e.g. CA)";
-      })
-      ->transform([](std::string code) {
+        if (!ok) {
+          throw CLI::ValidationError("'" + code +
+                                     "' is not a two-letter country code (ISO 3166-1, e.g. CA)");
+        }
         for (char& c : code) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
         return code;
       })

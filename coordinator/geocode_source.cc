@@ -1,5 +1,8 @@
 #include "coordinator/geocode_source.h"
 
+#include <cctype>
+#include <filesystem>
+#include <fstream>
 #include <string_view>
 
 #include <fmt/format.h>
@@ -56,6 +59,7 @@ class PlaceReader {
   struct Line {
     bool refused = false;
     std::string text;  // the place, or why the line is refused
+    uint64_t number = 0;
   };
 
   PlaceReader(const std::string& path, const GeocodeInput& input)
@@ -99,7 +103,7 @@ class PlaceReader {
       ++duplicates_;
       return std::nullopt;
     }
-    return Line{false, std::move(place)};
+    return Line{false, std::move(place), next.number};
   }
 
   void ReadHeader(const std::string& line) {
@@ -120,8 +124,33 @@ class PlaceReader {
   uint64_t duplicates_ = 0;
 };
 
+namespace {
+
+// A .csv given without --column would be geocoded a whole record a line: refused, naming the
+// columns the header has, so the user can pick one.
+void RefuseCsvWithoutColumn(const GeocodeInput& input) {
+  const std::filesystem::path path(input.path);
+  std::string extension = path.extension().string();
+  for (char& c : extension) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (!input.column.empty() || extension != ".csv") return;
+  std::ifstream in(path);
+  std::string header;
+  std::getline(in, header);
+  if (header.rfind(kUtf8Bom, 0) == 0) header.erase(0, kUtf8Bom.size());
+  std::string columns;
+  for (const std::string& name : SplitCsvRecord(header)) {
+    columns += (columns.empty() ? "" : ", ") + Trim(name);
+  }
+  throw InputError(fmt::format("--geocode {}: a CSV file: name the column of places with "
+                               "--column (its header has: {})",
+                               input.path, columns.empty() ? "nothing" : columns));
+}
+
+}  // namespace
+
 GeocodeSource::GeocodeSource(const GeocodeInput& input, const GeocodeCache& cache)
     : input_(input), cache_(cache), path_(input.path) {
+  RefuseCsvWithoutColumn(input);
   if (path_ == "-") {
     spooled_ = std::make_unique<SpooledStdin>("--geocode");
     path_ = spooled_->path();
@@ -157,7 +186,7 @@ std::optional<TaskSpec> GeocodeSource::Next() {
   if (!line) return std::nullopt;
   if (line->refused) return TaskSpec{std::string(kinds::kReject), payloads::EncodeText(line->text)};
   GeocodeRequest request{std::move(line->text), input_.providers, input_.endpoint, {},
-                         input_.country, input_.candidates};
+                         input_.country, input_.candidates, line->number};
   if (cache_) {
     if (auto answer = cache_(CacheKey(request.query))) {
       request.cached_answer = std::move(*answer);

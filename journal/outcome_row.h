@@ -32,7 +32,7 @@ struct OutcomeRow {
   std::string cache_key;                 // a geocode's cache key, when its answer may be kept
   std::optional<IndexedDocument> document;  // an index task's document, decoded from payload
   std::optional<ExecOutcome> exec;          // an exec task's outcome, decoded from payload
-  uint64_t seq = 0;                         // an exec task's input number ({#})
+  uint64_t seq = 0;                         // an exec task's input number ({#}); a place's line
 };
 
 OutcomeRow MakeOutcomeRow(const TaskRecord& record, const wire::Result& result);

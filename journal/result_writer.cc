@@ -141,7 +141,7 @@ class CsvWriter : public FileWriter {
   using FileWriter::FileWriter;
   void Write(const OutcomeRow& outcome) override {
     static const char* const kColumns[] = {
-        "id",     "kind",     "query",  "path",   "status", "lat",   "lon",
+        "id",     "kind",     "line",   "query",  "path",   "status", "lat",   "lon",
         "formatted_address",  "provider", "match", "confidence", "ambiguous", "type",   "title",  "words",  "job_id", "input",
         "command", "exit",    "signal",   "stdout", "stderr", "output", "attempts",
         "worker", "run_ms",   "error_code", "error"};

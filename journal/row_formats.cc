@@ -17,6 +17,7 @@ void DescribeGeocode(std::string_view payload, OutcomeRow& row) {
     row.input = request->query;
     row.cache_key = GeocodeCacheKey(request->query, request->providers, request->country,
                                     request->candidates);
+    row.seq = request->line;
   }
 }
 void DecodeGeocode(OutcomeRow& row) {
@@ -24,6 +25,7 @@ void DecodeGeocode(OutcomeRow& row) {
 }
 void GeocodeColumns(const OutcomeRow& row, nlohmann::json& line) {
   if (!row.input.empty()) line["query"] = row.input;
+  if (row.seq != 0) line["line"] = row.seq;  // the input line, to join the row back
   const auto& answer = row.geocode;
   if (!answer) return;
   line["status"] = answer->status;  // ok or not_found

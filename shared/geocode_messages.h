@@ -45,7 +45,8 @@ struct GeocodeRequest {
   std::string cached_answer;           // an encoded GeocodeAnswer from the cache: no request
   std::string country;                 // ISO 3166-1 alpha-2: answers only there (--country)
   uint32_t candidates = 0;             // next candidates to name for an ambiguous name
-  MSGPACK_DEFINE(query, providers, endpoint, cached_answer, country, candidates);
+  uint64_t line = 0;                   // the input line it came from (1-based); 0: none
+  MSGPACK_DEFINE(query, providers, endpoint, cached_answer, country, candidates, line);
 };
 
 /// Another place the query could mean (an ambiguous name's next candidates).

@@ -228,6 +228,78 @@ TEST(Geocode, DailyQuotaStopsTheProviderAndTheCascadeTakesOver) {
   EXPECT_EQ(CountBy(cascaded, "provider")["offline"], 40) << "google's quota is spent";
 }
 
+// The offline rows join back to the input by line, say how each name matched and how sure
+// the answer is, and an ambiguous name names the other places it could be.
+TEST(Geocode, OfflineRowsSayHowSureTheyAreAndJoinBackToTheirLines) {
+  TempDir tmp;
+  std::ofstream(tmp / "places.txt") << "# from the issue\nMoskau\n\nSpringfield\nLondon, ON\n"
+                                       "Amsterdm\nGermany\n";
+  RunOutput run = RunTaskfarm({"run", "--geocode", (tmp / "places.txt").string(), "--out",
+                               (tmp / "rows.jsonl").string(), "--quiet"},
+                              tmp);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  std::map<std::string, nlohmann::json> rows;
+  for (const auto& row : ReadJsonLines(tmp / "rows.jsonl")) rows[row["query"]] = row;
+  ASSERT_EQ(rows.size(), 5u);
+  EXPECT_EQ(rows["Moskau"]["line"], 2);
+  EXPECT_EQ(rows["Moskau"]["match"], "alias");
+  EXPECT_EQ(rows["Moskau"]["formatted_address"], "Moscow, Russia");
+  EXPECT_EQ(rows["Springfield"]["line"], 4);
+  EXPECT_EQ(rows["Springfield"]["ambiguous"], true);
+  EXPECT_LT(rows["Springfield"]["confidence"].get<double>(), 0.6);
+  ASSERT_EQ(rows["Springfield"]["candidates"].size(), 3u) << "--candidates defaults to 3";
+  for (const auto& other : rows["Springfield"]["candidates"]) {
+    EXPECT_EQ(other["formatted_address"].get<std::string>().rfind("Springfield, ", 0), 0u) << other;
+  }
+  EXPECT_EQ(rows["London, ON"]["formatted_address"], "London, Ontario, Canada");
+  EXPECT_FALSE(rows["London, ON"].contains("ambiguous"));
+  EXPECT_EQ(rows["Amsterdm"]["match"], "fuzzy");
+  EXPECT_EQ(rows["Germany"]["formatted_address"], "Germany");
+  EXPECT_EQ(rows["Germany"]["confidence"], 1.0);
+
+  // --country keeps the answers in one country; --candidates 0 names none.
+  std::ofstream(tmp / "two.txt") << "London\nVictoria\n";
+  RunOutput canada = RunTaskfarm({"run", "--geocode", (tmp / "two.txt").string(), "--country",
+                                  "ca", "--candidates", "0", "--out",
+                                  (tmp / "ca.jsonl").string(), "--quiet"},
+                                 tmp);
+  ASSERT_EQ(canada.exit_code, 0) << canada.err;
+  for (const auto& row : ReadJsonLines(tmp / "ca.jsonl")) {
+    ASSERT_EQ(row["status"], "ok") << row;
+    EXPECT_NE(row["formatted_address"].get<std::string>().find(", Canada"), std::string::npos) << row;
+    EXPECT_FALSE(row.contains("candidates")) << row;
+  }
+  RunOutput bad = RunTaskfarm({"run", "--geocode", (tmp / "two.txt").string(), "--country",
+                               "Canada"},
+                              tmp);
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("'Canada' is not a two-letter country code"), std::string::npos) << bad.err;
+}
+
+TEST(Geocode, ACsvWithoutAColumnIsRefusedNamingItsColumns) {
+  TempDir tmp;
+  std::ofstream(tmp / "places.csv") << "\xEF\xBB\xBFid;city,country\n1,Zadar,HR\n";
+  RunOutput run = RunTaskfarm({"run", "--geocode", (tmp / "places.csv").string()}, tmp);
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.err.find("places.csv: a CSV file: name the column of places with --column (its "
+                         "header has: id;city, country)"),
+            std::string::npos)
+      << run.err;
+}
+
+TEST(Geocode, ARunThatKeepsNoAnswersSaysSoBeforeItStarts) {
+  TempDir tmp;
+  RunOutput run = RunTaskfarm({"run", "--geocode", PlacesFile(tmp, 40).string()}, tmp);
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.err.find("taskfarm: warning: 40 places and neither --out nor --db"),
+            std::string::npos)
+      << run.err;
+  RunOutput kept = RunTaskfarm({"run", "--geocode", PlacesFile(tmp, 40).string(), "--out",
+                                (tmp / "r.jsonl").string()},
+                               tmp);
+  EXPECT_EQ(kept.err.find("warning"), std::string::npos) << kept.err;
+}
+
 // A public service is asked only when named, and then only as its policy allows; each
 // refusal comes before any request (nothing here reaches the network).
 TEST(Geocode, APublicServiceIsNeverADefaultAndItsPolicyIsKept) {
