@@ -57,6 +57,7 @@ int Report(const ReportOptions& options) {
                             static_cast<uint64_t>(row.run_ms * 1e6),
                             static_cast<uint64_t>(row.cpu_ms * 1e6));
       if (row.attempts > 1) summary.RecordRetries(row.kind, row.attempts - 1);
+      if (row.http_retries > 0) summary.RecordRetries(row.kind, row.http_retries);
       if (writer) writer->Write(row);
     });
     if (writer) writer->Flush();

@@ -440,7 +440,9 @@ void Journal::InsertGeocode(Statement& insert, const OutcomeRow& row) {
         .Bind(10, static_cast<int64_t>(row.geocode->attempts))
         .Bind(12, static_cast<int64_t>(row.geocode->cached));
   } else {
-    insert.BindNull(9).Bind(10, static_cast<int64_t>(row.attempts)).Bind(12, int64_t{0});
+    // An error row: the requests it made, when its payload says (else the task's attempts).
+    const uint32_t attempts = row.requests > 0 ? row.requests : row.attempts;
+    insert.BindNull(9).Bind(10, static_cast<int64_t>(attempts)).Bind(12, int64_t{0});
   }
   if (row.ok) {
     insert.BindNull(13);

@@ -33,6 +33,8 @@ struct OutcomeRow {
   std::optional<IndexedDocument> document;  // an index task's document, decoded from payload
   std::optional<ExecOutcome> exec;          // an exec task's outcome, decoded from payload
   uint64_t seq = 0;                         // an exec task's input number ({#}); a place's line
+  uint32_t requests = 0;      // a geocode's HTTP requests, an error row's too (from payload)
+  uint32_t http_retries = 0;  // of which made again after a retryable failure
 };
 
 OutcomeRow MakeOutcomeRow(const TaskRecord& record, const wire::Result& result);

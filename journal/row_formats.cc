@@ -21,13 +21,20 @@ void DescribeGeocode(std::string_view payload, OutcomeRow& row) {
   }
 }
 void DecodeGeocode(OutcomeRow& row) {
-  if (row.ok) row.geocode = DecodeGeocodeAnswer(row.payload);
+  std::optional<GeocodeAnswer> answer = DecodeGeocodeAnswer(row.payload);
+  if (!answer) return;
+  row.requests = answer->attempts;
+  row.http_retries = answer->retries;
+  if (row.ok) row.geocode = std::move(answer);
 }
 void GeocodeColumns(const OutcomeRow& row, nlohmann::json& line) {
   if (!row.input.empty()) line["query"] = row.input;
   if (row.seq != 0) line["line"] = row.seq;  // the input line, to join the row back
   const auto& answer = row.geocode;
-  if (!answer) return;
+  if (!answer) {
+    if (row.requests > 0) line["attempts"] = row.requests;  // an error row: what was tried
+    return;
+  }
   line["status"] = answer->status;  // ok or not_found
   line["provider"] = answer->provider;
   line["attempts"] = answer->attempts;  // requests made, over every provider

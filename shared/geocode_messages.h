@@ -57,8 +57,9 @@ struct GeocodeAlternative {
   MSGPACK_DEFINE(formatted_address, lat, lon);
 };
 
+/// A place's answer; a failed task carries one too (status "error"), for its request counts.
 struct GeocodeAnswer {
-  std::string status;  // "ok" or "not_found"
+  std::string status;  // "ok" or "not_found"; "error" in a failed task's payload
   double lat = 0;
   double lon = 0;
   std::string formatted_address;
@@ -69,8 +70,9 @@ struct GeocodeAnswer {
   double confidence = -1;  // 0..1; negative: not said
   bool ambiguous = false;  // a namesake elsewhere is nearly as prominent
   std::vector<GeocodeAlternative> alternatives;
+  uint32_t retries = 0;    // requests made again after a retryable failure (429, 5xx, ...)
   MSGPACK_DEFINE(status, lat, lon, formatted_address, provider, attempts, cached, match,
-                 confidence, ambiguous, alternatives);
+                 confidence, ambiguous, alternatives, retries);
 };
 
 /// The cache key of a query: its folded text and the providers asked, in order, and the

@@ -49,6 +49,7 @@ struct NetworkLane::Job {
   std::size_t provider = 0;       // index into request.providers
   uint32_t tries_here = 0;        // attempts at the current provider
   uint32_t attempts = 0;          // HTTP requests made in all
+  uint32_t retries = 0;           // of which made again after a retryable failure
   uint64_t not_before_ns = 0;     // back-off: do not start before
   std::optional<uint64_t> slot_ns;  // the reserved token's time
   bool reported_started = false;
@@ -281,6 +282,7 @@ class NetworkLane::Loop {
     const double ceiling = std::min<double>(
         static_cast<double>(config_.max_backoff.count()),
         static_cast<double>(config_.first_backoff.count()) * std::pow(2.0, job.tries_here - 1));
+    ++job.retries;
     const double wait_ms = std::uniform_real_distribution<double>(0, ceiling)(random_);
     job.not_before_ns = now + static_cast<uint64_t>(wait_ms * 1e6);
   }
@@ -335,6 +337,7 @@ class NetworkLane::Loop {
     answer.status = "not_found";
     answer.provider = job.request.providers.back();
     answer.attempts = job.attempts;
+    answer.retries = job.retries;
     Finish(job, true, {}, EncodeGeocodeAnswer(answer));
   }
 
@@ -347,6 +350,7 @@ class NetworkLane::Loop {
     answer.formatted_address = address;
     answer.provider = provider;
     answer.attempts = job.attempts;
+    answer.retries = job.retries;
     return answer;
   }
 
@@ -355,7 +359,15 @@ class NetworkLane::Loop {
     Finish(job, true, {}, EncodeGeocodeAnswer(OkAnswer(job, provider, lat, lon, address)));
   }
 
-  void Fail(Job& job, TaskError error) { Finish(job, false, std::move(error), {}); }
+  // The error row keeps what was tried: the requests made and how many were retries.
+  void Fail(Job& job, TaskError error) {
+    GeocodeAnswer tried;
+    tried.status = "error";
+    if (!job.request.providers.empty()) tried.provider = job.request.providers[job.provider];
+    tried.attempts = job.attempts;
+    tried.retries = job.retries;
+    Finish(job, false, std::move(error), EncodeGeocodeAnswer(tried));
+  }
 
   void Finish(Job& job, bool ok, TaskError error, std::string payload) {
     wire::Result result;

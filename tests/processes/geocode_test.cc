@@ -135,15 +135,38 @@ TEST(Geocode, ServerErrorsAreRetriedUntilTheyPass) {
   RunOutput run = RunTaskfarm({"run", "--geocode", PlacesFile(tmp, 60).string(), "--provider",
                                "nominatim", "--endpoint", server.url(), "--rate",
                                "nominatim=200/s", "--retries", "8", "--out",
-                               (tmp / "r.jsonl").string(), "--quiet"},
+                               (tmp / "r.jsonl").string(), "--json", "--quiet"},
                               tmp);
   ASSERT_EQ(run.exit_code, 0) << run.err;
   const auto rows = ReadJsonLines(tmp / "r.jsonl");
   EXPECT_EQ(CountBy(rows, "status")["ok"], 60);
-  int retried = 0;
-  for (const auto& row : rows) retried += row["attempts"].get<int>() > 1;
+  int retried = 0, requests = 0;
+  for (const auto& row : rows) {
+    retried += row["attempts"].get<int>() > 1;
+    requests += row["attempts"].get<int>();
+  }
   EXPECT_GT(retried, 5) << "about 30% of requests fail once";
-  EXPECT_GT(server.Stats()["requests"].get<int>(), 60);
+  EXPECT_EQ(server.Stats()["requests"].get<int>(), requests) << "each row counts its requests";
+  // The summary counts the requests made again where they happened, as retries.
+  const auto summary = nlohmann::json::parse(run.out);
+  EXPECT_EQ(summary["kinds"]["geocode"]["retried"].get<int>(), requests - 60) << run.out;
+}
+
+TEST(Geocode, AnErrorRowSaysHowManyRequestsItMade) {
+  TempDir tmp;
+  GeoServerProcess server({"--error-rate", "1"}, tmp);
+  RunOutput run = RunTaskfarm({"run", "--geocode", PlacesFile(tmp, 2).string(), "--provider",
+                               "nominatim", "--endpoint", server.url(), "--retries", "2",
+                               "--out", (tmp / "r.jsonl").string(), "--json", "--quiet"},
+                              tmp);
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+  for (const auto& row : ReadJsonLines(tmp / "r.jsonl")) {
+    EXPECT_EQ(row["status"], "error") << row;
+    EXPECT_EQ(row["attempts"], 3) << "the first request and two retries, not one task attempt";
+    EXPECT_NE(row["error"].get<std::string>().find("gave up after 3 attempts"), std::string::npos)
+        << row;
+  }
+  EXPECT_EQ(nlohmann::json::parse(run.out)["kinds"]["geocode"]["retried"], 4);
 }
 
 TEST(Geocode, BadLinesAreErrorRowsNamingTheLineAndTheRestResolves) {
