@@ -265,4 +265,8 @@ void ExpectNothingLeft(const TempDir& tmp, pid_t coordinator) {
   }
 }
 
+bool SanitizerBuild() {
+  return std::string(TASKFARM_CXX_FLAGS).find("-fsanitize") != std::string::npos;
+}
+
 }  // namespace taskfarm::testing
