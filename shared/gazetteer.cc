@@ -195,8 +195,10 @@ void Gazetteer::LoadNames(const std::filesystem::path& bin) {
   const std::size_t header = sizeof(format::kNamesMagic) + sizeof(uint64_t);
   uint64_t count = 0;
   if (data.size() >= header) std::memcpy(&count, data.data() + sizeof(format::kNamesMagic), sizeof(count));
+  // The count is checked against the file's size before it is multiplied (no overflow).
   if (data.size() < header || std::memcmp(data.data(), format::kNamesMagic, sizeof(format::kNamesMagic)) != 0 ||
-      data.size() != header + count * sizeof(format::NameEntry)) {
+      count != (data.size() - header) / sizeof(format::NameEntry) ||
+      (data.size() - header) % sizeof(format::NameEntry) != 0) {
     throw std::runtime_error("gazetteer: " + bin.string() + " is not compiled names (build again)");
   }
   names_.resize(count);

@@ -4,6 +4,9 @@
 #include "shared/gazetteer.h"
 
 #include <chrono>
+#include <fstream>
+
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -134,6 +137,26 @@ TEST(Gazetteer, ACountryFilterKeepsOnlyItsPlaces) {
   EXPECT_EQ(london->place->country_code, "CA");
   in_canada.country = "IS";
   EXPECT_FALSE(Shared().Lookup("London", in_canada));
+}
+
+TEST(Gazetteer, DamagedCompiledDataIsRefusedNamingTheFile) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("gazetteer-test-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "places.tsv") << "# taskfarm gazetteer 1\nParis\tFR\t11\tPPLC\t2138551\t48.85\t2.35\n";
+  std::ofstream(dir / "regions.tsv") << "C\tFR\tFrance\n";
+  std::ofstream(dir / "names.bin") << "TFGZNM01\xff\xff\xff\xff\xff\xff\xff\x7f";  // a count far too big
+  try {
+    Gazetteer::Load(dir, {});
+    ADD_FAILURE() << "loaded a damaged names.bin";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find((dir / "names.bin").string() + " is not compiled names"),
+              std::string::npos)
+        << e.what();
+  }
+  std::ofstream(dir / "places.tsv") << "# an older format\n";
+  EXPECT_THROW(Gazetteer::Load(dir, {}), std::runtime_error);
+  std::filesystem::remove_all(dir);
 }
 
 TEST(Gazetteer, NonsenseIsNotFound) {
