@@ -919,6 +919,20 @@ run (workers fail to start, no shared memory); 130/143 interrupted by SIGINT/SIG
   run->add_option("--column", tasks.geocode.column,
                   "the --geocode FILE is CSV with a header; geocode this column")
       ->group(geocoding);
+  run->add_option_function<std::string>(
+         "--delimiter",
+         [&tasks](const std::string& text) {
+           const std::string value = text == "tab" || text == "\\t" ? "\t" : text;
+           if (value.size() != 1 || value == "\"" || value == "\n" || value == "\r") {
+             throw CLI::ValidationError("--delimiter", "'" + text +
+                                        "' is not one field separator (e.g. ';', or tab)");
+           }
+           tasks.geocode.delimiter = value[0];
+         },
+         fmt::format("the CSV field separator with --column: one character, or tab (default "
+                     "'{}')",
+                     defaults::kCsvDelimiter))
+      ->group(geocoding);
   run->add_option("--provider", tasks.geocode.providers,
                   "offline, nominatim, google, or a cascade: google,offline (default offline); "
                   "google reads its key from GOOGLE_MAPS_API_KEY")

@@ -28,7 +28,7 @@ std::string Trim(const std::string& text) {
 
 }  // namespace
 
-std::vector<std::string> SplitCsvRecord(const std::string& line) {
+std::vector<std::string> SplitCsvRecord(const std::string& line, char delimiter) {
   std::vector<std::string> fields(1);
   bool quoted = false;
   for (std::size_t i = 0; i < line.size(); ++i) {
@@ -44,7 +44,7 @@ std::vector<std::string> SplitCsvRecord(const std::string& line) {
       }
     } else if (c == '"') {
       quoted = true;
-    } else if (c == ',') {
+    } else if (c == delimiter) {
       fields.emplace_back();
     } else if (c != '\r') {
       fields.back() += c;
@@ -92,7 +92,7 @@ class PlaceReader {
     }
     std::string place = line;
     if (column_) {
-      const auto fields = SplitCsvRecord(line);
+      const auto fields = SplitCsvRecord(line, input_.delimiter);
       place = *column_ < fields.size() ? fields[*column_] : std::string();
     }
     place = Trim(place);
@@ -107,7 +107,7 @@ class PlaceReader {
   }
 
   void ReadHeader(const std::string& line) {
-    const auto names = SplitCsvRecord(line);
+    const auto names = SplitCsvRecord(line, input_.delimiter);
     for (std::size_t i = 0; i < names.size(); ++i) {
       if (Trim(names[i]) == input_.column) column_ = i;
     }
@@ -138,7 +138,7 @@ void RefuseCsvWithoutColumn(const GeocodeInput& input) {
   std::getline(in, header);
   if (header.rfind(kUtf8Bom, 0) == 0) header.erase(0, kUtf8Bom.size());
   std::string columns;
-  for (const std::string& name : SplitCsvRecord(header)) {
+  for (const std::string& name : SplitCsvRecord(header, input.delimiter)) {
     columns += (columns.empty() ? "" : ", ") + Trim(name);
   }
   throw InputError(fmt::format("--geocode {}: a CSV file: name the column of places with "

@@ -28,6 +28,7 @@ namespace taskfarm {
 struct GeocodeInput {
   std::string path;    // '-' for stdin
   std::string column;  // CSV column holding the places; empty: one place per line
+  char delimiter = defaults::kCsvDelimiter;  // the CSV field separator
   std::vector<std::string> providers{"offline"};
   std::string endpoint;
   std::string country;  // ISO 3166-1 alpha-2: answers only there; empty: anywhere
@@ -70,6 +71,7 @@ class GeocodeSource : public TaskSource {
 };
 
 /// The fields of a CSV record (RFC 4180: quotes, doubled quotes, commas inside quotes).
-std::vector<std::string> SplitCsvRecord(const std::string& line);
+std::vector<std::string> SplitCsvRecord(const std::string& line,
+                                        char delimiter = defaults::kCsvDelimiter);
 
 }  // namespace taskfarm

@@ -59,6 +59,7 @@ nlohmann::json ToJson(const TaskOptions& o) {
   if (!o.geocode.path.empty()) {
     json["geocode"] = {{"path", o.geocode.path},
                        {"column", o.geocode.column},
+                       {"delimiter", std::string(1, o.geocode.delimiter)},
                        {"providers", o.geocode.providers},
                        {"endpoint", o.geocode.endpoint},
                        {"country", o.geocode.country},
@@ -94,6 +95,9 @@ TaskOptions TaskOptionsFromJson(const nlohmann::json& json) {
       const auto& geocode = json.at("geocode");
       o.geocode.path = geocode.at("path").get<std::string>();
       o.geocode.column = geocode.at("column").get<std::string>();
+      const std::string delimiter =
+          geocode.value("delimiter", std::string(1, defaults::kCsvDelimiter));
+      o.geocode.delimiter = delimiter.size() == 1 ? delimiter[0] : defaults::kCsvDelimiter;
       o.geocode.providers = geocode.at("providers").get<std::vector<std::string>>();
       o.geocode.endpoint = geocode.at("endpoint").get<std::string>();
       // Runs recorded before these settings existed had neither.

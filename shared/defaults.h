@@ -19,6 +19,8 @@ inline constexpr std::chrono::milliseconds kWorkerStartup{10'000};  // until its
 
 // The network lane (geocoding; commands in the I/O lane).
 inline constexpr unsigned kIoConcurrency = 16;  // requests in flight per worker
+// The CSV field separator of a --geocode file with --column (--delimiter).
+inline constexpr char kCsvDelimiter = ',';
 // The next candidates a row names when its place is ambiguous (--candidates).
 inline constexpr unsigned kGeocodeCandidates = 3;
 inline constexpr uint32_t kRetries = 4;         // per provider, after the first attempt

@@ -300,6 +300,35 @@ TEST(Geocode, OfflineRowsSayHowSureTheyAreAndJoinBackToTheirLines) {
   EXPECT_NE(bad.err.find("'Canada' is not a two-letter country code"), std::string::npos) << bad.err;
 }
 
+TEST(Geocode, ASemicolonOrTabCsvIsReadWithDelimiter) {
+  TempDir tmp;
+  std::ofstream(tmp / "semi.csv") << "id;city;country\n1;Zadar;HR\n2;\"Reykjavík; capital\";IS\n"
+                                     "3;Berlin;DE\n";
+  RunOutput semi = RunTaskfarm({"run", "--geocode", (tmp / "semi.csv").string(), "--column",
+                                "city", "--delimiter", ";", "--out", (tmp / "s.jsonl").string(),
+                                "--quiet"},
+                               tmp);
+  ASSERT_EQ(semi.exit_code, 0) << semi.err;
+  std::map<std::string, nlohmann::json> rows;
+  for (const auto& row : ReadJsonLines(tmp / "s.jsonl")) rows[row["query"]] = row;
+  EXPECT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows["Zadar"]["formatted_address"], "Zadar, Croatia");
+  EXPECT_EQ(rows["Berlin"]["line"], 4);
+  EXPECT_TRUE(rows.count("Reykjavík; capital")) << "a quoted field keeps its separator";
+  std::ofstream(tmp / "tab.tsv") << "id\tcity\n1\tZadar\n";
+  RunOutput tab = RunTaskfarm({"run", "--geocode", (tmp / "tab.tsv").string(), "--column", "city",
+                               "--delimiter", "tab", "--out", (tmp / "t.jsonl").string(),
+                               "--quiet"},
+                              tmp);
+  ASSERT_EQ(tab.exit_code, 0) << tab.err;
+  EXPECT_EQ(ReadJsonLines(tmp / "t.jsonl").at(0)["formatted_address"], "Zadar, Croatia");
+  RunOutput bad = RunTaskfarm({"run", "--geocode", (tmp / "tab.tsv").string(), "--column", "city",
+                               "--delimiter", "ab"},
+                              tmp);
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("'ab' is not one field separator"), std::string::npos) << bad.err;
+}
+
 TEST(Geocode, ACsvWithoutAColumnIsRefusedNamingItsColumns) {
   TempDir tmp;
   std::ofstream(tmp / "places.csv") << "\xEF\xBB\xBFid;city,country\n1,Zadar,HR\n";
