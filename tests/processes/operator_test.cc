@@ -240,14 +240,8 @@ TEST(Operator, LogFileInAMissingFolderIsRefusedNotCreated) {
 // directory (later examples use files earlier ones made).
 std::vector<std::string> DocumentedExamples(const TempDir& tmp) {
   std::vector<std::string> commands;
-  std::ifstream readme(std::string(TASKFARM_SOURCE_DIR) + "/README.md");
-  bool in_sh = false;
-  for (std::string line; std::getline(readme, line);) {
-    if (line.rfind("```", 0) == 0) {
-      in_sh = line == "```sh";
-      continue;
-    }
-    if (in_sh && line.rfind("taskfarm ", 0) == 0) commands.push_back(line.substr(0, line.find('#')));
+  for (const std::string& line : ReadmeBlockLines("sh")) {
+    if (line.rfind("taskfarm ", 0) == 0) commands.push_back(line.substr(0, line.find('#')));
   }
   for (const char* subcommand : {"run", "report"}) {
     const std::string help = RunTaskfarm({subcommand, "--help"}, tmp).out;

@@ -269,4 +269,18 @@ bool SanitizerBuild() {
   return std::string(TASKFARM_CXX_FLAGS).find("-fsanitize") != std::string::npos;
 }
 
+std::vector<std::string> ReadmeBlockLines(std::string_view language) {
+  std::vector<std::string> lines;
+  std::ifstream readme(std::string(TASKFARM_SOURCE_DIR) + "/README.md");
+  bool inside = false;
+  for (std::string line; std::getline(readme, line);) {
+    if (line.rfind("```", 0) == 0) {
+      inside = line.substr(3) == language;
+      continue;
+    }
+    if (inside) lines.push_back(line);
+  }
+  return lines;
+}
+
 }  // namespace taskfarm::testing

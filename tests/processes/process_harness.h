@@ -120,6 +120,9 @@ int64_t QueryInt(const std::filesystem::path& db, const std::string& sql);
 /// its tables are not there yet.
 int64_t TryQueryInt(const std::filesystem::path& db, const std::string& sql);
 
+/// The lines inside the README's fenced blocks of `language` ("sh", "console"), in order.
+std::vector<std::string> ReadmeBlockLines(std::string_view language);
+
 /// True in a sanitizer build: every process runs several times slower and stalls now and
 /// then, so a bound on how requests bunch in one second is looser there (races are what
 /// those builds are for; the release suite holds the tight bounds).

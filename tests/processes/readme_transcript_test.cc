@@ -26,14 +26,7 @@ struct Transcript {
 
 std::vector<Transcript> ReadmeTranscripts() {
   std::vector<Transcript> transcripts;
-  std::ifstream readme(std::string(TASKFARM_SOURCE_DIR) + "/README.md");
-  bool in_console = false;
-  for (std::string line; std::getline(readme, line);) {
-    if (line.rfind("```", 0) == 0) {
-      in_console = line == "```console";
-      continue;
-    }
-    if (!in_console) continue;
+  for (const std::string& line : ReadmeBlockLines("console")) {
     if (line.rfind("$ ", 0) == 0) {
       transcripts.push_back({line.substr(2), {}});
     } else if (!transcripts.empty() && !line.empty()) {
