@@ -114,8 +114,17 @@ Examples:
                   "answer 429 / OVER_QUERY_LIMIT beyond this many requests in any second")
       ->check(CLI::Range(0.0, 1e6));
   cmd->add_option("--overload-for", options->server.overload_for_s,
-                  "answer 429 / OVER_QUERY_LIMIT to everything for this many seconds at start")
+                  "answer 429 / OVER_QUERY_LIMIT to everything for this many seconds (from "
+                  "--overload-after on)")
       ->check(CLI::Range(0.0, 86400.0));
+  cmd->add_option("--overload-after", options->server.overload_after_s,
+                  "seconds after start when the --overload-for spell begins (default 0)")
+      ->check(CLI::Range(0.0, 86400.0));
+  cmd->add_flag("--google-http-429", options->server.google_http_429,
+                "the Google format refuses with HTTP 429 and Retry-After, as gateways and "
+                "proxies do, instead of OVER_QUERY_LIMIT");
+  cmd->add_flag("--retry-after-date", options->server.retry_after_date,
+                "send Retry-After as an HTTP date instead of seconds");
   cmd->add_option("--daily-limit", options->server.daily_limit,
                   "answer OVER_DAILY_LIMIT / 403 after this many answers");
   cmd->add_option("--retry-after", options->server.retry_after_s, "Retry-After of a 429, seconds")

@@ -1,5 +1,8 @@
 #include "geoserver/geo_server.h"
 
+#include <ctime>
+#include <utility>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -38,6 +41,19 @@ nlohmann::json NominatimResult(const GazetteerMatch& match) {
           {"place_rank", 16}};
 }
 
+// Retry-After as an HTTP date (RFC 9110: IMF-fixdate), and the time it names.
+std::pair<std::string, std::chrono::system_clock::time_point> HttpDateAfter(int seconds) {
+  const auto now = std::chrono::system_clock::now();
+  // Whole seconds: the date cannot say less, so it names the next whole second on.
+  const auto at = std::chrono::ceil<std::chrono::seconds>(now) + std::chrono::seconds(seconds);
+  const std::time_t time = std::chrono::system_clock::to_time_t(at);
+  std::tm utc{};
+  gmtime_r(&time, &utc);
+  char text[64];
+  std::strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &utc);
+  return {text, at};
+}
+
 }  // namespace
 
 GeoServer::GeoServer(GeoServerOptions options, std::shared_ptr<const Gazetteer> gazetteer)
@@ -51,8 +67,14 @@ GeoServer::GeoServer(GeoServerOptions options, std::shared_ptr<const Gazetteer> 
 GeoServer::~GeoServer() { Stop(); }
 
 HttpReply GeoServer::Answer(const HttpRequest& request) {
-  if (request.path == "/maps/api/geocode/json") return Google(request, Judge());
-  if (request.path == "/search") return Nominatim(request, Judge());
+  if (request.path == "/maps/api/geocode/json") {
+    NoteLanguage(request.Param("language"));
+    return Google(request, Judge());
+  }
+  if (request.path == "/search") {
+    NoteLanguage(request.Param("accept-language"));
+    return Nominatim(request, Judge());
+  }
   if (request.path == "/stats") return Reply(200, "application/json", StatsJson());
   return Reply(404, "text/plain", "Not Found");
 }
@@ -62,6 +84,7 @@ HttpReply GeoServer::Google(const HttpRequest& request, Verdict verdict) {
   const std::string* key = request.Param("key");
   const std::string* address = request.Param("address");
   nlohmann::json body;
+  if (verdict == Verdict::kOverRate && options_.google_http_429) return TooManyRequests();
   if (verdict == Verdict::kOverRate) {
     body = {{"status", "OVER_QUERY_LIMIT"}, {"results", nlohmann::json::array()},
             {"error_message", "You have exceeded your rate-limit for this API."}};
@@ -88,11 +111,7 @@ HttpReply GeoServer::Google(const HttpRequest& request, Verdict verdict) {
 
 HttpReply GeoServer::Nominatim(const HttpRequest& request, Verdict verdict) {
   if (auto fault = FaultReply(verdict, "[{\"lat\": ")) return *fault;
-  if (verdict == Verdict::kOverRate) {
-    HttpReply reply = Reply(429, "text/plain", "Too Many Requests", options_.latency);
-    reply.retry_after = std::to_string(options_.retry_after_s);
-    return reply;
-  }
+  if (verdict == Verdict::kOverRate) return TooManyRequests();
   if (verdict == Verdict::kOverDaily || request.user_agent.empty()) {
     return Reply(403, "text/plain", "Access blocked: see the usage policy", options_.latency);
   }
@@ -104,6 +123,29 @@ HttpReply GeoServer::Nominatim(const HttpRequest& request, Verdict verdict) {
   nlohmann::json body = nlohmann::json::array();
   if (auto match = gazetteer_->Lookup(*query)) body.push_back(NominatimResult(*match));
   return Reply(200, "application/json; charset=utf-8", body.dump(), options_.latency);
+}
+
+void GeoServer::NoteLanguage(const std::string* language) {
+  if (language == nullptr) return;
+  std::lock_guard lock(mutex_);
+  ++languages_[*language];
+}
+
+HttpReply GeoServer::TooManyRequests() {
+  HttpReply reply = Reply(429, "text/plain", "Too Many Requests", options_.latency);
+  const auto now = Clock::now();
+  auto ends = now + std::chrono::seconds(options_.retry_after_s);
+  if (options_.retry_after_date) {
+    auto [date, at] = HttpDateAfter(options_.retry_after_s);
+    reply.retry_after = std::move(date);
+    ends = now + std::chrono::duration_cast<Clock::duration>(at - std::chrono::system_clock::now());
+  } else {
+    reply.retry_after = std::to_string(options_.retry_after_s);
+  }
+  std::lock_guard lock(mutex_);
+  if (now >= pause_ends_) pause_began_ = now;  // a new pause; else the pause goes on
+  pause_ends_ = std::max(pause_ends_, ends);
+  return reply;
 }
 
 std::optional<HttpReply> GeoServer::FaultReply(Verdict verdict, const char* truncated_body) {
@@ -132,8 +174,11 @@ GeoServer::Verdict GeoServer::Judge() {
     recent_.push_back(now);
     max_in_a_second_ = std::max(max_in_a_second_, recent_.size());
     std::uniform_real_distribution<double> coin(0, 1);
+    if (now > pause_began_ + options_.pause_grace && now < pause_ends_) ++unpaused_;
     const double seconds_up = std::chrono::duration<double>(now - started_).count();
-    if (seconds_up < options_.overload_for_s ||
+    const bool overloaded = seconds_up >= options_.overload_after_s &&
+                            seconds_up < options_.overload_after_s + options_.overload_for_s;
+    if (overloaded ||
         (options_.max_rate > 0 && static_cast<double>(recent_.size()) > options_.max_rate)) {
       verdict = Verdict::kOverRate;
     } else if (options_.daily_limit > 0 && answered_ >= options_.daily_limit) {
@@ -156,6 +201,8 @@ std::string GeoServer::StatsJson() {
   return nlohmann::json{{"requests", requests_},
                         {"answered", answered_},
                         {"refused", refused_},
+                        {"unpaused", unpaused_},
+                        {"languages", languages_},
                         {"max_in_a_second", max_in_a_second_},
                         {"refused_connections", front_->refused_connections()},
                         {"timed_out", front_->timed_out()}}
