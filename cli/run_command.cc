@@ -7,6 +7,7 @@
 #include <iostream>
 #include <memory>
 #include <sstream>
+#include <regex>
 #include <set>
 #include <thread>
 
@@ -21,6 +22,7 @@
 #include "coordinator/run_directory.h"
 #include "coordinator/task_options.h"
 #include "journal/journal.h"
+#include "journal/geocode_join.h"
 #include "journal/result_writer.h"
 #include "shared/curve_keys.h"
 #include "shared/defaults.h"
@@ -535,6 +537,7 @@ struct RunSetup {
   std::optional<ListenConfig> listen;
   std::optional<LaunchConfig> launch;
   std::unique_ptr<ResultWriter> writer;
+  std::unique_ptr<GeocodeJoin> geocode_join;  // --out of a --geocode input: a row per input row
   RunSources sources;
   std::unique_ptr<RunDirectory> run_keys;  // keys made for --launcher local; removed at the end
 };
@@ -569,6 +572,10 @@ void CheckOptions(RunOptions& options, const RunSetup& setup) {
   }
   if (!setup.plan.tasks.index.roots.empty() && !setup.plan.journal) {
     throw UsageError("--index needs --db: the database is where the index is kept");
+  }
+  const GeocodeInput& geocode = setup.plan.tasks.geocode;
+  if (geocode.keep_columns && (geocode.column.empty() || options.out.empty())) {
+    throw UsageError("--keep-columns needs a CSV input (--geocode FILE --column NAME) and --out");
   }
   if (options.out == kStdoutPath && (options.json || setup.plan.tasks.exec.kind == kinds::kExec)) {
     throw UsageError(std::string("--out - and ") + (options.json ? "--json" : "--exec's output") +
@@ -619,14 +626,32 @@ void BeginJournal(const RunOptions& options, RunPlan& plan) {
   plan.run_id = plan.journal->BeginRun(spec.dump(), TASKFARM_VERSION);
 }
 
+// A row to --out: through the geocoding join when it answers rows of the --geocode input.
+void WriteRow(RunSetup& setup, const OutcomeRow& row) {
+  if (setup.geocode_join && GeocodeJoin::Takes(row)) {
+    setup.geocode_join->Add(row);
+  } else {
+    setup.writer->Write(row);
+  }
+}
+
 // A resumed run's --out starts with every row the journal holds, written again: the file
 // may have lost some that the journal kept (a full disk, a kill between the two writes), and
 // the tasks behind them do not run again.
 void RewriteRecordedRows(const RunOptions& options, RunSetup& setup) {
   if (!options.resume || !setup.writer || !setup.plan.journal) return;
-  setup.plan.journal->ForEachResult(setup.plan.run_id,
-                                    [&](const OutcomeRow& row) { setup.writer->Write(row); });
+  setup.plan.journal->ForEachResult(setup.plan.run_id, [&](const OutcomeRow& row) {
+    WriteRow(setup, row);
+  });
   setup.writer->Flush();
+}
+
+// A --geocode input's rows reach --out through the join, one per input row; every other
+// row is written as it comes.
+void OpenGeocodeJoin(RunSetup& setup) {
+  if (!setup.writer || setup.sources.geocode_path.empty()) return;
+  setup.geocode_join = std::make_unique<GeocodeJoin>(setup.plan.tasks.geocode,
+                                                     setup.sources.geocode_path, *setup.writer);
 }
 
 RunSetup SetUpRun(RunOptions& options, const Program& program) {
@@ -640,8 +665,9 @@ RunSetup SetUpRun(RunOptions& options, const Program& program) {
   setup.listen = MakeListenConfig(options);
   setup.launch = MakeLaunchConfig(options);
   if (!options.out.empty()) setup.writer = OpenResultWriter(options.out, /*append=*/false);
-  RewriteRecordedRows(options, setup);
   setup.sources = OpenSources(options, program, setup.plan);
+  OpenGeocodeJoin(setup);
+  RewriteRecordedRows(options, setup);
   BeginJournal(options, setup.plan);
   return setup;
 }
@@ -693,7 +719,7 @@ class OutcomeSinks {
     if (printed) command_output_.Add(row);
     if (setup_.writer && summary_.not_recorded().empty()) {
       try {
-        setup_.writer->Write(row);
+        WriteRow(setup_, row);
       } catch (const WriteError& e) {
         NotRecorded(e.what());
       }
@@ -772,6 +798,7 @@ FarmExit ExecuteRun(const RunOptions& options, RunSetup& setup, FarmConfig confi
 void FlushResults(RunSetup& setup, OutcomeSinks& sinks) {
   if (setup.writer) {
     try {
+      if (setup.geocode_join) setup.geocode_join->Finish();
       setup.writer->Flush();
     } catch (const WriteError& e) {
       sinks.NotRecorded(e.what());
@@ -914,10 +941,15 @@ run (workers fail to start, no shared memory); 130/143 interrupted by SIGINT/SIG
   const std::string geocoding = "Geocoding";
   run->add_option("--geocode", tasks.geocode.path,
                   "FILE of places to geocode, one per line ('-' = stdin); blank lines and # "
-                  "comments are skipped, identical places asked once")
+                  "comments are skipped, identical places asked once; --out has a row per "
+                  "input row, in input order")
       ->group(geocoding);
   run->add_option("--column", tasks.geocode.column,
                   "the --geocode FILE is CSV with a header; geocode this column")
+      ->group(geocoding);
+  run->add_flag("--keep-columns", tasks.geocode.keep_columns,
+                "each --out row carries its CSV record's own columns (a .csv --out puts them "
+                "first; .jsonl under \"columns\")")
       ->group(geocoding);
   run->add_option_function<std::string>(
          "--delimiter",
@@ -953,6 +985,17 @@ run (workers fail to start, no shared memory); 130/143 interrupted by SIGINT/SIG
         }
         for (char& c : code) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
         return code;
+      })
+      ->group(geocoding);
+  run->add_option("--language", tasks.geocode.language,
+                  "answers in this language (BCP 47: de, pt-BR), as Google's language and "
+                  "Nominatim's accept-language give them; the offline gazetteer finds names in "
+                  "every language but answers in English")
+      ->check([](const std::string& tag) -> std::string {
+        static const std::regex kTag("[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*");
+        return std::regex_match(tag, kTag)
+                   ? std::string()
+                   : "'" + tag + "' is not a language tag (BCP 47, e.g. de or pt-BR)";
       })
       ->group(geocoding);
   run->add_option("--candidates", tasks.geocode.candidates,
@@ -1031,7 +1074,8 @@ run (workers fail to start, no shared memory); 130/143 interrupted by SIGINT/SIG
                 "redirections, &&)")
       ->group(commands);
   run->add_flag("-k,--keep-order", options->keep_order,
-                "print commands' output in input order, not as they finish")
+                "print commands' output in input order, not as they finish (geocoding rows "
+                "in --out are always in input order)")
       ->group(commands);
   run->add_option("--halt", options->halt,
                   "stop after failures: never (default), soon,fail=N (no new tasks), now,fail=N "

@@ -1,8 +1,9 @@
 #pragma once
 // GeocodeSource: the `geocode` tasks of an input file: one place per line, or one column of
-// a CSV file (`--column NAME`), '-' for stdin. Blank lines and '#' comments are skipped;
-// identical places (after folding case and spaces) are asked once. A line that cannot be a
-// place (invalid UTF-8, too long) becomes a `reject` task: an error row naming the line.
+// a CSV file (`--column NAME`), '-' for stdin, read by PlaceReader. Identical places (after
+// folding case, accents and spaces) are asked once; --out still gives each input row its own
+// row (GeocodeJoin). A line that cannot be a place (invalid UTF-8, too long) becomes a
+// `reject` task: an error row naming the line.
 //
 // The input is read twice: once when the source is made, to count the tasks and to stop the
 // run before it starts on bad input (stdin is spooled to a temporary file for this), then
@@ -18,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "coordinator/place_reader.h"
 #include "coordinator/spooled_stdin.h"
 #include "coordinator/task_source.h"
 #include "shared/defaults.h"
@@ -32,17 +34,17 @@ struct GeocodeInput {
   std::vector<std::string> providers{"offline"};
   std::string endpoint;
   std::string country;  // ISO 3166-1 alpha-2: answers only there; empty: anywhere
+  std::string language;  // BCP 47: answers in it where the provider can; empty: its default
   uint32_t candidates = defaults::kGeocodeCandidates;
+  bool keep_columns = false;  // --out rows carry the CSV record's own columns
 };
 
 /// Answers already known for a cache key (see GeocodeCacheKey), or nullopt.
 using GeocodeCache = std::function<std::optional<std::string>(const std::string& key)>;
 
-class PlaceReader;
-
 class GeocodeSource : public TaskSource {
  public:
-  static constexpr std::size_t kMaxPlaceBytes = 512;
+  static constexpr std::size_t kMaxPlaceBytes = PlaceReader::kMaxPlaceBytes;
 
   /// `cache` may be empty (no --db, or --refresh). Throws InputError for input that stops the
   /// run (a missing file, a folder, a CSV header without the column).
@@ -56,6 +58,8 @@ class GeocodeSource : public TaskSource {
   uint64_t cache_hits() const { return cache_hits_; }
   /// Tasks per kind: "geocode", and "reject" for unusable lines.
   std::map<std::string, uint64_t> KindCounts() const;
+  /// The file the source reads (stdin's spooled copy for '-'), as long as the source lives.
+  const std::string& path() const { return path_; }
 
  private:
   std::string CacheKey(std::string_view query) const;
@@ -69,9 +73,5 @@ class GeocodeSource : public TaskSource {
   uint64_t duplicates_ = 0;
   uint64_t cache_hits_ = 0;
 };
-
-/// The fields of a CSV record (RFC 4180: quotes, doubled quotes, commas inside quotes).
-std::vector<std::string> SplitCsvRecord(const std::string& line,
-                                        char delimiter = defaults::kCsvDelimiter);
 
 }  // namespace taskfarm

@@ -75,10 +75,10 @@ std::variant<std::string, std::string> PayloadOf(const std::string& kind, const 
       return error(fmt::format("\"query\" is longer than {} bytes", GeocodeSource::kMaxPlaceBytes));
     }
     GeocodeRequest request{*query, defaults.geocode.providers, defaults.geocode.endpoint, {},
-                           defaults.geocode.country, defaults.geocode.candidates, 0};
+                           defaults.geocode.country, defaults.geocode.candidates, 0,
+                           defaults.geocode.language};
     if (defaults.cache) {
-      if (auto answer = defaults.cache(GeocodeCacheKey(*query, request.providers, request.country,
-                                                       request.candidates))) {
+      if (auto answer = defaults.cache(GeocodeCacheKey(request))) {
         request.cached_answer = std::move(*answer);
       }
     }

@@ -63,7 +63,9 @@ nlohmann::json ToJson(const TaskOptions& o) {
                        {"providers", o.geocode.providers},
                        {"endpoint", o.geocode.endpoint},
                        {"country", o.geocode.country},
-                       {"candidates", o.geocode.candidates}};
+                       {"language", o.geocode.language},
+                       {"candidates", o.geocode.candidates},
+                       {"keep_columns", o.geocode.keep_columns}};
   }
   return json;
 }
@@ -103,6 +105,8 @@ TaskOptions TaskOptionsFromJson(const nlohmann::json& json) {
       // Runs recorded before these settings existed had neither.
       o.geocode.country = geocode.value("country", std::string());
       o.geocode.candidates = geocode.value("candidates", uint32_t{0});
+      o.geocode.keep_columns = geocode.value("keep_columns", false);
+      o.geocode.language = geocode.value("language", std::string());
     }
     if (json.contains("exec")) {
       const auto& exec = json.at("exec");
@@ -194,6 +198,7 @@ RunSources MakeRunSources(const TaskOptions& o, const KindCatalog& catalog,
     for (const auto& [kind, count] : geocode->KindCounts()) sources.kind_totals[kind] += count;
     sources.duplicate_places = geocode->duplicates();
     sources.cache_hits = geocode->cache_hits();
+    sources.geocode_path = geocode->path();
   }
   const bool exec_in_cpu_lane = exec && o.exec.lane == Lane::kCpu;
   if (exec) {

@@ -54,6 +54,7 @@ struct RunSources {
   IndexSource* index = nullptr;  // inside `cpu`, when the run indexes folders
   uint64_t counted_cpu_tasks = 0;  // CPU tasks before the folder walk (their ids are stable)
   std::unique_ptr<SpooledStdin> spooled_jobs;  // --jobs -: the copy both lanes read
+  std::string geocode_path;  // the --geocode input as read (stdin's copy), while `network` lives
   /// --exec tasks come after this many tasks of their lane: input N has the id
   /// lane base + exec_offset + N - 1.
   uint64_t exec_offset = 0;

@@ -4,9 +4,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <stdexcept>
+
+#include <csv.h>
 
 #include <nlohmann/json.hpp>
 
@@ -16,6 +19,32 @@
 
 namespace taskfarm {
 namespace {
+
+// The name of an input row's field `i`: its header's, or "column N" past the header.
+std::string ColumnName(const std::vector<std::string>& names, std::size_t i) {
+  return i < names.size() && !names[i].empty() ? names[i] : "column " + std::to_string(i + 1);
+}
+
+// What the input row adds to its outcome's row: where it is, the place as it gave it, and
+// its own fields with --keep-columns.
+void AddJoinedInput(const JoinedInput& input, const std::vector<std::string>& names,
+                    nlohmann::json& row) {
+  row["line"] = input.line;
+  if (input.row != 0) row["row"] = input.row;
+  if (!input.query.empty()) row["query"] = input.query;
+  if (input.same_as != 0) row["same_as"] = input.same_as;
+  if (!input.skipped.empty()) {
+    row["status"] = "skipped";
+    row["note"] = input.skipped;
+    for (const char* unset : {"id", "attempts", "worker", "run_ms"}) row.erase(unset);
+  }
+  if (input.columns.empty()) return;
+  nlohmann::json columns = nlohmann::json::object();
+  for (std::size_t i = 0; i < input.columns.size(); ++i) {
+    columns[ColumnName(names, i)] = input.columns[i];
+  }
+  row["columns"] = std::move(columns);
+}
 
 nlohmann::json JsonRow(const OutcomeRow& outcome) {
   nlohmann::json row = {
@@ -35,6 +64,15 @@ nlohmann::json JsonRow(const OutcomeRow& outcome) {
   return row;
 }
 
+// A CSV field as RFC 4180 writes it: quoted by libcsv when it holds a separator, a quote or
+// a line break.
+std::string CsvField(const std::string& text) {
+  if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
+  std::string quoted(2 * text.size() + 2, '\0');
+  quoted.resize(csv_write(quoted.data(), quoted.size(), text.data(), text.size()));
+  return quoted;
+}
+
 std::string CsvField(const nlohmann::json& value) {
   std::string text;
   if (value.is_string()) {
@@ -47,13 +85,7 @@ std::string CsvField(const nlohmann::json& value) {
   } else {
     text = value.dump();
   }
-  if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
-  std::string quoted = "\"";
-  for (char c : text) {
-    if (c == '"') quoted += '"';
-    quoted += c;
-  }
-  return quoted + "\"";
+  return CsvField(text);
 }
 
 // Rows are kept in memory and written whole with write(2), so a failure is seen with its
@@ -79,6 +111,8 @@ class FileWriter : public ResultWriter {
   FileWriter(const FileWriter&) = delete;
   FileWriter& operator=(const FileWriter&) = delete;
 
+  void SetInputColumns(const std::vector<std::string>& names) override { input_columns_ = names; }
+
   void Flush() override {
     last_flush_ = std::chrono::steady_clock::now();
     std::size_t done = 0;
@@ -99,6 +133,13 @@ class FileWriter : public ResultWriter {
   static constexpr std::size_t kMaxPending = 1 << 20;
 
   bool had_content() const { return whole_size_ > 0; }
+  const std::vector<std::string>& input_columns() const { return input_columns_; }
+
+  nlohmann::json RowJson(const OutcomeRow& outcome, const JoinedInput* input) const {
+    nlohmann::json row = JsonRow(outcome);
+    if (input != nullptr) AddJoinedInput(*input, input_columns_, row);
+    return row;
+  }
 
   void Put(const std::string& row) {
     pending_ += row;
@@ -125,41 +166,74 @@ class FileWriter : public ResultWriter {
   bool regular_ = false;  // a regular file (not a pipe, a terminal or /dev/full)
   off_t whole_size_ = 0;  // bytes of whole rows in the file
   std::string pending_;
+  std::vector<std::string> input_columns_;  // --keep-columns: the input's column names
   std::chrono::steady_clock::time_point last_flush_ = std::chrono::steady_clock::now();
 };
 
 class JsonLinesWriter : public FileWriter {
  public:
   using FileWriter::FileWriter;
-  void Write(const OutcomeRow& outcome) override {
-    Put(JsonRow(outcome).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + '\n');
+  void WriteRow(const OutcomeRow& outcome, const JoinedInput* input) override {
+    Put(RowJson(outcome, input).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+        '\n');
   }
 };
+
+// Every kind's columns, in one header; rows leave the others' empty.
+constexpr const char* kAllColumns[] = {
+    "id",     "kind",     "line",   "row",    "query",  "same_as", "path",   "status",
+    "lat",    "lon",      "formatted_address",  "provider", "match", "confidence",
+    "ambiguous", "type",  "title",  "words",  "note",   "job_id", "input",  "command",
+    "exit",   "signal",   "stdout", "stderr", "output", "attempts", "worker", "run_ms",
+    "error_code", "error"};
+// With --keep-columns the file is the user's table with the answers beside it: the
+// geocoding columns only.
+constexpr const char* kJoinedColumns[] = {
+    "line",   "row",   "query",   "same_as", "status", "lat", "lon", "formatted_address",
+    "provider", "match", "confidence", "ambiguous", "note", "attempts", "error_code", "error"};
 
 class CsvWriter : public FileWriter {
  public:
   using FileWriter::FileWriter;
-  void Write(const OutcomeRow& outcome) override {
-    static const char* const kColumns[] = {
-        "id",     "kind",     "line",   "query",  "path",   "status", "lat",   "lon",
-        "formatted_address",  "provider", "match", "confidence", "ambiguous", "type",   "title",  "words",  "job_id", "input",
-        "command", "exit",    "signal",   "stdout", "stderr", "output", "attempts",
-        "worker", "run_ms",   "error_code", "error"};
+  // The input's own columns first (--keep-columns), then taskfarm's.
+  void WriteRow(const OutcomeRow& outcome, const JoinedInput* input) override {
+    if (columns_.empty()) ChooseColumns();
     std::string line;
     if (!header_written_ && !had_content()) {
-      for (std::size_t i = 0; i < std::size(kColumns); ++i) line += (i ? "," : "") + std::string(kColumns[i]);
-      line += '\n';
+      for (const std::string& name : input_columns()) line += CsvField(name) + ',';
+      line += header_ + '\n';
       header_written_ = true;
     }
-    const nlohmann::json row = JsonRow(outcome);
-    for (std::size_t i = 0; i < std::size(kColumns); ++i) {
+    for (std::size_t i = 0; i < input_columns().size(); ++i) {
+      if (input != nullptr && i < input->columns.size()) line += CsvField(input->columns[i]);
+      line += ',';
+    }
+    const nlohmann::json row = RowJson(outcome, input);
+    for (std::size_t i = 0; i < columns_.size(); ++i) {
       if (i) line += ',';
-      if (row.contains(kColumns[i])) line += CsvField(row[kColumns[i]]);
+      if (row.contains(columns_[i])) line += CsvField(row[columns_[i]]);
     }
     Put(line + '\n');
   }
 
  private:
+  // A column of ours that the input has too is named taskfarm_NAME, so the user's columns
+  // come back as they were and every name in the header is one column.
+  void ChooseColumns() {
+    const auto& names = input_columns();
+    if (names.empty()) {
+      columns_.assign(std::begin(kAllColumns), std::end(kAllColumns));
+    } else {
+      columns_.assign(std::begin(kJoinedColumns), std::end(kJoinedColumns));
+    }
+    for (std::size_t i = 0; i < columns_.size(); ++i) {
+      const bool taken = std::find(names.begin(), names.end(), columns_[i]) != names.end();
+      header_ += (i ? "," : "") + std::string(taken ? "taskfarm_" : "") + columns_[i];
+    }
+  }
+
+  std::vector<std::string> columns_;  // the row keys written, in order
+  std::string header_;                // their names in the header
   bool header_written_ = false;
 };
 

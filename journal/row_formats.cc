@@ -15,8 +15,7 @@ void NoColumns(const OutcomeRow&, nlohmann::json&) {}
 void DescribeGeocode(std::string_view payload, OutcomeRow& row) {
   if (auto request = DecodeGeocodeRequest(payload)) {
     row.input = request->query;
-    row.cache_key = GeocodeCacheKey(request->query, request->providers, request->country,
-                                    request->candidates);
+    row.cache_key = GeocodeCacheKey(*request);
     row.seq = request->line;
   }
 }

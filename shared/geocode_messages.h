@@ -46,7 +46,8 @@ struct GeocodeRequest {
   std::string country;                 // ISO 3166-1 alpha-2: answers only there (--country)
   uint32_t candidates = 0;             // next candidates to name for an ambiguous name
   uint64_t line = 0;                   // the input line it came from (1-based); 0: none
-  MSGPACK_DEFINE(query, providers, endpoint, cached_answer, country, candidates, line);
+  std::string language;                // BCP 47: answers in it where the service can (--language)
+  MSGPACK_DEFINE(query, providers, endpoint, cached_answer, country, candidates, line, language);
 };
 
 /// Another place the query could mean (an ambiguous name's next candidates).
@@ -76,10 +77,14 @@ struct GeocodeAnswer {
 };
 
 /// The cache key of a query: its folded text and the providers asked, in order, and the
-/// country filter and candidate count when they are set (so keys made without them, by
-/// earlier versions too, stay the same).
+/// country filter, candidate count and language when they are set (so keys made without
+/// them, by earlier versions too, stay the same).
 std::string GeocodeCacheKey(std::string_view query, const std::vector<std::string>& providers,
-                            std::string_view country = {}, uint32_t candidates = 0);
+                            std::string_view country = {}, uint32_t candidates = 0,
+                            std::string_view language = {});
+
+/// The cache key of `request`: GeocodeCacheKey of its query and settings.
+std::string GeocodeCacheKey(const GeocodeRequest& request);
 
 std::string EncodeGeocodeRequest(const GeocodeRequest& request);
 std::optional<GeocodeRequest> DecodeGeocodeRequest(std::string_view bytes);

@@ -7,6 +7,16 @@
 
 namespace taskfarm {
 
+/// The byte order mark some editors put before a file's first line (a CSV header too).
+inline constexpr std::string_view kUtf8ByteOrderMark = "\xEF\xBB\xBF";
+
+/// `text` without a leading byte order mark.
+inline std::string_view WithoutByteOrderMark(std::string_view text) {
+  return text.substr(0, kUtf8ByteOrderMark.size()) == kUtf8ByteOrderMark
+             ? text.substr(kUtf8ByteOrderMark.size())
+             : text;
+}
+
 /// The length of the well-formed UTF-8 sequence starting at `text[i]` (1 to 4), or 0 when
 /// there is none: a stray continuation byte, an overlong form, a surrogate, a cut sequence.
 inline std::size_t Utf8SequenceLength(std::string_view text, std::size_t i) {

@@ -80,15 +80,24 @@ std::string Redacted(std::string text, std::string_view secret) {
   return text;
 }
 
-std::string GoogleUrl(std::string_view endpoint, std::string_view query, std::string_view key) {
-  return fmt::format("{}/maps/api/geocode/json?address={}&key={}",
-                     endpoint, UrlEncode(query),
-                     UrlEncode(key));
+std::string GoogleUrl(std::string_view endpoint, const PlaceQuery& query, std::string_view key) {
+  std::string url = fmt::format("{}/maps/api/geocode/json?address={}&key={}", endpoint,
+                                UrlEncode(query.text), UrlEncode(key));
+  if (!query.country.empty()) url += "&components=country:" + UrlEncode(query.country);
+  if (!query.language.empty()) url += "&language=" + UrlEncode(query.language);
+  return url;
 }
 
-std::string NominatimUrl(std::string_view endpoint, std::string_view query) {
-  return fmt::format("{}/search?q={}&format=jsonv2&limit=1",
-                     endpoint, UrlEncode(query));
+std::string NominatimUrl(std::string_view endpoint, const PlaceQuery& query) {
+  std::string url =
+      fmt::format("{}/search?q={}&format=jsonv2&limit=1", endpoint, UrlEncode(query.text));
+  if (!query.country.empty()) {
+    std::string code(query.country);
+    for (char& c : code) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    url += "&countrycodes=" + UrlEncode(code);
+  }
+  if (!query.language.empty()) url += "&accept-language=" + UrlEncode(query.language);
+  return url;
 }
 
 ProviderVerdict ReadGoogleAnswer(long http_status, std::string_view body,
@@ -167,7 +176,7 @@ ProviderVerdict ReadNominatimAnswer(long http_status, std::string_view body,
 const HttpProvider* FindHttpProvider(std::string_view name) {
   static const HttpProvider kHttpProviders[] = {
       {"google",
-       [](std::string_view endpoint, std::string_view query, const ProviderSettings& settings) {
+       [](std::string_view endpoint, const PlaceQuery& query, const ProviderSettings& settings) {
          return GoogleUrl(endpoint, query, settings.google_key);
        },
        [](const HttpAnswer& answer, const ProviderSettings& settings) {
@@ -183,7 +192,7 @@ const HttpProvider* FindHttpProvider(std::string_view name) {
          return verdict;
        }},
       {"nominatim",
-       [](std::string_view endpoint, std::string_view query, const ProviderSettings&) {
+       [](std::string_view endpoint, const PlaceQuery& query, const ProviderSettings&) {
          return NominatimUrl(endpoint, query);
        },
        [](const HttpAnswer& answer, const ProviderSettings& settings) {

@@ -31,9 +31,17 @@ struct ProviderVerdict {
   std::optional<std::chrono::milliseconds> pause;
 };
 
-/// The request URL for `query` at `endpoint` (empty: the real service).
-std::string GoogleUrl(std::string_view endpoint, std::string_view query, std::string_view key);
-std::string NominatimUrl(std::string_view endpoint, std::string_view query);
+/// What a request asks: the place, and the filters each service takes in its own words.
+struct PlaceQuery {
+  std::string_view text;
+  std::string_view country;   // ISO 3166-1 alpha-2; empty: anywhere
+  std::string_view language;  // BCP 47 (de, pt-BR); empty: the service's default
+};
+
+/// The request URL for `query` at `endpoint`: Google's components=country:XX and language,
+/// Nominatim's countrycodes and accept-language.
+std::string GoogleUrl(std::string_view endpoint, const PlaceQuery& query, std::string_view key);
+std::string NominatimUrl(std::string_view endpoint, const PlaceQuery& query);
 
 /// Reads an answer. `http_status` 0 means no answer (`transport_error` says why).
 ProviderVerdict ReadGoogleAnswer(long http_status, std::string_view body,
@@ -68,7 +76,7 @@ struct ProviderSettings {
 /// One HTTP geocoding service: how to ask it, how to read its answer.
 struct HttpProvider {
   std::string_view name;
-  std::string (*url)(std::string_view endpoint, std::string_view query,
+  std::string (*url)(std::string_view endpoint, const PlaceQuery& query,
                      const ProviderSettings& settings);
   ProviderVerdict (*read)(const HttpAnswer& answer, const ProviderSettings& settings);
 };

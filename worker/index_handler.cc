@@ -16,6 +16,7 @@
 #include "worker/text_extractors.h"
 #include "shared/system_text.h"
 #include "shared/find_program.h"
+#include "shared/utf8.h"
 
 namespace taskfarm {
 namespace {
@@ -128,7 +129,7 @@ std::string DetectType(std::string_view head, const std::string& extension) {
     return "zip";
   }
   std::string_view start = head;
-  if (start.substr(0, 3) == "\xEF\xBB\xBF") start.remove_prefix(3);  // a UTF-8 BOM
+  start = WithoutByteOrderMark(start);
   while (!start.empty() && std::isspace(static_cast<unsigned char>(start.front()))) {
     start.remove_prefix(1);
   }

@@ -199,7 +199,8 @@ class NetworkLane::Loop {
       Fail(job, {ErrorCode::kBadPayload, "unknown provider " + provider, false});
       return;
     }
-    const std::string url = http->url(job.request.endpoint, job.request.query, Settings());
+    const PlaceQuery query{job.request.query, job.request.country, job.request.language};
+    const std::string url = http->url(job.request.endpoint, query, Settings());
     curl_easy_setopt(job.easy, CURLOPT_URL, url.c_str());
     curl_easy_setopt(job.easy, CURLOPT_USERAGENT, config_.user_agent.c_str());
     curl_easy_setopt(job.easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(config_.connect_timeout.count()));

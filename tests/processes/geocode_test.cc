@@ -70,6 +70,59 @@ TEST(Geocode, ServerRefusingForTwoSecondsPausesTheFarmAndEveryPlaceResolves) {
   EXPECT_GT(server.Stats()["refused"].get<int>(), 0);
 }
 
+// A spell of HTTP 429 in the middle of a run, from a Google-format endpoint (as gateways and
+// newer endpoints answer) and from a Nominatim one, with Retry-After in seconds and as an
+// HTTP date: every place resolves, and no request comes while a pause the server announced
+// runs (past a grace for requests already on their way when the 429 left).
+TEST(Geocode, A429SpellMidRunPausesTheProviderUntilRetryAfterAndEveryPlaceResolves) {
+  struct Case {
+    std::string provider;
+    bool date;
+  };
+  for (const Case& c : {Case{"google", false}, Case{"google", true}, Case{"nominatim", true}}) {
+    SCOPED_TRACE(c.provider + (c.date ? ", Retry-After as a date" : ", Retry-After in seconds"));
+    TempDir tmp;
+    std::vector<std::string> server_args = {"--overload-after", "1", "--overload-for", "2",
+                                            "--retry-after", "1", "--google-http-429"};
+    if (c.date) server_args.emplace_back("--retry-after-date");
+    GeoServerProcess server(server_args, tmp);
+    RunOutput run = RunTaskfarm(
+        {"run", "--geocode", PlacesFile(tmp, 100).string(), "--provider", c.provider,
+         "--endpoint", server.url(), "--rate", c.provider + "=40/s", "--retries", "10",
+         "--workers", "2", "--user-agent", "taskfarm-tests", "--out", (tmp / "r.jsonl").string(),
+         "--json", "--quiet"},
+        tmp, {{"GOOGLE_MAPS_API_KEY", "test-key"}});
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    const auto rows = ReadJsonLines(tmp / "r.jsonl");
+    EXPECT_EQ(CountBy(rows, "status")["ok"], 100);
+    const auto stats = server.Stats();
+    EXPECT_GT(stats["refused"].get<int>(), 0) << "the spell began mid-run: " << stats;
+    EXPECT_EQ(stats["unpaused"], 0) << stats;
+    const auto summary = nlohmann::json::parse(run.out);
+    EXPECT_GE(summary["rate_limits"][c.provider]["backoffs"].get<int>(), 1) << summary;
+    EXPECT_GE(summary["kinds"]["geocode"]["retried"].get<int>(), 1) << summary;
+  }
+}
+
+TEST(Geocode, TheLanguageIsAskedOfEachServiceInItsOwnWords) {
+  TempDir tmp;
+  GeoServerProcess server({}, tmp);
+  for (const std::string provider : {"google", "nominatim"}) {
+    RunOutput run = RunTaskfarm({"run", "--geocode", PlacesFile(tmp, 5).string(), "--provider",
+                                 provider, "--endpoint", server.url(), "--language", "de",
+                                 "--rate", provider + "=100/s", "--user-agent", "taskfarm-tests",
+                                 "--quiet"},
+                                tmp, {{"GOOGLE_MAPS_API_KEY", "test-key"}});
+    EXPECT_EQ(run.exit_code, 0) << run.err;
+  }
+  EXPECT_EQ(server.Stats()["languages"]["de"], 10) << server.Stats();
+  RunOutput bad = RunTaskfarm({"run", "--geocode", PlacesFile(tmp, 5).string(), "--language",
+                               "Deutsch!"},
+                              tmp);
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("'Deutsch!' is not a language tag"), std::string::npos) << bad.err;
+}
+
 TEST(Geocode, MalformedBodiesAndRefusedRequestsAreErrorRowsAndTheRunEnds) {
   TempDir tmp;
   {
@@ -188,7 +241,9 @@ TEST(Geocode, BadLinesAreErrorRowsNamingTheLineAndTheRestResolves) {
     if (row["status"] == "ok") ++ok;
     if (row["status"] == "error") errors[row["error"]] = row["error_code"];
   }
-  EXPECT_EQ(ok, 2) << "Paris once (the second is a duplicate) and London";
+  EXPECT_EQ(ok, 3) << "Paris, London, and paris: a repeat has its own row";
+  EXPECT_EQ(nlohmann::json::parse(run.out)["kinds"]["geocode"]["done"], 2)
+      << "Paris asked once";
   EXPECT_EQ(errors["line 4: not valid UTF-8"], "bad_input");
   EXPECT_EQ(errors["line 5: longer than 512 bytes"], "bad_input");
 }
@@ -202,8 +257,8 @@ TEST(Geocode, CsvColumnInputAndBadArguments) {
                               tmp);
   ASSERT_EQ(run.exit_code, 0) << run.err;
   const std::string table = ReadFile(tmp / "r.csv");
-  EXPECT_NE(table.find("\"Reykjavík, Iceland\",,ok,64.1"), std::string::npos) << table;
-  EXPECT_NE(table.find("Wroclaw,,ok,51.1"), std::string::npos) << table;
+  EXPECT_NE(table.find("\"Reykjavík, Iceland\",,,ok,64.1"), std::string::npos) << table;
+  EXPECT_NE(table.find("Wroclaw,,,ok,51.1"), std::string::npos) << table;
 
   // A spreadsheet's export often starts with a byte order mark: the header still counts.
   const auto with_bom = tmp / "bom.csv";

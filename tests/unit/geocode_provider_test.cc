@@ -24,6 +24,18 @@ std::string HttpDateIn(int seconds) {
   return text;
 }
 
+TEST(GeocodeProvider, EachServiceIsAskedForTheCountryAndLanguageInItsOwnWords) {
+  const PlaceQuery query{"São Paulo", "BR", "pt-BR"};
+  EXPECT_EQ(GoogleUrl("http://g", query, "k"),
+            "http://g/maps/api/geocode/json?address=S%C3%A3o%20Paulo&key=k"
+            "&components=country:BR&language=pt-BR");
+  EXPECT_EQ(NominatimUrl("http://n", query),
+            "http://n/search?q=S%C3%A3o%20Paulo&format=jsonv2&limit=1&countrycodes=br"
+            "&accept-language=pt-BR");
+  EXPECT_EQ(NominatimUrl("http://n", {"Oslo", "", ""}),
+            "http://n/search?q=Oslo&format=jsonv2&limit=1");
+}
+
 TEST(GeocodeProvider, Http429PausesEveryProviderForTheRetryAfterInSeconds) {
   for (const char* service : {"google", "nominatim"}) {
     auto verdict = SlowDownSignal(service, 429, "3", kZeroPause);
