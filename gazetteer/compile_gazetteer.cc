@@ -8,6 +8,7 @@
 // Exit 0, or 2 with a line naming the input that is missing or malformed.
 
 #include <algorithm>
+#include <cmath>
 #include <cctype>
 #include <cstdio>
 #include <filesystem>
@@ -20,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "shared/gazetteer_format.h"
@@ -195,6 +197,41 @@ void CompileCountries(const std::filesystem::path& path, Compiled& compiled) {
   }
 }
 
+// Admin-1 areas (states, provinces) as answers of their own, feature code ADM1. The sources
+// give an area a name but no position: its point is the spherical mean of its places of
+// 1,000+ people (unweighted, so a big city does not pull it off centre), and its prominence
+// its largest place's population.
+void CompileAdminAreas(const std::filesystem::path& admin1_path, Compiled& compiled) {
+  struct Area {
+    double x = 0, y = 0, z = 0;
+    uint64_t largest = 0;
+  };
+  std::map<std::string, Area> areas;  // "CC.admin1"
+  for (const CompiledPlace& place : compiled.places) {
+    if (place.feature_code == "PCLI" || place.admin1.empty()) continue;
+    const double lat = std::stod(place.lat) * M_PI / 180, lon = std::stod(place.lon) * M_PI / 180;
+    Area& area = areas[place.country + "." + place.admin1];
+    area.x += std::cos(lat) * std::cos(lon);
+    area.y += std::cos(lat) * std::sin(lon);
+    area.z += std::sin(lat);
+    area.largest = std::max(area.largest, place.population);
+  }
+  for (const auto& entry : nlohmann::json::parse(ReadWhole(admin1_path))) {
+    const std::string code = entry.at("code").get<std::string>();
+    const std::string name = entry.at("name").get<std::string>();
+    const auto area = areas.find(code);
+    const auto dot = code.find('.');
+    if (area == areas.end() || dot == std::string::npos || FoldPlaceName(name).size() <= 2) continue;
+    const Area& a = area->second;
+    const double lat = std::atan2(a.z, std::hypot(a.x, a.y)) * 180 / M_PI;
+    const double lon = std::atan2(a.y, a.x) * 180 / M_PI;
+    const auto index = static_cast<uint32_t>(compiled.places.size());
+    compiled.places.push_back({name, code.substr(0, dot), code.substr(dot + 1), "ADM1", a.largest,
+                               fmt::format("{:.5f}", lat), fmt::format("{:.5f}", lon)});
+    NameAdder(compiled, index).Add(name, format::NameKind::kMain);
+  }
+}
+
 void WriteAtomically(const std::filesystem::path& path, const std::string& content) {
   const std::filesystem::path temporary = path.string() + ".tmp";
   {
@@ -247,6 +284,7 @@ int Main(int argc, char** argv) {
     CompileAdmin1(args["--admin1"], compiled, admin1_by_folded_name);
     CompileSubdivisions(args["--subdivisions"], compiled, admin1_by_folded_name);
     CompileCountries(args["--countries"], compiled);
+    CompileAdminAreas(args["--admin1"], compiled);
     Write(compiled, args["--out"]);
     std::cerr << "compile-gazetteer: " << compiled.places.size() << " places, "
               << compiled.names.size() << " names into " << args["--out"] << "\n";

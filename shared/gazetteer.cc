@@ -1,6 +1,7 @@
 #include "shared/gazetteer.h"
 
 #include <algorithm>
+#include <set>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -23,6 +24,8 @@ constexpr const char* kCompiledProvidedBy =
 // capital's others: "Philadelphia" is also an old name of Amman), and for the place's own
 // (main) name. The lifts are in tenfolds of population.
 constexpr double kCountryScore = 100;
+// An admin-1 area's feature code (its prominence is its largest place's population).
+constexpr std::string_view kAdminAreaCode = "ADM1";
 constexpr double kCountryByOtherNameScore = 6.5;
 constexpr double kCapitalLift = 1.5;
 constexpr double kCapitalByOtherNameLift = 0.5;
@@ -287,8 +290,27 @@ double Gazetteer::Score(const Candidate& candidate) const {
   const bool own_name = candidate.main_name || candidate.match == MatchKind::kAlias;
   if (place.feature_code == "PPLC") score += own_name ? kCapitalLift : kCapitalByOtherNameLift;
   if (place.feature_code.rfind("PPLA", 0) == 0) score += kAdminSeatLift;
-  if (own_name) score += kMainNameLift;
+  // An area's prominence is already its largest place's: its name adds nothing, so a capital
+  // known by the name keeps it ("Washington" is the city, the state's largest place being
+  // no larger).
+  if (own_name && place.feature_code != kAdminAreaCode) score += kMainNameLift;
   return score;
+}
+
+// "New York" is the city, not the state that holds it (and then is no namesake that makes
+// the name ambiguous); "Ontario", with no city of its name in it, is the province.
+void Gazetteer::DropAreasHoldingTheirName(
+    std::unordered_map<uint32_t, Candidate>& candidates) const {
+  std::set<std::pair<std::string, std::string>> holding;  // areas with a candidate in them
+  for (const auto& [index, candidate] : candidates) {
+    const Place& place = places_[index];
+    if (place.feature_code != kAdminAreaCode) holding.emplace(place.country_code, place.admin1_code);
+  }
+  std::erase_if(candidates, [&](const auto& entry) {
+    const Place& place = places_[entry.first];
+    return place.feature_code == kAdminAreaCode &&
+           holding.count({place.country_code, place.admin1_code}) > 0;
+  });
 }
 
 std::optional<GazetteerMatch> Gazetteer::Lookup(std::string_view query,
@@ -314,6 +336,7 @@ std::optional<GazetteerMatch> Gazetteer::Lookup(std::string_view query,
     auto [it, inserted] = best_of_place.emplace(candidate.place, candidate);
     if (!inserted && candidate.score > it->second.score) it->second = candidate;
   }
+  DropAreasHoldingTheirName(best_of_place);
   if (best_of_place.empty()) return std::nullopt;
   std::vector<Candidate> ranked;
   for (const auto& [place, candidate] : best_of_place) ranked.push_back(candidate);

@@ -33,7 +33,8 @@ struct Place {
   std::string name;
   std::string country_code;  // ISO 3166-1 alpha-2
   std::string admin1_code;   // GeoNames admin-1 code within the country
-  std::string feature_code;  // PPLC (capital), PPLA (admin seat), PPL, ..., PCLI (a country)
+  std::string feature_code;  // PPLC (capital), PPLA (admin seat), PPL, ..., PCLI (a country),
+                             // ADM1 (a state or province)
   uint64_t population = 0;
   double lat = 0;
   double lon = 0;
@@ -111,6 +112,7 @@ class Gazetteer {
   void AddByName(const std::string& folded, MatchKind match, std::vector<Candidate>& out) const;
   bool Qualifies(const Place& place, const std::vector<std::string>& qualifiers) const;
   double Score(const Candidate& candidate) const;
+  void DropAreasHoldingTheirName(std::unordered_map<uint32_t, Candidate>& candidates) const;
 
   std::vector<Place> places_;
   std::vector<gazetteer_format::NameEntry> names_;  // sorted by hash

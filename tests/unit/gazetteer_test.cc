@@ -4,6 +4,8 @@
 #include "shared/gazetteer.h"
 
 #include <chrono>
+#include <cmath>
+#include <tuple>
 #include <fstream>
 
 #include <unistd.h>
@@ -107,6 +109,38 @@ TEST(Gazetteer, CountriesAreAnswersToo) {
   ASSERT_TRUE(germany);
   EXPECT_EQ(germany->formatted_address, "Germany");
   EXPECT_EQ(Find("LA"), "Los Angeles|US") << "two letters are a code, not a country's name";
+}
+
+// Within `km` of (lat, lon).
+bool Near(const Place& place, double lat, double lon, double km) {
+  const double to_rad = M_PI / 180;
+  const double a = std::pow(std::sin((place.lat - lat) * to_rad / 2), 2) +
+                   std::cos(place.lat * to_rad) * std::cos(lat * to_rad) *
+                       std::pow(std::sin((place.lon - lon) * to_rad / 2), 2);
+  return 2 * 6371 * std::asin(std::sqrt(a)) < km;
+}
+
+TEST(Gazetteer, StatesAndProvincesAreAnswersUnlessACityInsideHasTheirName) {
+  for (const auto& [query, address, lat, lon] :
+       std::vector<std::tuple<std::string, std::string, double, double>>{
+           {"Ontario", "Ontario, Canada", 43.70, -79.42},          // Toronto
+           {"Bavaria", "Bavaria, Germany", 48.14, 11.58},          // Munich
+           {"California", "California, United States", 38.58, -121.49},  // Sacramento
+           {"Texas, USA", "Texas, United States", 30.27, -97.74}}) {     // Austin
+    auto match = Shared().Lookup(query);
+    ASSERT_TRUE(match) << query;
+    EXPECT_EQ(match->formatted_address, address) << query;
+    EXPECT_EQ(match->place->feature_code, "ADM1") << query;
+    // An area's point is the middle of its places, where its people are (not the middle of
+    // its land): within a few hundred km of its seat.
+    EXPECT_TRUE(Near(*match->place, lat, lon, 400)) << query << " at " << match->place->lat << ", "
+                                                    << match->place->lon;
+  }
+  EXPECT_EQ(Find("New York"), "New York City|US") << "the city, not the state that holds it";
+  EXPECT_FALSE(Shared().Lookup("New York")->ambiguous);
+  EXPECT_EQ(Find("Berlin"), "Berlin|DE");
+  EXPECT_EQ(Find("Washington"), "Washington, D.C.|US") << "a capital before a state of its name";
+  EXPECT_EQ(Shared().Lookup("Washington")->place->feature_code, "PPLC");
 }
 
 TEST(Gazetteer, AnAmbiguousNameSaysSoAndNamesTheOthers) {
