@@ -1,5 +1,6 @@
 #include "geoserver/geo_server.h"
 
+#include <cctype>
 #include <ctime>
 #include <utility>
 
@@ -26,8 +27,17 @@ nlohmann::json GoogleResult(const GazetteerMatch& match) {
           {"geometry", {{"location", {{"lat", match.place->lat}, {"lng", match.place->lon}}},
                         {"location_type", "APPROXIMATE"}}},
           {"types", {"locality", "political"}},
+          {"address_components",
+           {{{"long_name", match.place->country_code},
+             {"short_name", match.place->country_code},
+             {"types", {"country", "political"}}}}},
           {"place_id", fmt::format("taskfarm-{}-{:.5f}-{:.5f}", match.place->country_code,
                                    match.place->lat, match.place->lon)}};
+}
+
+std::string CountryCodeLower(std::string code) {
+  for (char& c : code) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return code;
 }
 
 nlohmann::json NominatimResult(const GazetteerMatch& match) {
@@ -38,7 +48,8 @@ nlohmann::json NominatimResult(const GazetteerMatch& match) {
           {"category", "place"},
           {"type", "city"},
           {"importance", 0.5},
-          {"place_rank", 16}};
+          {"place_rank", 16},
+          {"address", {{"country_code", CountryCodeLower(match.place->country_code)}}}};
 }
 
 // Retry-After as an HTTP date (RFC 9110: IMF-fixdate), and the time it names.

@@ -182,7 +182,7 @@ class JsonLinesWriter : public FileWriter {
 // Every kind's columns, in one header; rows leave the others' empty.
 constexpr const char* kAllColumns[] = {
     "id",     "kind",     "line",   "row",    "query",  "same_as", "path",   "status",
-    "lat",    "lon",      "formatted_address",  "provider", "match", "confidence",
+    "lat",    "lon",      "formatted_address",  "country_code", "provider", "match", "confidence",
     "ambiguous", "type",  "title",  "words",  "note",   "job_id", "input",  "command",
     "exit",   "signal",   "stdout", "stderr", "output", "attempts", "worker", "run_ms",
     "error_code", "error"};
@@ -190,7 +190,7 @@ constexpr const char* kAllColumns[] = {
 // geocoding columns only.
 constexpr const char* kJoinedColumns[] = {
     "line",   "row",   "query",   "same_as", "status", "lat", "lon", "formatted_address",
-    "provider", "match", "confidence", "ambiguous", "note", "attempts", "error_code", "error"};
+    "country_code", "provider", "match", "confidence", "ambiguous", "note", "attempts", "error_code", "error"};
 
 class CsvWriter : public FileWriter {
  public:

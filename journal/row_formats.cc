@@ -42,6 +42,7 @@ void GeocodeColumns(const OutcomeRow& row, nlohmann::json& line) {
     line["lat"] = answer->lat;
     line["lon"] = answer->lon;
     line["formatted_address"] = answer->formatted_address;
+    if (!answer->country_code.empty()) line["country_code"] = answer->country_code;
     if (!answer->match.empty()) line["match"] = answer->match;
     if (answer->confidence >= 0) line["confidence"] = answer->confidence;
     if (answer->ambiguous) line["ambiguous"] = true;

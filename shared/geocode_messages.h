@@ -72,8 +72,9 @@ struct GeocodeAnswer {
   bool ambiguous = false;  // a namesake elsewhere is nearly as prominent
   std::vector<GeocodeAlternative> alternatives;
   uint32_t retries = 0;    // requests made again after a retryable failure (429, 5xx, ...)
+  std::string country_code;  // ISO 3166-1 alpha-2 of the answer, when the provider says it
   MSGPACK_DEFINE(status, lat, lon, formatted_address, provider, attempts, cached, match,
-                 confidence, ambiguous, alternatives, retries);
+                 confidence, ambiguous, alternatives, retries, country_code);
 };
 
 /// The cache key of a query: its folded text and the providers asked, in order, and the

@@ -90,7 +90,8 @@ std::string GoogleUrl(std::string_view endpoint, const PlaceQuery& query, std::s
 
 std::string NominatimUrl(std::string_view endpoint, const PlaceQuery& query) {
   std::string url =
-      fmt::format("{}/search?q={}&format=jsonv2&limit=1", endpoint, UrlEncode(query.text));
+      fmt::format("{}/search?q={}&format=jsonv2&limit=1&addressdetails=1", endpoint,
+                  UrlEncode(query.text));
   if (!query.country.empty()) {
     std::string code(query.country);
     for (char& c : code) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -113,6 +114,12 @@ ProviderVerdict ReadGoogleAnswer(long http_status, std::string_view body,
       verdict.lat = first.at("geometry").at("location").at("lat").get<double>();
       verdict.lon = first.at("geometry").at("location").at("lng").get<double>();
       verdict.formatted_address = first.value("formatted_address", std::string());
+      for (const auto& component : first.value("address_components", nlohmann::json::array())) {
+        const auto types = component.value("types", nlohmann::json::array());
+        if (std::find(types.begin(), types.end(), "country") != types.end()) {
+          verdict.country_code = component.value("short_name", std::string());
+        }
+      }
       return verdict;
     }
     if (status == "ZERO_RESULTS") return Verdict(Kind::kNotFound, "google: ZERO_RESULTS");
@@ -167,6 +174,10 @@ ProviderVerdict ReadNominatimAnswer(long http_status, std::string_view body,
     verdict.lat = NumberOrString(first.at("lat"));
     verdict.lon = NumberOrString(first.at("lon"));
     verdict.formatted_address = first.value("display_name", std::string());
+    if (first.contains("address")) {
+      verdict.country_code = first.at("address").value("country_code", std::string());
+      for (char& c : verdict.country_code) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
     return verdict;
   } catch (const std::exception& e) {
     return Verdict(Kind::kMalformed, std::string("nominatim: malformed response: ") + e.what());

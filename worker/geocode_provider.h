@@ -26,6 +26,7 @@ struct ProviderVerdict {
   double lat = 0;
   double lon = 0;
   std::string formatted_address;
+  std::string country_code;  // ISO 3166-1 alpha-2, upper case, when the answer says it
   std::string message;  // why, for error rows and logs
   /// For kRetry: how long the whole farm should pause (429's Retry-After, or a default).
   std::optional<std::chrono::milliseconds> pause;

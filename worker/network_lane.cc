@@ -244,7 +244,7 @@ class NetworkLane::Loop {
     using Kind = ProviderVerdict::Kind;
     switch (verdict.kind) {
       case Kind::kFound:
-        Answer(job, provider, verdict.lat, verdict.lon, verdict.formatted_address);
+        Answer(job, provider, verdict);
         return;
       case Kind::kNotFound:
         NextProviderOr(job, {});
@@ -306,6 +306,7 @@ class NetworkLane::Loop {
     if (auto match = gazetteer->Lookup(job.request.query, options)) {
       GeocodeAnswer answer = OkAnswer(job, std::string(kOfflineProvider), match->place->lat,
                                       match->place->lon, match->formatted_address);
+      answer.country_code = match->place->country_code;
       answer.match = MatchKindName(match->match);
       answer.confidence = match->confidence;
       answer.ambiguous = match->ambiguous;
@@ -355,9 +356,10 @@ class NetworkLane::Loop {
     return answer;
   }
 
-  void Answer(Job& job, const std::string& provider, double lat, double lon,
-              const std::string& address) {
-    Finish(job, true, {}, EncodeGeocodeAnswer(OkAnswer(job, provider, lat, lon, address)));
+  void Answer(Job& job, const std::string& provider, const ProviderVerdict& found) {
+    GeocodeAnswer answer = OkAnswer(job, provider, found.lat, found.lon, found.formatted_address);
+    answer.country_code = found.country_code;
+    Finish(job, true, {}, EncodeGeocodeAnswer(answer));
   }
 
   // The error row keeps what was tried: the requests made and how many were retries.

@@ -111,9 +111,12 @@ TEST(Geocode, TheLanguageIsAskedOfEachServiceInItsOwnWords) {
     RunOutput run = RunTaskfarm({"run", "--geocode", PlacesFile(tmp, 5).string(), "--provider",
                                  provider, "--endpoint", server.url(), "--language", "de",
                                  "--rate", provider + "=100/s", "--user-agent", "taskfarm-tests",
-                                 "--quiet"},
+                                 "--out", (tmp / (provider + ".jsonl")).string(), "--quiet"},
                                 tmp, {{"GOOGLE_MAPS_API_KEY", "test-key"}});
     EXPECT_EQ(run.exit_code, 0) << run.err;
+    for (const auto& row : ReadJsonLines(tmp / (provider + ".jsonl"))) {
+      EXPECT_EQ(row["country_code"].get<std::string>().size(), 2u) << "read from its answer: " << row;
+    }
   }
   EXPECT_EQ(server.Stats()["languages"]["de"], 10) << server.Stats();
   RunOutput bad = RunTaskfarm({"run", "--geocode", PlacesFile(tmp, 5).string(), "--language",
@@ -334,6 +337,8 @@ TEST(Geocode, OfflineRowsSayHowSureTheyAreAndJoinBackToTheirLines) {
   EXPECT_FALSE(rows["London, ON"].contains("ambiguous"));
   EXPECT_EQ(rows["Amsterdm"]["match"], "fuzzy");
   EXPECT_EQ(rows["Germany"]["formatted_address"], "Germany");
+  EXPECT_EQ(rows["Germany"]["country_code"], "DE");
+  EXPECT_EQ(rows["London, ON"]["country_code"], "CA");
   EXPECT_EQ(rows["Germany"]["confidence"], 1.0);
 
   // --country keeps the answers in one country; --candidates 0 names none.

@@ -30,10 +30,10 @@ TEST(GeocodeProvider, EachServiceIsAskedForTheCountryAndLanguageInItsOwnWords) {
             "http://g/maps/api/geocode/json?address=S%C3%A3o%20Paulo&key=k"
             "&components=country:BR&language=pt-BR");
   EXPECT_EQ(NominatimUrl("http://n", query),
-            "http://n/search?q=S%C3%A3o%20Paulo&format=jsonv2&limit=1&countrycodes=br"
+            "http://n/search?q=S%C3%A3o%20Paulo&format=jsonv2&limit=1&addressdetails=1&countrycodes=br"
             "&accept-language=pt-BR");
   EXPECT_EQ(NominatimUrl("http://n", {"Oslo", "", ""}),
-            "http://n/search?q=Oslo&format=jsonv2&limit=1");
+            "http://n/search?q=Oslo&format=jsonv2&limit=1&addressdetails=1");
 }
 
 TEST(GeocodeProvider, Http429PausesEveryProviderForTheRetryAfterInSeconds) {
