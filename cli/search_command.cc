@@ -3,20 +3,27 @@
 #include <cmath>
 #include <condition_variable>
 #include <cstdlib>
+#include <ctime>
 #include <exception>
+#include <iomanip>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <thread>
+#include <variant>
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "coordinator/exit_codes.h"
 #include "shared/defaults.h"
+#include "journal/search_query.h"
 #include "journal/sqlite_db.h"
 
 namespace taskfarm {
@@ -27,8 +34,15 @@ constexpr std::size_t kMaxTerms = 32;
 
 struct SearchOptions {
   std::string db;
-  std::string query;
+  std::vector<std::string> words;  // as typed; joined by spaces
+  bool raw = false;                // the words are an FTS5 query as they are
+  std::string query;               // the FTS5 query searched (set from `words`)
+  std::size_t terms = 0;           // its words and phrases
   int limit = defaults::kSearchResults;
+  int offset = 0;
+  std::string path;     // only documents under this folder, or matching this glob
+  std::string type;     // only documents of this type (txt, html, pdf, ...)
+  int64_t after_ns = 0;  // only documents changed after this (from --after YYYY-MM-DD)
   std::chrono::milliseconds time_limit = defaults::kSearchTimeLimit;
   bool json = false;
 };
@@ -64,7 +78,7 @@ std::unique_ptr<SqliteDb> OpenIndex(const SearchOptions& options) {
   }
 }
 
-// Words and phrases in an FTS5 query (its operators and parentheses not counted).
+// Words and phrases in a raw FTS5 query (its operators and parentheses not counted).
 std::size_t CountTerms(const std::string& query) {
   std::istringstream words(query);
   std::size_t terms = 0;
@@ -79,21 +93,50 @@ struct Hit {
   double score = 0;
   std::string path;
   std::string title;
+  std::string hash;                    // of the content: copies share it
+  std::vector<std::string> also_at;    // the same content's other paths
   std::optional<std::string> snippet;  // none: it took longer than the time limit
 };
 
-// The best `limit` documents, ranked without their snippets.
+// --path: the paths that begin with it, or a glob when it has * ? or [.
+std::string PathGlob(const std::string& path) {
+  if (path.empty() || path.find_first_of("*?[") != std::string::npos) return path;
+  return path + "*";
+}
+
+// The other paths of a document's content.
+std::vector<std::string> CopiesOf(SqliteDb& db, const Hit& hit) {
+  Statement copies = db.Prepare(
+      "SELECT path FROM documents WHERE hash = ? AND id != ? AND status = 'indexed' "
+      "ORDER BY path LIMIT 20");
+  copies.Bind(1, hit.hash).Bind(2, hit.rowid);
+  std::vector<std::string> paths;
+  while (copies.Step()) paths.push_back(copies.Text(0));
+  return paths;
+}
+
+// The documents from `offset` to `offset + limit` in rank order, ranked without their
+// snippets, each content once: a copy of a document already listed adds its path to it.
 std::vector<Hit> RankHits(SqliteDb& db, const SearchOptions& options) {
   Statement rank = db.Prepare(
-      "SELECT f.rowid, bm25(documents_fts), d.path, d.title FROM documents_fts f "
-      "JOIN documents d ON d.id = f.rowid WHERE documents_fts MATCH ? "
-      "ORDER BY bm25(documents_fts) LIMIT ?");
-  rank.Bind(1, options.query).Bind(2, static_cast<int64_t>(options.limit));
+      "SELECT f.rowid, bm25(documents_fts), d.path, d.title, coalesce(d.hash, d.path) "
+      "FROM documents_fts f JOIN documents d ON d.id = f.rowid "
+      "WHERE documents_fts MATCH ?1 AND (?2 = '' OR d.path GLOB ?2) "
+      "AND (?3 = '' OR d.type = ?3) AND coalesce(d.mtime_ns, 0) >= ?4 "
+      "ORDER BY bm25(documents_fts)");
+  rank.Bind(1, options.query).Bind(2, PathGlob(options.path)).Bind(3, options.type);
+  rank.Bind(4, options.after_ns);
   std::vector<Hit> hits;
+  std::set<std::string> contents;
+  int skipped = 0;
   // bm25 is lower for better matches; the score shown is higher for better.
-  while (rank.Step()) {
-    hits.push_back({rank.Int(0), -rank.Double(1), rank.Text(2), rank.Text(3), std::nullopt});
+  while (static_cast<int>(hits.size()) < options.limit && rank.Step()) {
+    if (!contents.insert(rank.Text(4)).second) continue;
+    if (skipped++ < options.offset) continue;
+    hits.push_back({rank.Int(0), -rank.Double(1), rank.Text(2), rank.Text(3), rank.Text(4), {},
+                    std::nullopt});
   }
+  for (Hit& hit : hits) hit.also_at = CopiesOf(db, hit);
   return hits;
 }
 
@@ -166,27 +209,49 @@ void PrintHits(const SearchOptions& options, const std::vector<Hit>& hits) {
       array.push_back({{"path", hit.path},
                        {"title", hit.title},
                        {"snippet", hit.snippet.value_or("")},
-                       {"score", hit.score}});
+                       {"score", hit.score},
+                       {"also_at", hit.also_at}});
     }
     std::cout << array.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
     return;
   }
   for (const Hit& hit : hits) {
-    std::cout << fmt::format("{:.2f}  {}  ({})\n      {}\n", hit.score, hit.path, hit.title,
+    std::cout << fmt::format("{:.3g}  {}  ({})\n      {}\n", hit.score, hit.path, hit.title,
                              hit.snippet ? std::string_view(*hit.snippet) : kNoSnippet);
+    for (const std::string& copy : hit.also_at) std::cout << "      also at " << copy << '\n';
   }
-  if (hits.empty()) std::cout << "no match for " << options.query << '\n';
+  if (hits.empty()) std::cout << "no match for " << fmt::format("{}", fmt::join(options.words, " ")) << '\n';
 }
 
 void SayTooCostly(const SearchOptions& options, std::string_view what) {
-  std::cerr << "taskfarm search: " << what << " of '" << options.query << "' stopped after "
+  std::cerr << "taskfarm search: " << what << " of '" << fmt::format("{}", fmt::join(options.words, " "))
+            << "' stopped after "
             << defaults::Seconds(options.time_limit)
             << " s (--time-limit): too costly; use fewer or longer prefix* terms\n";
 }
 
-int Search(const SearchOptions& options) {
-  if (const std::size_t terms = CountTerms(options.query); terms > kMaxTerms) {
-    std::cerr << "taskfarm search: the query has " << terms << " terms; at most " << kMaxTerms
+// The FTS5 query of the words typed (as they are with --raw); false after saying why not.
+bool MakeQuery(SearchOptions& options) {
+  const std::string typed = fmt::format("{}", fmt::join(options.words, " "));
+  if (options.raw) {
+    options.query = typed;
+    options.terms = CountTerms(typed);
+    return true;
+  }
+  auto parsed = ParseSearchQuery(typed);
+  if (const auto* error = std::get_if<QueryError>(&parsed)) {
+    std::cerr << "taskfarm search: bad query '" << typed << "': " << error->message << '\n';
+    return false;
+  }
+  options.query = std::get<FtsQuery>(parsed).text;
+  options.terms = std::get<FtsQuery>(parsed).terms;
+  return true;
+}
+
+int Search(SearchOptions& options) {
+  if (!MakeQuery(options)) return exit_codes::kBadUsage;
+  if (options.terms > kMaxTerms) {
+    std::cerr << "taskfarm search: the query has " << options.terms << " terms; at most " << kMaxTerms
               << '\n';
     return exit_codes::kBadUsage;
   }
@@ -212,7 +277,7 @@ int Search(const SearchOptions& options) {
     // SQLite's message ends with the reason ("fts5: syntax error near ...").
     const std::string what = e.what();
     const auto reason = what.rfind("': ");
-    std::cerr << "taskfarm search: bad query '" << options.query
+    std::cerr << "taskfarm search: bad query '" << fmt::format("{}", fmt::join(options.words, " "))
               << "': " << what.substr(reason == std::string::npos ? 0 : reason + 3) << '\n';
     return exit_codes::kBadUsage;
   }
@@ -223,22 +288,48 @@ int Search(const SearchOptions& options) {
 void AddSearchCommand(CLI::App& app, int* exit_status) {
   auto options = std::make_shared<SearchOptions>();
   CLI::App* cmd = app.add_subcommand("search", "Search the full-text index of a run's database");
-  cmd->footer(R"(QUERY is FTS5 syntax: words (all must match), "a phrase", OR, NOT, prefix*,
-title:word. Results are ranked (BM25); the snippet marks matches with [ ].
+  cmd->footer(R"(WORDS as in a search box: every word must match (stemmed: threads finds thread;
+folded: munchen finds München); "a phrase"; prefix*; a OR b; -word to leave out;
+title:word. Words with punctuation (3.11, c++, don't, e-mail) match as they were written.
+--raw takes FTS5's own query syntax. Results are ranked (BM25), copies of one content shown
+once with the other paths ("also at"); the snippet marks matches with [ ].
 
 Examples:
-  taskfarm search --db run.db 'thread pool'
-  taskfarm search --db run.db '"exit status" OR signal*' --limit 5 --json
+  taskfarm search --db run.db thread pool
+  taskfarm search --db run.db '"exit status"' OR signal* -debian --limit 5 --json
+  taskfarm search --db run.db install --path /usr/share/doc/python3 --type html --offset 10
 
 A query has at most 32 terms, and one that runs past --time-limit is stopped.
 
 Exit status: 0 searched (even with no match); 2 bad usage, no index, or a bad, too long or
 too costly query.)");
   cmd->add_option("--db", options->db, "the database a `taskfarm run --index` built")->required();
-  cmd->add_option("query", options->query, "what to look for (FTS5 query syntax)")->required();
+  cmd->add_option("words", options->words, "what to look for");
+  cmd->add_flag("--raw", options->raw, "the words are an FTS5 query, taken as they are");
   cmd->add_option("--limit", options->limit,
                   fmt::format("at most this many results (default {})", defaults::kSearchResults))
       ->check(CLI::Range(1, 10000));
+  cmd->add_option("--offset", options->offset, "skip this many results first (the next page)")
+      ->check(CLI::Range(0, 1'000'000));
+  cmd->add_option("--path", options->path,
+                  "only documents whose path begins with this (or matches this glob: *.html)");
+  cmd->add_option("--type", options->type, "only documents of this type (txt, html, pdf, ...)");
+  cmd->add_option_function<std::string>(
+      "--after",
+      [options](const std::string& date) {
+        std::tm day{};
+        std::istringstream in(date);
+        in >> std::get_time(&day, "%Y-%m-%d");
+        if (in.fail() || !in.eof()) {
+          throw CLI::ValidationError("--after", "'" + date + "' is not a date (YYYY-MM-DD)");
+        }
+        // Nanoseconds since 1970 run out in 2262: a later day is past every file.
+        const int64_t seconds = timegm(&day);
+        constexpr int64_t kLastSecond = std::numeric_limits<int64_t>::max() / 1'000'000'000;
+        options->after_ns = seconds >= kLastSecond ? std::numeric_limits<int64_t>::max()
+                                                   : seconds * 1'000'000'000;
+      },
+      "only documents changed on or after this day (YYYY-MM-DD, UTC)");
   cmd->add_option_function<double>(
          "--time-limit",
          [options](double seconds) {
@@ -249,7 +340,17 @@ too costly query.)");
       ->check(CLI::Range(0.001, 86400.0));
   cmd->add_flag("--json", options->json,
                 "a JSON array of {path, title, snippet, score} on stdout");
-  cmd->callback([options, exit_status] { *exit_status = Search(*options); });
+  // "-debian" is a word to leave out, not an option: CLI11 leaves such words to the root
+  // command as extras (see TaskfarmMain), and they join the words here.
+  cmd->callback([cmd, options, exit_status] {
+    for (const std::string& extra : cmd->get_parent()->remaining()) {
+      if (extra.rfind("--", 0) == 0 || extra.size() < 2 || extra[0] != '-') {
+        throw CLI::ExtrasError({extra});
+      }
+      options->words.push_back(extra);
+    }
+    *exit_status = Search(*options);
+  });
 }
 
 }  // namespace taskfarm

@@ -52,6 +52,9 @@ int TaskfarmMain(int argc, char** argv, const Program& program) {
                                         ? "taskfarm " TASKFARM_VERSION
                                         : program.name + " (taskfarm " TASKFARM_VERSION ")");
   app.fallthrough();  // --log-level may also follow the subcommand
+  // Words that look like options reach the root as extras: search takes them (-debian is a
+  // word to leave out); for any other command they are refused before anything runs.
+  app.allow_extras();
   taskfarm::LogSettings logging;
   app.add_option("--log-level", logging.level, "trace, debug, info, warn (default), error, off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
@@ -68,6 +71,9 @@ int TaskfarmMain(int argc, char** argv, const Program& program) {
 
   bool logging_failed = false;
   app.parse_complete_callback([&] {
+    if (!app.remaining().empty() && !app.got_subcommand("search")) {
+      throw CLI::ExtrasError(app.remaining());
+    }
     try {
       taskfarm::SetUpLogging("coordinator", logging);
     } catch (const std::exception& e) {

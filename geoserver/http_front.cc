@@ -5,6 +5,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string_view>
+#include <utility>  // Boost 1.74's asio/awaitable.hpp uses std::exchange without including it
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>

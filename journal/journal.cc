@@ -63,7 +63,7 @@ CREATE TABLE IF NOT EXISTS documents(
   note TEXT,
   indexed_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 );
-CREATE VIRTUAL TABLE IF NOT EXISTS documents_fts USING fts5(title, body, tokenize='unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE IF NOT EXISTS documents_fts USING fts5(title, body, tokenize='porter unicode61 remove_diacritics 2');
 CREATE TABLE IF NOT EXISTS geocode_cache(
   key TEXT PRIMARY KEY,     -- folded query | providers
   answer BLOB NOT NULL,     -- an encoded GeocodeAnswer
@@ -95,6 +95,23 @@ void RefuseForeignDatabase(SqliteDb& db) {
   }
 }
 
+// An index made before words were stemmed is tokenized again, with its text, so that
+// "threads" finds "thread" in it too.
+void StemTheIndex(SqliteDb& db) {
+  Statement table = db.Prepare("SELECT sql FROM sqlite_schema WHERE name = 'documents_fts'");
+  if (!table.Step() || table.Text(0).find("porter") != std::string::npos) return;
+  table.Reset();
+  db.Exec(
+      "BEGIN IMMEDIATE;"
+      "ALTER TABLE documents_fts RENAME TO documents_fts_unstemmed;"
+      "CREATE VIRTUAL TABLE documents_fts USING fts5(title, body, "
+      "tokenize='porter unicode61 remove_diacritics 2');"
+      "INSERT INTO documents_fts(rowid, title, body) "
+      "SELECT rowid, title, body FROM documents_fts_unstemmed;"
+      "DROP TABLE documents_fts_unstemmed;"
+      "COMMIT;");
+}
+
 void RefuseDatabaseWithoutRuns(SqliteDb& db) {
   Statement runs =
       db.Prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'runs'");
@@ -122,6 +139,7 @@ Journal::Journal(const std::filesystem::path& path, SqliteDb::Access access)
     return;
   }
   db_.Exec(kSchema);
+  StemTheIndex(db_);
   AddColumnIfMissing(db_, "results", "job_id");
   AddColumnIfMissing(db_, "runs", "owner");
   AddColumnIfMissing(db_, "runs", "version");
