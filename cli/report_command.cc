@@ -56,6 +56,9 @@ int Report(const ReportOptions& options) {
       summary.RecordOutcome(row.kind, row.ok, row.error_code,
                             static_cast<uint64_t>(row.run_ms * 1e6),
                             static_cast<uint64_t>(row.cpu_ms * 1e6));
+      if (row.document && row.document->status == "skipped") {
+        summary.RecordSkipped(row.kind, row.document->note);
+      }
       if (row.attempts > 1) summary.RecordRetries(row.kind, row.attempts - 1);
       if (row.http_retries > 0) summary.RecordRetries(row.kind, row.http_retries);
       if (writer) writer->Write(row);

@@ -716,6 +716,9 @@ class OutcomeSinks {
     const bool tabled = small_geocode_run_ && record.spec.kind == "geocode";
     if (!setup_.writer && !setup_.plan.journal && !printed && !tabled) return;
     OutcomeRow row = MakeOutcomeRow(record, result);
+    if (row.document && row.document->status == "skipped") {
+      summary_.RecordSkipped(row.kind, row.document->note);
+    }
     if (printed) command_output_.Add(row);
     if (setup_.writer && summary_.not_recorded().empty()) {
       try {

@@ -61,10 +61,12 @@ nlohmann::json RunSummary::ToJson() const {
   nlohmann::json kinds = nlohmann::json::object();
   for (const auto& [name, kind] : kinds_) {
     kinds[name] = {
-        {"done", kind.done},
+        {"done", kind.done - kind.skipped},  // a skipped file is not counted done
+        {"skipped", kind.skipped},
         {"failed", kind.failed},
         {"retried", kind.retried},
         {"failed_by_reason", kind.failed_by_reason},
+        {"skipped_by_reason", kind.skipped_by_reason},
         {"run_ms", {{"p50", Percentile(kind.run_ns, 0.50)},
                     {"p95", Percentile(kind.run_ns, 0.95)},
                     {"max", MaxMillis(kind.run_ns)}}},
@@ -147,12 +149,18 @@ void RunSummary::Print(std::ostream& out) const {
                        host.lost ? "  (lost)" : "");
   }
   for (const auto& [name, kind] : kinds_) {
-    out << fmt::format("  {:<8} {:>8} ok {:>6} failed {:>6} retried   run p50 {:.2f} ms  "
+    const std::string skipped =
+        kind.skipped > 0 ? fmt::format(" {:>6} skipped", kind.skipped) : std::string();
+    out << fmt::format("  {:<8} {:>8} ok{} {:>6} failed {:>6} retried   run p50 {:.2f} ms  "
                        "p95 {:.2f} ms  max {:.2f} ms   CPU {:.2f} s",
-                       name, kind.done, kind.failed, kind.retried, Percentile(kind.run_ns, 0.5),
+                       name, kind.done - kind.skipped, skipped, kind.failed, kind.retried,
+                       Percentile(kind.run_ns, 0.5),
                        Percentile(kind.run_ns, 0.95), MaxMillis(kind.run_ns),
                        static_cast<double>(kind.cpu_ns) / 1e9);
     for (const auto& [reason, count] : kind.failed_by_reason) {
+      out << fmt::format("  [{}: {}]", reason, count);
+    }
+    for (const auto& [reason, count] : kind.skipped_by_reason) {
       out << fmt::format("  [{}: {}]", reason, count);
     }
     out << '\n';

@@ -17,10 +17,12 @@
 namespace taskfarm {
 
 struct KindSummary {
-  uint64_t done = 0;     // finished ok
+  uint64_t done = 0;     // finished ok, skipped ones included
+  uint64_t skipped = 0;  // of those, passed over: a file no converter reads
   uint64_t failed = 0;   // finished with an error
   uint64_t retried = 0;  // times a task of this kind was sent again
   std::map<std::string, uint64_t> failed_by_reason;  // ErrorCodeName -> count
+  std::map<std::string, uint64_t> skipped_by_reason;  // why: "no converter for application/gzip"
   std::vector<uint64_t> run_ns;                      // one per finished task, for percentiles
   uint64_t cpu_ns = 0;
 };
@@ -41,6 +43,11 @@ class RunSummary {
   void RecordOutcome(const std::string& kind, bool ok, const std::string& reason, uint64_t run_ns,
                      uint64_t cpu_ns);
   void RecordRetries(const std::string& kind, uint64_t n) { kinds_[kind].retried += n; }
+  /// A task recorded as done that passed its input over (an index task's skipped file).
+  void RecordSkipped(const std::string& kind, const std::string& reason) {
+    ++kinds_[kind].skipped;
+    ++kinds_[kind].skipped_by_reason[reason];
+  }
   void RecordRetry(const std::string& kind);
   void RecordWorkerLost() { ++workers_lost_; }
   void RecordWorkerRetired() { ++workers_retired_; }

@@ -61,6 +61,7 @@ CREATE TABLE IF NOT EXISTS documents(
   status TEXT NOT NULL,     -- indexed, skipped, error
   error TEXT,
   note TEXT,
+  charset TEXT,             -- a text file's encoding as read: UTF-8, ISO-8859-1, ...
   indexed_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS documents_fts USING fts5(title, body, tokenize='porter unicode61 remove_diacritics 2');
@@ -143,6 +144,7 @@ Journal::Journal(const std::filesystem::path& path, SqliteDb::Access access)
   AddColumnIfMissing(db_, "results", "job_id");
   AddColumnIfMissing(db_, "runs", "owner");
   AddColumnIfMissing(db_, "runs", "version");
+  AddColumnIfMissing(db_, "documents", "charset");
 }
 
 void Journal::ClaimRuns(const std::function<void()>& write_run_row) {
@@ -400,9 +402,14 @@ void Journal::InsertDocument(DocumentStatements& s, const OutcomeRow& row) {
         .Bind(8, document->status)
         .BindNull(9)
         .Bind(10, document->note);
+    if (document->charset.empty()) {
+      s.upsert.BindNull(11);
+    } else {
+      s.upsert.Bind(11, document->charset);
+    }
   } else {
     s.upsert.BindNull(2).BindNull(3).BindNull(4).BindNull(5).BindNull(6).BindNull(7);
-    s.upsert.Bind(8, std::string_view("error")).Bind(9, row.error).BindNull(10);
+    s.upsert.Bind(8, std::string_view("error")).Bind(9, row.error).BindNull(10).BindNull(11);
   }
   int64_t id = 0;
   if (s.upsert.Step()) id = s.upsert.Int(0);
@@ -478,11 +485,12 @@ void Journal::InsertRows(const std::vector<OutcomeRow>& rows) {
   Statement find_document = db_.Prepare("SELECT id FROM documents WHERE path = ?");
   Statement forget_text = db_.Prepare("DELETE FROM documents_fts WHERE rowid = ?");
   Statement upsert_document = db_.Prepare(
-      "INSERT INTO documents(path, type, size, mtime_ns, hash, title, words, status, error, note) "
-      "VALUES(?,?,?,?,?,?,?,?,?,?) ON CONFLICT(path) DO UPDATE SET type=excluded.type, "
-      "size=excluded.size, mtime_ns=excluded.mtime_ns, hash=excluded.hash, "
+      "INSERT INTO documents(path, type, size, mtime_ns, hash, title, words, status, error, note, "
+      "charset) VALUES(?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(path) DO UPDATE SET "
+      "type=excluded.type, size=excluded.size, mtime_ns=excluded.mtime_ns, hash=excluded.hash, "
       "title=excluded.title, words=excluded.words, status=excluded.status, "
-      "error=excluded.error, note=excluded.note, indexed_at=excluded.indexed_at RETURNING id");
+      "error=excluded.error, note=excluded.note, charset=excluded.charset, "
+      "indexed_at=excluded.indexed_at RETURNING id");
   Statement add_text = db_.Prepare("INSERT INTO documents_fts(rowid, title, body) VALUES(?,?,?)");
   Statement geocode = db_.Prepare(
       "INSERT INTO geocodes(run_id, task_id, query, normalized, status, lat, lon, "

@@ -14,7 +14,8 @@
 //   geocodes(run_id, task_id, query, normalized, status, lat, lon, formatted_address,
 //            provider, attempts, latency_ms, cached, error): geocoding results, one per place
 //   geocode_cache(key, answer): answers by folded query and providers, across runs
-//   documents(id, path, type, size, mtime_ns, hash, title, words, status, error, note) and
+//   documents(id, path, type, size, mtime_ns, hash, title, words, status, error, note,
+//   charset) and
 //   documents_fts(title, body): the full-text index (FTS5), rowid = documents.id
 // A task's row is written once: the primary key makes a second result for a task an error,
 // never a second row. One run writes a database at a time: a second is refused while the

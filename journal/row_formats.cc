@@ -74,6 +74,7 @@ void IndexColumns(const OutcomeRow& row, nlohmann::json& line) {
   line["title"] = document->title;
   line["words"] = document->words;
   if (!document->note.empty()) line["note"] = document->note;
+  if (!document->charset.empty()) line["charset"] = document->charset;
 }
 
 // exec: the input and its number, what the command did: its argv, exit, output (cut at the

@@ -33,7 +33,8 @@ struct IndexedDocument {
   int64_t mtime_ns = 0;
   std::string hash;    // of the file's bytes, hex
   std::string note;    // e.g. "invalid UTF-8 repaired", "text cut at 8 MB"
-  MSGPACK_DEFINE(status, type, title, text, words, size, mtime_ns, hash, note);
+  std::string charset;  // a text file's encoding as read (UTF-8, ISO-8859-1, ...); "" others
+  MSGPACK_DEFINE(status, type, title, text, words, size, mtime_ns, hash, note, charset);
 };
 
 std::string EncodeIndexRequest(const IndexRequest& request);

@@ -33,6 +33,17 @@ GroupReaper& WorkerResources::command_reaper() {
   return *reaper_;
 }
 
+MimeSniffer* WorkerResources::mime_sniffer() {
+  std::call_once(mime_once_, [this] {
+    try {
+      mime_sniffer_ = std::make_unique<MimeSniffer>();
+    } catch (const std::exception& e) {
+      spdlog::error("{}", e.what());
+    }
+  });
+  return mime_sniffer_.get();
+}
+
 HandlerTable MakeHandlerTable(WorkerResources& resources) {
   // Each built-in kind's handler; its lane comes from BuiltinKinds(), where kinds are declared.
   const std::map<std::string_view, Handler> handlers = {
@@ -43,7 +54,8 @@ HandlerTable MakeHandlerTable(WorkerResources& resources) {
       {kinds::kReject, RunReject},
       {kinds::kIndex,
        [&resources](const wire::Task& task) {
-         return RunIndex(task, {&resources.command_reaper(), &resources.programs});
+         return RunIndex(task, {&resources.command_reaper(), &resources.programs},
+                         [&resources] { return resources.mime_sniffer(); });
        }},
       {kinds::kTick,
        [&resources](const wire::Task& task) { return RunTick(task, resources.rate_limiter.get()); }},

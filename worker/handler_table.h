@@ -18,6 +18,7 @@
 #include "shared/wire.h"
 #include "worker/child_command.h"
 #include "worker/group_reaper.h"
+#include "worker/mime_sniffer.h"
 
 namespace taskfarm {
 
@@ -53,6 +54,8 @@ struct WorkerResources {
   const Gazetteer* gazetteer();
   /// The reaper of this worker's commands, started on first use (thread-safe).
   GroupReaper& command_reaper();
+  /// libmagic, loaded at the first file that needs it (thread-safe); null when it cannot be.
+  MimeSniffer* mime_sniffer();
   ProgramPaths programs;  // where exec's programs are on $PATH
 
  private:
@@ -60,6 +63,8 @@ struct WorkerResources {
   std::unique_ptr<Gazetteer> gazetteer_;
   std::once_flag reaper_once_;
   std::unique_ptr<GroupReaper> reaper_;
+  std::once_flag mime_once_;
+  std::unique_ptr<MimeSniffer> mime_sniffer_;
 };
 
 /// The table of every built-in kind. `resources` must outlive it.

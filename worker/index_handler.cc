@@ -13,6 +13,7 @@
 
 #include "shared/index_messages.h"
 #include "worker/handler_table.h"
+#include "worker/mime_sniffer.h"
 #include "worker/text_extractors.h"
 #include "shared/system_text.h"
 #include "shared/find_program.h"
@@ -20,6 +21,9 @@
 
 namespace taskfarm {
 namespace {
+
+// How much of a file libmagic sees: enough for its text and compression tests.
+constexpr std::size_t kSniffBytes = 16 * 1024;
 
 std::string Lower(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(), ::tolower);
@@ -141,7 +145,19 @@ std::string DetectType(std::string_view head, const std::string& extension) {
   return "";
 }
 
-std::string RunIndex(const wire::Task& task, const CommandServices& services) {
+// The type of a file that neither its name nor the checks of its first bytes place, by
+// libmagic: a README, a copyright file, source code and logs are text; "" for the rest, with
+// `mime` set to what libmagic called it.
+std::string SniffType(std::string_view head, const MimeSnifferSource& sniffer, std::string& mime) {
+  MimeSniffer* magic = sniffer ? sniffer() : nullptr;
+  mime = magic != nullptr ? magic->MimeType(head) : "an unknown type";
+  if (mime == "text/html") return "html";
+  if (mime.rfind("text/", 0) == 0) return "text";
+  return "";
+}
+
+std::string RunIndex(const wire::Task& task, const CommandServices& services,
+                     const MimeSnifferSource& sniffer) {
   auto request = DecodeIndexRequest(task.payload);
   if (!request) throw TaskFailure({ErrorCode::kBadPayload, "index payload is not a request", false});
   struct stat info {};
@@ -171,6 +187,10 @@ std::string RunIndex(const wire::Task& task, const CommandServices& services) {
   const auto timeout = std::chrono::seconds(request->converter_timeout_s);
   const std::string bare_extension = extension.empty() ? "" : Lower(extension).substr(1);
   const auto converter = request->converters.find(bare_extension);  // keys have no dot
+  std::string mime;
+  if (document.type.empty() && converter == request->converters.end()) {
+    document.type = SniffType(first.substr(0, kSniffBytes), sniffer, mime);
+  }
   if (converter != request->converters.end()) {
     document.type = bare_extension;
     extracted = ExtractWithProgram(CommandFor(converter->second, request->path), timeout,
@@ -191,7 +211,7 @@ std::string RunIndex(const wire::Task& task, const CommandServices& services) {
   } else {
     document.status = "skipped";
     document.type = extension.empty() ? "unknown" : Lower(extension).substr(1);
-    document.note = "unsupported type";
+    document.note = "no converter for " + (mime.empty() ? document.type : mime);
     document.hash = file.FinishHash();
     return EncodeIndexedDocument(document);
   }
@@ -204,6 +224,7 @@ std::string RunIndex(const wire::Task& task, const CommandServices& services) {
   document.title = std::move(extracted.title);
   document.text = std::move(extracted.text);
   document.note = std::move(extracted.note);
+  document.charset = std::move(extracted.charset);
   document.words = CountWords(document.text);
   if (document.title.empty()) document.title = std::filesystem::path(request->path).stem().string();
   return EncodeIndexedDocument(document);

@@ -3,16 +3,24 @@
 // convert it to text with the extractor for that type, and return the text with its title,
 // word count and content hash. Bad files are error values that say what is wrong with them.
 
+#include <functional>
 #include <string>
 
 #include "shared/wire.h"
 #include "worker/child_command.h"
+#include "worker/mime_sniffer.h"
 
 namespace taskfarm {
 
+/// libmagic, for a file its name and first bytes do not place; null when it cannot be had.
+using MimeSnifferSource = std::function<MimeSniffer*()>;
+
 /// External converters run as the worker's commands do (`services`): in a process group of
-/// their own that dies with their task, and with the worker.
-std::string RunIndex(const wire::Task& task, const CommandServices& services);
+/// their own that dies with their task, and with the worker. A file no check places is typed
+/// by libmagic (`sniffer`, asked only then): text/... is indexed as text, anything else is
+/// skipped, its row saying which type has no converter.
+std::string RunIndex(const wire::Task& task, const CommandServices& services,
+                     const MimeSnifferSource& sniffer);
 
 /// The document type of a file: "pdf", "html", "text", "markdown", "odt", "docx", ... or
 /// "" when neither its content nor its name tells. `head` is the file's first bytes.

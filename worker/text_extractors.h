@@ -21,6 +21,7 @@ struct ExtractedText {
   std::string title;
   std::string text;
   std::string note;  // something the row should say: "invalid UTF-8 repaired"
+  std::string charset;  // the text's encoding as read (plain text: UTF-8, ISO-8859-1, ...)
 };
 
 /// Adds `what` to the row's note.
@@ -75,8 +76,11 @@ class StreamedTextReader {
   virtual ExtractedText Finish() = 0;
 };
 
-/// Plain text and Markdown: UTF-8 (invalid sequences replaced by U+FFFD and noted);
-/// binary data (NUL bytes, mostly control characters) is refused.
+/// Plain text and Markdown. Its encoding is decided on the first chunk: a byte order mark
+/// (UTF-8, UTF-16, UTF-32), else UTF-8 when the chunk is valid UTF-8, else what ICU's
+/// charset detector finds (ISO-8859-1, windows-1252, Shift_JIS, ...), converted to UTF-8 by
+/// ICU as the chunks come, and noted. In UTF-8, invalid sequences are replaced by U+FFFD
+/// and noted; binary data (NUL bytes, mostly control characters) is refused.
 std::unique_ptr<StreamedTextReader> MakePlainTextReader(uint64_t max_text);
 /// The same on bytes in memory, without a text limit (the fuzz target's entry point).
 ExtractedText ExtractPlainText(std::string_view bytes);

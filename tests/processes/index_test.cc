@@ -119,7 +119,7 @@ TEST_F(Index, BadFilesGetTheirRowsAndTheRestIsIndexed) {
   std::ofstream(extra / "big.txt") << std::string(3 << 20, 'x');
   std::ofstream(extra / "slow.hang") << "never converted";
   std::ofstream(extra / "crash.boom") << "crashes its converter";
-  std::ofstream(extra / "note.unknownext") << "no converter";
+  std::ofstream(extra / "note.unknownext") << std::string("\x01\x02\x03\xff no converter", 17);
   std::ofstream(extra / "crash.sh") << "#!/bin/sh\nkill -SEGV $$\n";
   std::ofstream(extra / "slow.sh") << "#!/bin/sh\nsleep 30\n";
   fs::permissions(extra / "crash.sh", fs::perms::owner_all);
@@ -152,17 +152,18 @@ TEST_F(Index, BadFilesGetTheirRowsAndTheRestIsIndexed) {
   EXPECT_NE(error_of("slow.hang").find("took longer than 1 s"), std::string::npos);
   EXPECT_NE(error_of("crash.boom").find("crashed: Segmentation fault"), std::string::npos);
   EXPECT_EQ(by_name["note.unknownext"]["status"], "skipped");
-  EXPECT_EQ(by_name["note.unknownext"]["note"], "unsupported type");
-  // Damaged but readable: indexed, and the row says what was repaired.
+  EXPECT_EQ(by_name["note.unknownext"]["note"], "no converter for application/octet-stream");
+  // Not UTF-8 but readable: indexed, and the row says what it was read as.
   EXPECT_EQ(by_name["invalid-utf8.txt"]["status"], "indexed");
-  EXPECT_NE(by_name["invalid-utf8.txt"].value("note", "").find("invalid UTF-8"), std::string::npos);
+  EXPECT_EQ(by_name["invalid-utf8.txt"]["charset"], "ISO-8859-1");
+  EXPECT_EQ(by_name["invalid-utf8.txt"].value("note", ""), "converted from ISO-8859-1");
   EXPECT_EQ(by_name["text-named.pdf"]["status"], "indexed");
   EXPECT_EQ(by_name["text-named.pdf"]["type"], "text");
   EXPECT_EQ(by_name["broken.html"]["status"], "indexed");
   if (!root) {
     EXPECT_NE(error_of("secret.txt").find("Permission denied"), std::string::npos);
   }
-  // The failures above; the converter scripts themselves are skipped (unsupported type).
+  // The failures above; the converter scripts themselves are indexed (shell scripts: text).
   EXPECT_EQ(QueryInt(db, "SELECT count(*) FROM documents WHERE status='error'"), root ? 9 : 10);
 }
 

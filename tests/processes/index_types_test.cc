@@ -1,0 +1,130 @@
+// What the indexer makes of the files real folders hold, made here with real tools (iconv,
+// gzip, head): text in other encodings converted and its charset kept; files without a
+// telling name typed by their content (libmagic); what has no converter skipped, saying why.
+
+#include <sqlite3.h>
+
+#include <fstream>
+#include <set>
+
+#include <gtest/gtest.h>
+
+#include "tests/processes/process_harness.h"
+
+namespace taskfarm::testing {
+namespace {
+
+// A column of the index's row for the file called `name`.
+std::string DocumentField(const std::filesystem::path& db, const std::string& name,
+                          const std::string& column) {
+  sqlite3* handle = nullptr;
+  sqlite3_open_v2(db.c_str(), &handle, SQLITE_OPEN_READONLY, nullptr);
+  sqlite3_stmt* select = nullptr;
+  const std::string sql = "SELECT coalesce(" + column + ", '') FROM documents WHERE path LIKE ?";
+  sqlite3_prepare_v2(handle, sql.c_str(), -1, &select, nullptr);
+  const std::string pattern = "%/" + name;
+  sqlite3_bind_text(select, 1, pattern.c_str(), -1, SQLITE_TRANSIENT);
+  std::string value = "(no row)";
+  if (sqlite3_step(select) == SQLITE_ROW) {
+    value = reinterpret_cast<const char*>(sqlite3_column_text(select, 0));
+  }
+  sqlite3_finalize(select);
+  sqlite3_close(handle);
+  return value;
+}
+
+std::string CharsetOf(const std::filesystem::path& db, const std::string& name) {
+  return DocumentField(db, name, "charset");
+}
+
+// The file names `words` finds (copies included).
+std::set<std::string> Found(const std::filesystem::path& db, const TempDir& tmp,
+                            std::vector<std::string> words) {
+  words.insert(words.begin(), {"search", "--db", db.string(), "--json"});
+  RunOutput search = RunTaskfarm(words, tmp);
+  EXPECT_EQ(search.exit_code, 0) << search.err;
+  std::set<std::string> names;
+  for (const auto& hit : nlohmann::json::parse(search.out)) {
+    names.insert(std::filesystem::path(hit["path"].get<std::string>()).filename());
+    for (const auto& copy : hit["also_at"]) {
+      names.insert(std::filesystem::path(copy.get<std::string>()).filename());
+    }
+  }
+  return names;
+}
+
+TEST(IndexTypes, FilesWithoutATellingNameAreTypedByTheirContent) {
+  TempDir tmp;
+  const auto docs = tmp / "docs";
+  std::filesystem::create_directories(docs);
+  std::ofstream(docs / "README") << "Quokkaword explains how to build this project.\n";
+  std::ofstream(docs / "copyright") << "Format: https://www.debian.org/doc/packaging-manuals/"
+                                       "copyright-format/1.0/\nUpstream-Name: wombatword\n";
+  std::ofstream(docs / "tool.py") << "#!/usr/bin/env python3\nimport sys\n\ndef numbatword():\n"
+                                     "    print(sys.argv)\n";
+  std::ofstream(docs / "server.log") << "2026-12-04 10:00:01 INFO bilbyword started\n";
+  std::ofstream(docs / "notes.txt") << "Plain dingoword text.\n";
+  ASSERT_EQ(std::system(("cp '" + (docs / "notes.txt").string() + "' '" + (tmp / "n.txt").string() +
+                         "' && gzip -9 '" + (tmp / "n.txt").string() + "' && mv '" +
+                         (tmp / "n.txt.gz").string() + "' '" + (docs / "notes.txt.gz").string() + "'")
+                            .c_str()),
+            0);
+  ASSERT_EQ(std::system(("head -c 4096 /dev/urandom > '" + (docs / "blob").string() + "'").c_str()), 0);
+  const auto db = tmp / "index.db";
+  RunOutput run = RunTaskfarm(
+      {"run", "--index", docs.string(), "--db", db.string(), "--json", "--quiet"}, tmp);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  for (const std::string word : {"quokkaword", "wombatword", "numbatword", "bilbyword"}) {
+    EXPECT_EQ(Found(db, tmp, {word}).size(), 1u) << word << " is in a text file without a .txt";
+  }
+  EXPECT_EQ(DocumentField(db, "README", "type"), "text");
+  EXPECT_EQ(DocumentField(db, "notes.txt.gz", "status"), "skipped");
+  EXPECT_EQ(DocumentField(db, "notes.txt.gz", "note"), "no converter for application/gzip");
+  EXPECT_EQ(DocumentField(db, "blob", "status"), "skipped");
+  EXPECT_EQ(DocumentField(db, "blob", "note"), "no converter for application/octet-stream");
+  const auto summary = nlohmann::json::parse(run.out);
+  EXPECT_EQ(summary["kinds"]["index"]["skipped"], 2) << summary;
+}
+
+// Text in the encodings real folders hold, made by iconv: found by its words, and its
+// charset kept per document.
+TEST(IndexCharsets, TextInOtherEncodingsIsConvertedAndItsCharsetKept) {
+  TempDir tmp;
+  const auto docs = tmp / "docs";
+  std::filesystem::create_directories(docs);
+  std::ofstream(tmp / "utf8.txt") << "Ein Café in München: naïve Bücher, très déjà vu. Größe.\n";
+  for (const auto& [encoding, name] : std::vector<std::pair<std::string, std::string>>{
+           {"LATIN1", "latin1.txt"}, {"UTF-16", "utf16.txt"}}) {
+    const std::string command = "iconv -f UTF-8 -t " + encoding + " '" + (tmp / "utf8.txt").string() +
+                                "' > '" + (docs / name).string() + "'";
+    ASSERT_EQ(std::system(command.c_str()), 0) << command;
+  }
+  std::filesystem::copy_file(tmp / "utf8.txt", docs / "utf8.txt");
+  std::ofstream(docs / "damaged.txt") << "Zürich und Genève sind \xff schön.\n";
+  const auto db = tmp / "index.db";
+  RunOutput run = RunTaskfarm({"run", "--index", docs.string(), "--db", db.string(), "--quiet"}, tmp);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+
+  const std::string latin1 = CharsetOf(db, "latin1.txt");
+  EXPECT_TRUE(latin1 == "ISO-8859-1" || latin1 == "windows-1252") << latin1;
+  EXPECT_EQ(CharsetOf(db, "utf16.txt").rfind("UTF-16", 0), 0u) << CharsetOf(db, "utf16.txt");
+  EXPECT_EQ(CharsetOf(db, "utf8.txt"), "UTF-8");
+  EXPECT_EQ(CharsetOf(db, "damaged.txt"), "UTF-8") << "a bad byte in UTF-8 is repaired, not re-read";
+  for (const std::string word : {"café", "munchen", "bücher"}) {
+    RunOutput search = RunTaskfarm({"search", "--db", db.string(), word, "--json"}, tmp);
+    ASSERT_EQ(search.exit_code, 0) << search.err;
+    std::set<std::string> names;
+    for (const auto& hit : nlohmann::json::parse(search.out)) {
+      names.insert(std::filesystem::path(hit["path"].get<std::string>()).filename());
+      for (const auto& copy : hit["also_at"]) {
+        names.insert(std::filesystem::path(copy.get<std::string>()).filename());
+      }
+    }
+    EXPECT_EQ(names, (std::set<std::string>{"latin1.txt", "utf16.txt", "utf8.txt"})) << word;
+  }
+  RunOutput zurich = RunTaskfarm({"search", "--db", db.string(), "zurich", "schon"}, tmp);
+  EXPECT_NE(zurich.out.find("damaged.txt"), std::string::npos) << zurich.out;
+}
+
+}  // namespace
+}  // namespace taskfarm::testing
