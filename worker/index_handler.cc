@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "shared/index_messages.h"
+#include "worker/decompressed_chunks.h"
 #include "worker/handler_table.h"
 #include "worker/mime_sniffer.h"
 #include "worker/text_extractors.h"
@@ -97,8 +98,10 @@ class FileChunks {
 };
 
 // Feeds `reader` the file's chunks from `first` on, while it wants them.
-ExtractedText ReadStreamed(StreamedTextReader& reader, FileChunks& file, std::string_view first) {
-  for (std::string_view chunk = first; !chunk.empty() && reader.Feed(chunk); chunk = file.Next()) {
+// `Chunks` has Next(): the next piece of the bytes, empty at the end.
+template <typename Chunks>
+ExtractedText ReadStreamed(StreamedTextReader& reader, Chunks& chunks, std::string_view first) {
+  for (std::string_view chunk = first; !chunk.empty() && reader.Feed(chunk); chunk = chunks.Next()) {
   }
   return reader.Finish();
 }
@@ -156,6 +159,35 @@ std::string SniffType(std::string_view head, const MimeSnifferSource& sniffer, s
   return "";
 }
 
+// A file compressed whole, read as the file it holds: its type from its name without the
+// compression's extension ("changelog.Debian.gz" holds a changelog) or its content. Text,
+// Markdown and HTML stream through their readers; anything else inside is skipped, saying
+// what. Sets `document.type` (and `status` when skipped).
+ExtractedText ExtractCompressed(const IndexRequest& request, const MimeSnifferSource& sniffer,
+                                IndexedDocument& document) {
+  DecompressedChunks inner(request.path, request.max_file_size * 20);
+  const std::string_view head = inner.Next();
+  const std::string inside = " inside " + inner.compression();
+  const std::string inner_extension =
+      std::filesystem::path(request.path).stem().extension().string();
+  std::string mime;
+  document.type = DetectType(head.substr(0, 512), inner_extension);
+  if (document.type.empty()) document.type = SniffType(head.substr(0, kSniffBytes), sniffer, mime);
+  ExtractedText extracted;
+  if (document.type == "text" || document.type == "markdown") {
+    extracted = ReadStreamed(*MakePlainTextReader(request.max_text_bytes), inner, head);
+  } else if (document.type == "html") {
+    extracted = ReadStreamed(*MakeHtmlTextReader(request.max_text_bytes), inner, head);
+  } else {
+    document.status = "skipped";
+    document.note = "no converter for " + (mime.empty() ? document.type : mime) + inside;
+    document.type = inner.compression();
+    return extracted;
+  }
+  AddNote(extracted, "read" + inside);
+  return extracted;
+}
+
 std::string RunIndex(const wire::Task& task, const CommandServices& services,
                      const MimeSnifferSource& sniffer) {
   auto request = DecodeIndexRequest(task.payload);
@@ -208,6 +240,12 @@ std::string RunIndex(const wire::Task& task, const CommandServices& services,
   } else if (!document.type.empty() && document.type != "zip") {
     extracted = ExtractOfficeText(request->path, document.type, request->max_file_size * 20,
                                   request->max_text_bytes);
+  } else if (IsCompressedMime(mime)) {
+    extracted = ExtractCompressed(*request, sniffer, document);
+    if (document.status == "skipped") {
+      document.hash = file.FinishHash();
+      return EncodeIndexedDocument(document);
+    }
   } else {
     document.status = "skipped";
     document.type = extension.empty() ? "unknown" : Lower(extension).substr(1);

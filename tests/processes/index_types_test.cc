@@ -63,27 +63,42 @@ TEST(IndexTypes, FilesWithoutATellingNameAreTypedByTheirContent) {
   std::ofstream(docs / "tool.py") << "#!/usr/bin/env python3\nimport sys\n\ndef numbatword():\n"
                                      "    print(sys.argv)\n";
   std::ofstream(docs / "server.log") << "2026-12-04 10:00:01 INFO bilbyword started\n";
-  std::ofstream(docs / "notes.txt") << "Plain dingoword text.\n";
-  ASSERT_EQ(std::system(("cp '" + (docs / "notes.txt").string() + "' '" + (tmp / "n.txt").string() +
-                         "' && gzip -9 '" + (tmp / "n.txt").string() + "' && mv '" +
-                         (tmp / "n.txt.gz").string() + "' '" + (docs / "notes.txt.gz").string() + "'")
-                            .c_str()),
-            0);
-  ASSERT_EQ(std::system(("head -c 4096 /dev/urandom > '" + (docs / "blob").string() + "'").c_str()), 0);
+  // Compressed whole, by the real tools: each read as the file it holds.
+  std::ofstream(tmp / "notes.txt") << "Plain dingoword text.\n";
+  std::ofstream(tmp / "changelog") << "pkg (1.0-1) unstable; urgency=low\n\n  * Emuword fixed.\n";
+  std::ofstream(tmp / "page.html") << "<html><head><title>Koalaword</title></head><body>x</body></html>";
+  std::ofstream(tmp / "huge.txt") << std::string(1 << 20, 'a') << '\n';
+  const auto shell = [&](const std::string& command) {
+    ASSERT_EQ(std::system(("cd '" + tmp.path().string() + "' && " + command).c_str()), 0) << command;
+  };
+  shell("gzip -9 -c notes.txt > docs/notes.txt.gz && bzip2 -c changelog > docs/changelog.bz2 && "
+        "xz -c page.html > docs/page.html.xz && gzip -c huge.txt > docs/huge.txt.gz");
+  shell("head -c 4096 /dev/urandom > docs/blob && gzip -c docs/blob > docs/blob.gz");
   const auto db = tmp / "index.db";
-  RunOutput run = RunTaskfarm(
-      {"run", "--index", docs.string(), "--db", db.string(), "--json", "--quiet"}, tmp);
-  ASSERT_EQ(run.exit_code, 0) << run.err;
+  RunOutput run = RunTaskfarm({"run", "--index", docs.string(), "--db", db.string(),
+                               "--max-file-size", "50000", "--json", "--quiet"},
+                              tmp);
+  ASSERT_EQ(run.exit_code, 1) << "the decompression bomb failed; the rest was read: " << run.err;
   for (const std::string word : {"quokkaword", "wombatword", "numbatword", "bilbyword"}) {
     EXPECT_EQ(Found(db, tmp, {word}).size(), 1u) << word << " is in a text file without a .txt";
   }
   EXPECT_EQ(DocumentField(db, "README", "type"), "text");
-  EXPECT_EQ(DocumentField(db, "notes.txt.gz", "status"), "skipped");
-  EXPECT_EQ(DocumentField(db, "notes.txt.gz", "note"), "no converter for application/gzip");
+  EXPECT_EQ(Found(db, tmp, {"dingoword"}), std::set<std::string>{"notes.txt.gz"});
+  EXPECT_EQ(DocumentField(db, "notes.txt.gz", "note"), "read inside gzip");
+  EXPECT_EQ(Found(db, tmp, {"emuword"}), std::set<std::string>{"changelog.bz2"});
+  EXPECT_EQ(Found(db, tmp, {"title:koalaword"}), std::set<std::string>{"page.html.xz"});
+  EXPECT_EQ(DocumentField(db, "page.html.xz", "type"), "html");
+  EXPECT_NE(DocumentField(db, "huge.txt.gz", "error").find("decompresses past 1000000 bytes"),
+            std::string::npos)
+      << DocumentField(db, "huge.txt.gz", "error");
   EXPECT_EQ(DocumentField(db, "blob", "status"), "skipped");
   EXPECT_EQ(DocumentField(db, "blob", "note"), "no converter for application/octet-stream");
+  EXPECT_EQ(DocumentField(db, "blob.gz", "note"),
+            "no converter for application/octet-stream inside gzip");
   const auto summary = nlohmann::json::parse(run.out);
   EXPECT_EQ(summary["kinds"]["index"]["skipped"], 2) << summary;
+  EXPECT_EQ(summary["kinds"]["index"]["done"], 7) << summary;
+  EXPECT_EQ(summary["kinds"]["index"]["failed"], 1) << summary;
 }
 
 // Text in the encodings real folders hold, made by iconv: found by its words, and its
