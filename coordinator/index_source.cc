@@ -93,11 +93,13 @@ std::optional<TaskSpec> IndexSource::Visit(const fs::directory_entry& entry) {
   if (auto known = known_.find(path); known != known_.end()) {
     if (known->second.failed) {
       ++counts_.retried;
-    } else if (known->second.size == size && known->second.mtime_ns == mtime_ns) {
+    } else if (known->second.size != size || known->second.mtime_ns != mtime_ns) {
+      ++counts_.changed;
+    } else if (known->second.extractor != ExtractorFor(path, input_.converters)) {
+      ++counts_.reconverted;
+    } else {
       ++counts_.unchanged;
       return std::nullopt;
-    } else {
-      ++counts_.changed;
     }
   } else {
     ++counts_.added;

@@ -36,6 +36,7 @@ struct FileStamp {
   uint64_t size = 0;
   int64_t mtime_ns = 0;
   bool failed = false;  // its last conversion failed: try it again
+  std::string extractor;  // what made its text (ExtractorFor); "" before it was kept
 };
 
 struct IndexCounts {
@@ -43,6 +44,7 @@ struct IndexCounts {
   uint64_t changed = 0;    // known files whose size or mtime changed
   uint64_t unchanged = 0;  // known files left as they are
   uint64_t retried = 0;    // known files whose last conversion failed, tried again
+  uint64_t reconverted = 0;  // unchanged files whose extractor is another now
   uint64_t removed = 0;    // known files that are gone (set by whoever removes them)
 };
 

@@ -94,7 +94,8 @@ nlohmann::json RunSummary::ToJson() const {
              {"changed", index_counts_->changed},
              {"unchanged", index_counts_->unchanged},
              {"removed", index_counts_->removed},
-             {"retried", index_counts_->retried}};
+             {"retried", index_counts_->retried},
+             {"reconverted", index_counts_->reconverted}};
   }
   nlohmann::json hosts = nlohmann::json::object();
   for (const auto& [name, figures] : hosts_) {
@@ -167,9 +168,14 @@ void RunSummary::Print(std::ostream& out) const {
   }
   if (index_counts_) {
     out << fmt::format("  index: {} added, {} changed, {} unchanged, {} removed, {} failed "
-                       "before and tried again\n",
+                       "before and tried again",
                        index_counts_->added, index_counts_->changed, index_counts_->unchanged,
                        index_counts_->removed, index_counts_->retried);
+    if (index_counts_->reconverted > 0) {
+      out << fmt::format(", {} converted again (their converter is another now)",
+                         index_counts_->reconverted);
+    }
+    out << '\n';
   }
   for (const BucketSummary& bucket : buckets_) {
     const double granted_per_s =

@@ -62,6 +62,7 @@ CREATE TABLE IF NOT EXISTS documents(
   error TEXT,
   note TEXT,
   charset TEXT,             -- a text file's encoding as read: UTF-8, ISO-8859-1, ...
+  extractor TEXT,           -- what made its text: converter:COMMAND or taskfarm:VERSION
   indexed_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS documents_fts USING fts5(title, body, tokenize='porter unicode61 remove_diacritics 2');
@@ -145,6 +146,7 @@ Journal::Journal(const std::filesystem::path& path, SqliteDb::Access access)
   AddColumnIfMissing(db_, "runs", "owner");
   AddColumnIfMissing(db_, "runs", "version");
   AddColumnIfMissing(db_, "documents", "charset");
+  AddColumnIfMissing(db_, "documents", "extractor");
 }
 
 void Journal::ClaimRuns(const std::function<void()>& write_run_row) {
@@ -407,9 +409,11 @@ void Journal::InsertDocument(DocumentStatements& s, const OutcomeRow& row) {
     } else {
       s.upsert.Bind(11, document->charset);
     }
+    s.upsert.Bind(12, document->extractor);
   } else {
     s.upsert.BindNull(2).BindNull(3).BindNull(4).BindNull(5).BindNull(6).BindNull(7);
     s.upsert.Bind(8, std::string_view("error")).Bind(9, row.error).BindNull(10).BindNull(11);
+    s.upsert.BindNull(12);
   }
   int64_t id = 0;
   if (s.upsert.Step()) id = s.upsert.Int(0);
@@ -421,10 +425,11 @@ void Journal::InsertDocument(DocumentStatements& s, const OutcomeRow& row) {
 
 std::unordered_map<std::string, FileStamp> Journal::KnownDocuments() {
   std::unordered_map<std::string, FileStamp> known;
-  Statement select = db_.Prepare("SELECT path, size, mtime_ns, status FROM documents");
+  Statement select = db_.Prepare(
+      "SELECT path, size, mtime_ns, status, coalesce(extractor, '') FROM documents");
   while (select.Step()) {
     known[select.Text(0)] = {static_cast<uint64_t>(select.Int(1)), select.Int(2),
-                             select.Text(3) == "error"};
+                             select.Text(3) == "error", select.Text(4)};
   }
   return known;
 }
@@ -486,10 +491,11 @@ void Journal::InsertRows(const std::vector<OutcomeRow>& rows) {
   Statement forget_text = db_.Prepare("DELETE FROM documents_fts WHERE rowid = ?");
   Statement upsert_document = db_.Prepare(
       "INSERT INTO documents(path, type, size, mtime_ns, hash, title, words, status, error, note, "
-      "charset) VALUES(?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(path) DO UPDATE SET "
+      "charset, extractor) VALUES(?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(path) DO UPDATE SET "
       "type=excluded.type, size=excluded.size, mtime_ns=excluded.mtime_ns, hash=excluded.hash, "
       "title=excluded.title, words=excluded.words, status=excluded.status, "
       "error=excluded.error, note=excluded.note, charset=excluded.charset, "
+      "extractor=excluded.extractor, "
       "indexed_at=excluded.indexed_at RETURNING id");
   Statement add_text = db_.Prepare("INSERT INTO documents_fts(rowid, title, body) VALUES(?,?,?)");
   Statement geocode = db_.Prepare(

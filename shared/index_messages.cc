@@ -1,8 +1,22 @@
 #include "shared/index_messages.h"
 
+#include <cctype>
+#include <filesystem>
+
 #include "shared/msgpack_payload.h"
 
 namespace taskfarm {
+
+std::string ExtractorFor(const std::string& path,
+                         const std::map<std::string, std::string>& converters) {
+  std::string extension = std::filesystem::path(path).extension().string();
+  if (!extension.empty()) extension.erase(0, 1);
+  for (char& c : extension) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (auto converter = converters.find(extension); converter != converters.end()) {
+    return "converter:" + converter->second;
+  }
+  return "taskfarm:" + std::to_string(kBuiltinExtractorVersion);
+}
 
 std::string EncodeIndexRequest(const IndexRequest& request) { return EncodePayload(request); }
 std::optional<IndexRequest> DecodeIndexRequest(std::string_view bytes) {

@@ -34,8 +34,20 @@ struct IndexedDocument {
   std::string hash;    // of the file's bytes, hex
   std::string note;    // e.g. "invalid UTF-8 repaired", "text cut at 8 MB"
   std::string charset;  // a text file's encoding as read (UTF-8, ISO-8859-1, ...); "" others
-  MSGPACK_DEFINE(status, type, title, text, words, size, mtime_ns, hash, note, charset);
+  std::string extractor;  // what made the text (ExtractorFor)
+  MSGPACK_DEFINE(status, type, title, text, words, size, mtime_ns, hash, note, charset, extractor);
 };
+
+/// The built-in extractors' version: raised when what they make of some file changes
+/// (2: charsets detected, types by content, compressed files read).
+inline constexpr int kBuiltinExtractorVersion = 2;
+
+/// What turns the file at `path` into text under `converters` (keyed by extension, without
+/// the dot): "converter:COMMAND" when its extension names one, else the built-in extractors,
+/// "taskfarm:VERSION". Kept with each document, so a later run whose answer differs converts
+/// the file again (a converter added, changed or dropped; the built-in ones improved).
+std::string ExtractorFor(const std::string& path,
+                         const std::map<std::string, std::string>& converters);
 
 std::string EncodeIndexRequest(const IndexRequest& request);
 std::optional<IndexRequest> DecodeIndexRequest(std::string_view bytes);

@@ -211,6 +211,7 @@ std::string RunIndex(const wire::Task& task, const CommandServices& services,
   const std::string extension = std::filesystem::path(request->path).extension().string();
 
   IndexedDocument document;
+  document.extractor = ExtractorFor(request->path, request->converters);
   document.size = size;
   document.mtime_ns = static_cast<int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 + info.st_mtim.tv_nsec;
   document.type = DetectType(first.substr(0, 512), extension);

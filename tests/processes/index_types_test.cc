@@ -143,3 +143,43 @@ TEST(IndexCharsets, TextInOtherEncodingsIsConvertedAndItsCharsetKept) {
 
 }  // namespace
 }  // namespace taskfarm::testing
+
+namespace taskfarm::testing {
+namespace {
+
+// The index keeps which extractor made each document: a converter added, changed or
+// dropped later converts again only the files it reads, with no --refresh of everything.
+TEST(IndexTypes, AConverterAddedLaterConvertsOnlyTheFilesItReads) {
+  TempDir tmp;
+  const auto docs = tmp / "docs";
+  std::filesystem::create_directories(docs);
+  std::ofstream(docs / "a.note") << "\x01\x02\x03 binary-looking notes\n";
+  std::ofstream(docs / "b.txt") << "plain text\n";
+  std::ofstream(docs / "c.txt") << "more plain text\n";
+  // The converter: a real program, run on each .note file (its path appended).
+  const std::string converter = "note=sed s/binary-looking/readable/";
+  const auto db = (tmp / "index.db").string();
+  const auto index = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = {"run", "--index", docs.string(), "--db", db, "--json", "--quiet"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    RunOutput run = RunTaskfarm(args, tmp);
+    EXPECT_EQ(run.exit_code, 0) << run.err;
+    return nlohmann::json::parse(run.out);
+  };
+  auto first = index({});
+  EXPECT_EQ(first["kinds"]["index"]["skipped"], 1) << "no converter reads a.note yet: " << first;
+  auto with = index({"--converter", converter});
+  EXPECT_EQ(with["index"]["reconverted"], 1) << with;
+  EXPECT_EQ(with["index"]["unchanged"], 2) << with;
+  EXPECT_EQ(with["kinds"]["index"]["done"], 1) << "only a.note was converted again: " << with;
+  RunOutput found = RunTaskfarm({"search", "--db", db, "notes"}, tmp);
+  EXPECT_NE(found.out.find("a.note"), std::string::npos) << found.out;
+  auto same = index({"--converter", converter});
+  EXPECT_EQ(same["index"]["unchanged"], 3) << same;
+  auto dropped = index({});
+  EXPECT_EQ(dropped["index"]["reconverted"], 1) << "a converter dropped converts again too";
+  EXPECT_EQ(dropped["kinds"]["index"]["skipped"], 1) << dropped;
+}
+
+}  // namespace
+}  // namespace taskfarm::testing
