@@ -948,7 +948,8 @@ run (workers fail to start, no shared memory); 130/143 interrupted by SIGINT/SIG
                   "input row, in input order")
       ->group(geocoding);
   run->add_option("--column", tasks.geocode.column,
-                  "the --geocode FILE is CSV with a header; geocode this column")
+                  "the --geocode FILE is CSV: geocode the column of its header called NAME, or "
+                  "the Nth field (a number) of a file without a header")
       ->group(geocoding);
   run->add_flag("--keep-columns", tasks.geocode.keep_columns,
                 "each --out row carries its CSV record's own columns (a .csv --out puts them "

@@ -21,6 +21,15 @@ std::string Trim(std::string_view text) {
   return std::string(text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1));
 }
 
+// `--column 3`: a column by its position, from 1, in a file without a header.
+std::optional<std::size_t> ColumnPosition(const std::string& column) {
+  if (column.empty() || column.size() > 4 ||
+      column.find_first_not_of("0123456789") != std::string::npos || column == "0") {
+    return std::nullopt;
+  }
+  return std::stoul(column);
+}
+
 void Refuse(PlaceRow& row, std::string_view why) {
   row.kind = PlaceRow::Kind::kRefused;
   row.text = fmt::format("line {}: {}", row.line, why);
@@ -40,7 +49,19 @@ PlaceReader::PlaceReader(const std::string& path, const GeocodeInput& input, boo
     return;
   }
   csv_ = std::make_unique<CsvRecords>(path, input.delimiter, kFlag);
-  ReadHeader();
+  if (const std::optional<std::size_t> position = ColumnPosition(input.column)) {
+    NameColumnsByPosition(*position);
+  } else {
+    ReadHeader();
+  }
+}
+
+void PlaceReader::NameColumnsByPosition(std::size_t position) {
+  header_records_ = 0;
+  column_ = position - 1;
+  first_record_ = csv_->Next();
+  const std::size_t columns = first_record_ ? first_record_->fields.size() : 0;
+  for (std::size_t i = 1; i <= columns; ++i) header_.push_back("column " + std::to_string(i));
 }
 
 PlaceReader::~PlaceReader() = default;
@@ -79,11 +100,12 @@ std::optional<PlaceRow> PlaceReader::NextPlainRow() {
 }
 
 std::optional<PlaceRow> PlaceReader::NextCsvRow() {
-  std::optional<CsvRecord> record = csv_->Next();
+  std::optional<CsvRecord> record = first_record_ ? std::move(first_record_) : csv_->Next();
+  first_record_.reset();
   if (!record) return std::nullopt;
   PlaceRow row;
   row.line = record->line;
-  row.row = record->number - 1;  // after the header
+  row.row = record->number - header_records_;
   if (record->too_long) {
     Refuse(row, fmt::format("a record longer than {} bytes", CsvRecords::kMaxRecordBytes));
     return row;

@@ -1,7 +1,8 @@
 #pragma once
 // PlaceReader: one pass over a --geocode input, a row at a time: a line of a plain file
-// (blank lines and '#' comments are no rows), or a record of a CSV file read by CsvRecords
-// (`--column NAME`; the header is no row). The run's task source reads the input with it,
+// (blank lines and '#' comments are no rows), or a record of a CSV file read by CsvRecords:
+// `--column NAME` names a column of its header (which is no row); `--column N`, a number,
+// the Nth field of a file without a header (its columns are then "column 1", ...). The run's task source reads the input with it,
 // and so does the output join that gives every input row its own row in --out: both see the
 // same rows in the same order. Memory: one row, plus the duplicate finder's 32 bytes per
 // distinct place when it is asked for.
@@ -57,6 +58,8 @@ class PlaceReader {
   std::optional<PlaceRow> NextPlainRow();
   std::optional<PlaceRow> NextCsvRow();
   void ReadHeader();
+  /// A file without a header: its columns are named by position, after its first record.
+  void NameColumnsByPosition(std::size_t position);
   /// Classifies `row` whose `text` holds the place as found.
   void Classify(PlaceRow& row);
 
@@ -66,6 +69,8 @@ class PlaceReader {
   std::unique_ptr<CsvRecords> csv_;    // a CSV file
   std::vector<std::string> header_;
   std::size_t column_ = 0;
+  uint64_t header_records_ = 1;             // records before the first row: 0 or 1
+  std::optional<CsvRecord> first_record_;  // read to count the columns, not yet returned
   bool keep_fields_ = false;
   std::unique_ptr<FingerprintSet> seen_;  // with find_duplicates
 };

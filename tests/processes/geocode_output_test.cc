@@ -179,6 +179,22 @@ TEST(GeocodeOutput, DuplicatesKeepTheirRowsInAPlainFileAndAResumeWritesThemAgain
   }
 }
 
+TEST(GeocodeOutput, ACsvWithoutAHeaderNamesItsColumnByPosition) {
+  TempDir tmp;
+  std::ofstream(tmp / "plain.csv") << "1;Zadar;x\n2;\"Berlin\";y\n3;;z\n";
+  RunOutput run = RunTaskfarm({"run", "--geocode", (tmp / "plain.csv").string(), "--column", "2",
+                               "--delimiter", ";", "--keep-columns", "--out",
+                               (tmp / "out.jsonl").string(), "--quiet"},
+                              tmp);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const auto rows = ReadJsonLines(tmp / "out.jsonl");
+  ASSERT_EQ(rows.size(), 3u) << "the first record is a row, not a header";
+  EXPECT_EQ(rows[0]["formatted_address"], "Zadar, Croatia");
+  EXPECT_EQ(rows[0]["row"], 1);
+  EXPECT_EQ(rows[1]["columns"]["column 3"], "y");
+  EXPECT_EQ(rows[2]["status"], "skipped");
+}
+
 TEST(GeocodeOutput, BadCsvInputIsRefusedNamingTheLine) {
   TempDir tmp;
   std::ofstream(tmp / "open.csv") << "id,city\n1,Zadar\n2,\"Wien\n3,Paris\n";
