@@ -126,10 +126,14 @@ nlohmann::json RunSummary::ToJson() const {
 
 void RunSummary::Print(std::ostream& out) const {
   const uint64_t finished_tasks = finished();
-  out << fmt::format("taskfarm: {} tasks in {:.2f} s ({:.0f} tasks/s) on {} workers: {} ok, {} failed",
+  uint64_t skipped = 0;
+  for (const auto& [name, kind] : kinds_) skipped += kind.skipped;
+  out << fmt::format("taskfarm: {} tasks in {:.2f} s ({:.0f} tasks/s) on {} workers: {} ok, ",
                      finished_tasks, wall_seconds_,
                      wall_seconds_ > 0 ? static_cast<double>(finished_tasks) / wall_seconds_ : 0.0,
-                     workers_, finished_tasks - failed(), failed());
+                     workers_, finished_tasks - failed() - skipped);
+  if (skipped > 0) out << fmt::format("{} skipped, ", skipped);
+  out << fmt::format("{} failed", failed());
   if (unfinished_ > 0) out << fmt::format(", {} unfinished", unfinished_);
   if (workers_lost_ > 0) out << fmt::format(", {} workers lost", workers_lost_);
   if (workers_retired_ > 0) out << fmt::format(", {} workers replaced", workers_retired_);
