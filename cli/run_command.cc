@@ -628,11 +628,7 @@ void BeginJournal(const RunOptions& options, RunPlan& plan) {
 
 // A row to --out: through the geocoding join when it answers rows of the --geocode input.
 void WriteRow(RunSetup& setup, const OutcomeRow& row) {
-  if (setup.geocode_join && GeocodeJoin::Takes(row)) {
-    setup.geocode_join->Add(row);
-  } else {
-    setup.writer->Write(row);
-  }
+  if (!setup.geocode_join || !setup.geocode_join->Add(row)) setup.writer->Write(row);
 }
 
 // A resumed run's --out starts with every row the journal holds, written again: the file

@@ -88,6 +88,11 @@ std::size_t CountTerms(const std::string& query) {
   return terms;
 }
 
+// What was typed, as one line.
+std::string Typed(const SearchOptions& options) {
+  return fmt::format("{}", fmt::join(options.words, " "));
+}
+
 struct Hit {
   int64_t rowid = 0;
   double score = 0;
@@ -220,11 +225,11 @@ void PrintHits(const SearchOptions& options, const std::vector<Hit>& hits) {
                              hit.snippet ? std::string_view(*hit.snippet) : kNoSnippet);
     for (const std::string& copy : hit.also_at) std::cout << "      also at " << copy << '\n';
   }
-  if (hits.empty()) std::cout << "no match for " << fmt::format("{}", fmt::join(options.words, " ")) << '\n';
+  if (hits.empty()) std::cout << "no match for " << Typed(options) << '\n';
 }
 
 void SayTooCostly(const SearchOptions& options, std::string_view what) {
-  std::cerr << "taskfarm search: " << what << " of '" << fmt::format("{}", fmt::join(options.words, " "))
+  std::cerr << "taskfarm search: " << what << " of '" << Typed(options)
             << "' stopped after "
             << defaults::Seconds(options.time_limit)
             << " s (--time-limit): too costly; use fewer or longer prefix* terms\n";
@@ -232,7 +237,7 @@ void SayTooCostly(const SearchOptions& options, std::string_view what) {
 
 // The FTS5 query of the words typed (as they are with --raw); false after saying why not.
 bool MakeQuery(SearchOptions& options) {
-  const std::string typed = fmt::format("{}", fmt::join(options.words, " "));
+  const std::string typed = Typed(options);
   if (options.raw) {
     options.query = typed;
     options.terms = CountTerms(typed);
@@ -277,7 +282,7 @@ int Search(SearchOptions& options) {
     // SQLite's message ends with the reason ("fts5: syntax error near ...").
     const std::string what = e.what();
     const auto reason = what.rfind("': ");
-    std::cerr << "taskfarm search: bad query '" << fmt::format("{}", fmt::join(options.words, " "))
+    std::cerr << "taskfarm search: bad query '" << Typed(options)
               << "': " << what.substr(reason == std::string::npos ? 0 : reason + 3) << '\n';
     return exit_codes::kBadUsage;
   }

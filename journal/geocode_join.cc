@@ -111,11 +111,9 @@ GeocodeJoin::GeocodeJoin(const GeocodeInput& input, const std::string& path, Res
   if (input.keep_columns) writer_.SetInputColumns(reader_.header());
 }
 
-bool GeocodeJoin::Takes(const OutcomeRow& row) { return KeyOf(row).has_value(); }
-
-void GeocodeJoin::Add(const OutcomeRow& row) {
+bool GeocodeJoin::Add(const OutcomeRow& row) {
   const std::optional<std::string> key = KeyOf(row);
-  if (!key) return;
+  if (!key) return false;
   try {
     insert_.Reset();
     insert_.Bind(1, *key).BindBlob(2, EncodeStoredRow(row)).Run();
@@ -124,6 +122,7 @@ void GeocodeJoin::Add(const OutcomeRow& row) {
   } catch (const SqliteError& e) {
     throw WriteError(std::string("joining outcomes to the --geocode input: ") + e.what());
   }
+  return true;
 }
 
 std::optional<GeocodeJoin::Known> GeocodeJoin::Lookup(const std::string& key) {
@@ -149,16 +148,23 @@ void GeocodeJoin::Advance() {
         return;
       }
     }
-    if (waiting_->kind == PlaceRow::Kind::kEmpty) {
-      WriteSkipped(*waiting_);
-    } else {
+    if (!WriteIfKnown(*waiting_)) {
       waiting_key_ = KeyOf(*waiting_);
-      std::optional<Known> known = Lookup(waiting_key_);
-      if (!known) return;
-      WriteJoined(*waiting_, *known);
+      return;
     }
     waiting_.reset();
   }
+}
+
+bool GeocodeJoin::WriteIfKnown(const PlaceRow& place) {
+  if (place.kind == PlaceRow::Kind::kEmpty) {
+    WriteSkipped(place);
+    return true;
+  }
+  std::optional<Known> known = Lookup(KeyOf(place));
+  if (!known) return false;
+  WriteJoined(place, *known);
+  return true;
 }
 
 void GeocodeJoin::WriteJoined(const PlaceRow& place, const Known& known) {
@@ -192,11 +198,7 @@ void GeocodeJoin::Finish() {
   try {
     for (; waiting_ || !input_done_; waiting_.reset()) {
       if (!waiting_ && !(waiting_ = reader_.Next())) break;
-      if (waiting_->kind == PlaceRow::Kind::kEmpty) {
-        WriteSkipped(*waiting_);
-      } else if (std::optional<Known> known = Lookup(KeyOf(*waiting_))) {
-        WriteJoined(*waiting_, *known);
-      }
+      WriteIfKnown(*waiting_);  // a row still unanswered is left out
     }
     input_done_ = true;
     Statement unasked = store_->Prepare("SELECT row FROM outcomes WHERE first_line = 0");

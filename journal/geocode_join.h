@@ -30,12 +30,11 @@ class GeocodeJoin {
   /// which must outlive the join. Throws InputError or SqliteError when it cannot start.
   GeocodeJoin(const GeocodeInput& input, const std::string& path, ResultWriter& writer);
 
-  /// Whether `row` answers input rows: a place of the input (a job file's, which has a job
-  /// id, is written as it is), or a line of it that was refused.
-  static bool Takes(const OutcomeRow& row);
-  /// Keeps the outcome `row` (Takes) and writes the input rows it lets through. Throws
+  /// Keeps the outcome `row` and writes the input rows it lets through, when it answers input
+  /// rows: a place of the input (a job file's, which has a job id, is not one), or a line of
+  /// it that was refused. False for any other row, which the caller writes as it is. Throws
   /// WriteError.
-  void Add(const OutcomeRow& row);
+  bool Add(const OutcomeRow& row);
   /// Writes every input row not yet written whose outcome is known (after an interrupted
   /// run, the rows past the first unanswered one too), then any outcome that no input row
   /// asked for. Throws WriteError.
@@ -52,6 +51,9 @@ class GeocodeJoin {
   /// Writes rows until one whose outcome is not known yet (kept in `waiting_`).
   void Advance();
   std::optional<Known> Lookup(const std::string& key);
+  /// Writes `place`'s row when its outcome is known (an empty place's at once); false when
+  /// it is not known yet.
+  bool WriteIfKnown(const PlaceRow& place);
   void WriteJoined(const PlaceRow& place, const Known& known);
   void WriteSkipped(const PlaceRow& place);
   void MarkUsed(const std::string& key, uint64_t line);
