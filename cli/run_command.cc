@@ -715,6 +715,7 @@ class OutcomeSinks {
     if (row.document && row.document->status == "skipped") {
       summary_.RecordSkipped(row.kind, row.document->note);
     }
+    if (row.document && !row.document->members.empty()) RecordMembers(row.document->members);
     if (printed) command_output_.Add(row);
     if (setup_.writer && summary_.not_recorded().empty()) {
       try {
@@ -728,6 +729,12 @@ class OutcomeSinks {
     if (setup_.plan.journal && !setup_.plan.journal->Append(std::move(row))) {
       NotRecorded(setup_.plan.journal->failure().value_or("the journal stopped writing"));
     }
+  }
+
+  void RecordMembers(const std::vector<IndexedMember>& members) {
+    const auto indexed = static_cast<uint64_t>(std::count_if(
+        members.begin(), members.end(), [](const IndexedMember& m) { return m.status == "indexed"; }));
+    summary_.RecordArchiveMembers(indexed, members.size() - indexed);
   }
 
   /// A place's HTTP requests made again count as retries of its kind, as re-sent tasks do

@@ -95,7 +95,9 @@ nlohmann::json RunSummary::ToJson() const {
              {"unchanged", index_counts_->unchanged},
              {"removed", index_counts_->removed},
              {"retried", index_counts_->retried},
-             {"reconverted", index_counts_->reconverted}};
+             {"reconverted", index_counts_->reconverted},
+             {"archive_members", {{"indexed", members_indexed_},
+                                  {"not_indexed", members_not_indexed_}}}};
   }
   nlohmann::json hosts = nlohmann::json::object();
   for (const auto& [name, figures] : hosts_) {
@@ -178,6 +180,10 @@ void RunSummary::Print(std::ostream& out) const {
     if (index_counts_->reconverted > 0) {
       out << fmt::format(", {} converted again (their converter is another now)",
                          index_counts_->reconverted);
+    }
+    if (members_indexed_ + members_not_indexed_ > 0) {
+      out << fmt::format("; archive members: {} indexed, {} not", members_indexed_,
+                         members_not_indexed_);
     }
     out << '\n';
   }

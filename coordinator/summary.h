@@ -48,6 +48,11 @@ class RunSummary {
     ++kinds_[kind].skipped;
     ++kinds_[kind].skipped_by_reason[reason];
   }
+  /// An archive's files, indexed and not (skipped or unreadable), beside its own row.
+  void RecordArchiveMembers(uint64_t indexed, uint64_t not_indexed) {
+    members_indexed_ += indexed;
+    members_not_indexed_ += not_indexed;
+  }
   void RecordRetry(const std::string& kind);
   void RecordWorkerLost() { ++workers_lost_; }
   void RecordWorkerRetired() { ++workers_retired_; }
@@ -110,6 +115,8 @@ class RunSummary {
   uint64_t resumed_skipped_ = 0;
   uint64_t cache_hits_ = 0;
   std::optional<IndexCounts> index_counts_;
+  uint64_t members_indexed_ = 0;
+  uint64_t members_not_indexed_ = 0;
   uint64_t duplicate_places_ = 0;
   uint64_t duplicates_dropped_ = 0;
   int interrupted_by_ = 0;

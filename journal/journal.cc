@@ -63,6 +63,7 @@ CREATE TABLE IF NOT EXISTS documents(
   note TEXT,
   charset TEXT,             -- a text file's encoding as read: UTF-8, ISO-8859-1, ...
   extractor TEXT,           -- what made its text: converter:COMMAND or taskfarm:VERSION
+  container TEXT,           -- an archive member's archive (its path is container!name)
   indexed_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS documents_fts USING fts5(title, body, tokenize='porter unicode61 remove_diacritics 2');
@@ -127,7 +128,12 @@ void RefuseDatabaseWithoutRuns(SqliteDb& db) {
 std::size_t HeldBytes(const OutcomeRow& row) {
   std::size_t bytes = sizeof(OutcomeRow) + row.payload.size() + row.input.size() +
                       row.error.size();
-  if (row.document) bytes += row.document->text.size() + row.document->title.size();
+  if (row.document) {
+    bytes += row.document->text.size() + row.document->title.size();
+    for (const IndexedMember& member : row.document->members) {
+      bytes += sizeof(member) + member.name.size() + member.text.size() + member.title.size();
+    }
+  }
   return bytes;
 }
 
@@ -147,6 +153,8 @@ Journal::Journal(const std::filesystem::path& path, SqliteDb::Access access)
   AddColumnIfMissing(db_, "runs", "version");
   AddColumnIfMissing(db_, "documents", "charset");
   AddColumnIfMissing(db_, "documents", "extractor");
+  AddColumnIfMissing(db_, "documents", "container");
+  db_.Exec("CREATE INDEX IF NOT EXISTS documents_by_container ON documents(container)");
 }
 
 void Journal::ClaimRuns(const std::function<void()>& write_run_row) {
@@ -415,18 +423,60 @@ void Journal::InsertDocument(DocumentStatements& s, const OutcomeRow& row) {
     s.upsert.Bind(8, std::string_view("error")).Bind(9, row.error).BindNull(10).BindNull(11);
     s.upsert.BindNull(12);
   }
+  s.upsert.BindNull(13);
   int64_t id = 0;
   if (s.upsert.Step()) id = s.upsert.Int(0);
   s.upsert.Reset();
   if (document && document->status == "indexed") {
     s.add_text.Bind(1, id).Bind(2, document->title).Bind(3, document->text).Run();
   }
+  ForgetMembers(s, row.input);
+  if (document) {
+    for (const IndexedMember& member : document->members) InsertMember(s, row.input, *document, member);
+  }
+}
+
+void Journal::ForgetMembers(DocumentStatements& s, const std::string& container) {
+  s.find_members.Bind(1, container);
+  while (s.find_members.Step()) s.forget_text.Bind(1, s.find_members.Int(0)).Run();
+  s.find_members.Reset();
+  s.forget_members.Bind(1, container).Run();
+}
+
+void Journal::InsertMember(DocumentStatements& s, const std::string& container,
+                           const IndexedDocument& archive, const IndexedMember& member) {
+  s.upsert.Bind(1, MemberPath(container, member.name))
+      .Bind(2, member.type)
+      .Bind(3, static_cast<int64_t>(member.size))
+      .Bind(4, member.mtime_ns)
+      .Bind(5, member.hash)
+      .Bind(6, member.title)
+      .Bind(7, static_cast<int64_t>(member.words))
+      .Bind(8, member.status);
+  if (member.status == "error") {
+    s.upsert.Bind(9, member.note).BindNull(10);
+  } else {
+    s.upsert.BindNull(9).Bind(10, member.note);
+  }
+  if (member.charset.empty()) {
+    s.upsert.BindNull(11);
+  } else {
+    s.upsert.Bind(11, member.charset);
+  }
+  s.upsert.Bind(12, archive.extractor).Bind(13, container);
+  int64_t id = 0;
+  if (s.upsert.Step()) id = s.upsert.Int(0);
+  s.upsert.Reset();
+  if (member.status == "indexed") {
+    s.add_text.Bind(1, id).Bind(2, member.title).Bind(3, member.text).Run();
+  }
 }
 
 std::unordered_map<std::string, FileStamp> Journal::KnownDocuments() {
   std::unordered_map<std::string, FileStamp> known;
   Statement select = db_.Prepare(
-      "SELECT path, size, mtime_ns, status, coalesce(extractor, '') FROM documents");
+      "SELECT path, size, mtime_ns, status, coalesce(extractor, '') FROM documents "
+      "WHERE container IS NULL");
   while (select.Step()) {
     known[select.Text(0)] = {static_cast<uint64_t>(select.Int(1)), select.Int(2),
                              select.Text(3) == "error", select.Text(4)};
@@ -439,7 +489,13 @@ void Journal::RemoveDocuments(const std::vector<std::string>& paths) {
   Statement find = db_.Prepare("SELECT id FROM documents WHERE path = ?");
   Statement forget_text = db_.Prepare("DELETE FROM documents_fts WHERE rowid = ?");
   Statement forget = db_.Prepare("DELETE FROM documents WHERE id = ?");
+  Statement find_members = db_.Prepare("SELECT id FROM documents WHERE container = ?");
+  Statement forget_members = db_.Prepare("DELETE FROM documents WHERE container = ?");
   for (const std::string& path : paths) {
+    find_members.Bind(1, path);
+    while (find_members.Step()) forget_text.Bind(1, find_members.Int(0)).Run();
+    find_members.Reset();
+    forget_members.Bind(1, path).Run();
     find.Bind(1, path);
     if (find.Step()) {
       const int64_t id = find.Int(0);
@@ -491,13 +547,15 @@ void Journal::InsertRows(const std::vector<OutcomeRow>& rows) {
   Statement forget_text = db_.Prepare("DELETE FROM documents_fts WHERE rowid = ?");
   Statement upsert_document = db_.Prepare(
       "INSERT INTO documents(path, type, size, mtime_ns, hash, title, words, status, error, note, "
-      "charset, extractor) VALUES(?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(path) DO UPDATE SET "
+      "charset, extractor, container) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(path) DO UPDATE SET "
       "type=excluded.type, size=excluded.size, mtime_ns=excluded.mtime_ns, hash=excluded.hash, "
       "title=excluded.title, words=excluded.words, status=excluded.status, "
       "error=excluded.error, note=excluded.note, charset=excluded.charset, "
-      "extractor=excluded.extractor, "
+      "extractor=excluded.extractor, container=excluded.container, "
       "indexed_at=excluded.indexed_at RETURNING id");
   Statement add_text = db_.Prepare("INSERT INTO documents_fts(rowid, title, body) VALUES(?,?,?)");
+  Statement find_members = db_.Prepare("SELECT id FROM documents WHERE container = ?");
+  Statement forget_members = db_.Prepare("DELETE FROM documents WHERE container = ?");
   Statement geocode = db_.Prepare(
       "INSERT INTO geocodes(run_id, task_id, query, normalized, status, lat, lon, "
       "formatted_address, provider, attempts, latency_ms, cached, error) "
@@ -540,7 +598,8 @@ void Journal::InsertRows(const std::vector<OutcomeRow>& rows) {
     }
     if (row.kind == "geocode") InsertGeocode(geocode, row);
     if (row.kind == "index" && !row.input.empty()) {
-      DocumentStatements statements{find_document, forget_text, upsert_document, add_text};
+      DocumentStatements statements{find_document, forget_text, upsert_document, add_text,
+                                    find_members, forget_members};
       InsertDocument(statements, row);
     }
   }

@@ -15,7 +15,8 @@
 //            provider, attempts, latency_ms, cached, error): geocoding results, one per place
 //   geocode_cache(key, answer): answers by folded query and providers, across runs
 //   documents(id, path, type, size, mtime_ns, hash, title, words, status, error, note,
-//   charset) and
+//   charset, extractor, container): one row per file, and one per member of an archive
+//   (path ARCHIVE!MEMBER, container ARCHIVE), and
 //   documents_fts(title, body): the full-text index (FTS5), rowid = documents.id
 // A task's row is written once: the primary key makes a second result for a task an error,
 // never a second row. One run writes a database at a time: a second is refused while the
@@ -125,8 +126,14 @@ class Journal {
     Statement& forget_text;
     Statement& upsert;
     Statement& add_text;
+    Statement& find_members;
+    Statement& forget_members;
   };
   void InsertDocument(DocumentStatements& statements, const OutcomeRow& row);
+  /// Drops an archive's member rows (before its members are stored again, or it is gone).
+  void ForgetMembers(DocumentStatements& statements, const std::string& container);
+  void InsertMember(DocumentStatements& statements, const std::string& container,
+                    const IndexedDocument& archive, const IndexedMember& member);
 
   SqliteDb db_;  // used by the opening thread before the writer starts, then by the writer
   std::unique_ptr<SqliteDb> cache_reader_;       // CachedGeocode's connection, opened at need

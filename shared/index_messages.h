@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <msgpack.hpp>
 
@@ -23,6 +24,23 @@ struct IndexRequest {
   MSGPACK_DEFINE(path, max_file_size, max_text_bytes, converter_timeout_s, converters);
 };
 
+/// A file inside an archive (zip, tar, ...), a document of its own: its path in the index is
+/// the archive's, "!", then `name`.
+struct IndexedMember {
+  std::string name;    // its path inside the archive
+  std::string status;  // "indexed" or "skipped"
+  std::string type;
+  std::string title;
+  std::string text;
+  uint64_t words = 0;
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;  // as the archive recorded it
+  std::string hash;
+  std::string note;
+  std::string charset;
+  MSGPACK_DEFINE(name, status, type, title, text, words, size, mtime_ns, hash, note, charset);
+};
+
 struct IndexedDocument {
   std::string status;  // "indexed", or "skipped" (unsupported type)
   std::string type;    // text, markdown, html, pdf, odt, docx, ... or the extension
@@ -35,12 +53,19 @@ struct IndexedDocument {
   std::string note;    // e.g. "invalid UTF-8 repaired", "text cut at 8 MB"
   std::string charset;  // a text file's encoding as read (UTF-8, ISO-8859-1, ...); "" others
   std::string extractor;  // what made the text (ExtractorFor)
-  MSGPACK_DEFINE(status, type, title, text, words, size, mtime_ns, hash, note, charset, extractor);
+  std::vector<IndexedMember> members;  // an archive's files; their texts share its text limit
+  MSGPACK_DEFINE(status, type, title, text, words, size, mtime_ns, hash, note, charset, extractor,
+                 members);
 };
 
 /// The built-in extractors' version: raised when what they make of some file changes
-/// (2: charsets detected, types by content, compressed files read).
-inline constexpr int kBuiltinExtractorVersion = 2;
+/// (2: charsets detected, types by content, compressed files read; 3: archives' members).
+inline constexpr int kBuiltinExtractorVersion = 3;
+
+/// Joins an archive's path and a member's name into the member's path in the index.
+inline std::string MemberPath(const std::string& archive, const std::string& member) {
+  return archive + "!" + member;
+}
 
 /// What turns the file at `path` into text under `converters` (keyed by extension, without
 /// the dot): "converter:COMMAND" when its extension names one, else the built-in extractors,

@@ -8,22 +8,16 @@
 
 #include "shared/wire.h"
 #include "worker/child_command.h"
-#include "worker/mime_sniffer.h"
+#include "worker/document_types.h"
 
 namespace taskfarm {
-
-/// libmagic, for a file its name and first bytes do not place; null when it cannot be had.
-using MimeSnifferSource = std::function<MimeSniffer*()>;
 
 /// External converters run as the worker's commands do (`services`): in a process group of
 /// their own that dies with their task, and with the worker. A file no check places is typed
 /// by libmagic (`sniffer`, asked only then): text/... is indexed as text, anything else is
-/// skipped, its row saying which type has no converter.
+/// skipped, its row saying which type has no converter. An archive's files come back as its
+/// document's members (ReadArchiveMembers).
 std::string RunIndex(const wire::Task& task, const CommandServices& services,
                      const MimeSnifferSource& sniffer);
-
-/// The document type of a file: "pdf", "html", "text", "markdown", "odt", "docx", ... or
-/// "" when neither its content nor its name tells. `head` is the file's first bytes.
-std::string DetectType(std::string_view head, const std::string& extension);
 
 }  // namespace taskfarm

@@ -1,0 +1,80 @@
+#include "worker/document_types.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "shared/find_program.h"
+#include "shared/utf8.h"
+
+namespace taskfarm {
+namespace {
+
+std::string Lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), ::tolower);
+  return text;
+}
+
+bool StartsWithNoCase(std::string_view text, std::string_view prefix) {
+  return text.size() >= prefix.size() && Lower(std::string(text.substr(0, prefix.size()))) == prefix;
+}
+
+constexpr std::string_view kOfficeTypes[] = {"odt", "ods", "odp", "docx", "xlsx", "pptx"};
+
+}  // namespace
+
+std::string DetectType(std::string_view head, const std::string& extension) {
+  const std::string ext = Lower(extension);
+  if (head.substr(0, 5) == "%PDF-") return "pdf";
+  if (head.substr(0, 4) == std::string_view("PK\x03\x04", 4)) {
+    if (!ext.empty() && IsOfficeType(std::string_view(ext).substr(1))) return ext.substr(1);
+    return "zip";
+  }
+  std::string_view start = head;
+  start = WithoutByteOrderMark(start);
+  while (!start.empty() && std::isspace(static_cast<unsigned char>(start.front()))) {
+    start.remove_prefix(1);
+  }
+  if (StartsWithNoCase(start, "<!doctype html") || StartsWithNoCase(start, "<html")) return "html";
+  if (ext == ".html" || ext == ".htm" || ext == ".xhtml") return "html";
+  if (ext == ".md" || ext == ".markdown") return "markdown";
+  if (ext == ".txt" || ext == ".text" || ext == ".rst") return "text";
+  if (ext == ".pdf") return "text";  // named .pdf but without a PDF header: read it as text
+  return "";
+}
+
+std::string SniffType(std::string_view head, const MimeSnifferSource& sniffer, std::string& mime) {
+  MimeSniffer* magic = sniffer ? sniffer() : nullptr;
+  mime = magic != nullptr ? magic->MimeType(head) : "an unknown type";
+  if (mime == "text/html") return "html";
+  if (mime.rfind("text/", 0) == 0) return "text";
+  return "";
+}
+
+bool IsStreamedType(std::string_view type) {
+  return type == "text" || type == "markdown" || type == "html";
+}
+
+bool IsOfficeType(std::string_view type) {
+  return std::find(std::begin(kOfficeTypes), std::end(kOfficeTypes), type) != std::end(kOfficeTypes);
+}
+
+// MuPDF's mutool extracts PDF text in about a third of pdftotext's CPU time; both run as
+// separate programs, so neither's licence (AGPL, GPL) reaches taskfarm.
+std::vector<std::string> PdfCommand(const std::string& path) {
+  static const bool have_mutool = !FindProgram("mutool").empty();
+  if (have_mutool) return {"mutool", "draw", "-q", "-F", "txt", "-o", "-", path};
+  return {"pdftotext", "-q", "-enc", "UTF-8", path, "-"};
+}
+
+uint64_t CountWords(std::string_view text) {
+  uint64_t words = 0;
+  bool in_word = false;
+  for (unsigned char c : text) {
+    const bool word_char = std::isalnum(c) || c >= 0x80;
+    if (word_char && !in_word) ++words;
+    in_word = word_char;
+  }
+  return words;
+}
+
+}  // namespace taskfarm
