@@ -1064,6 +1064,11 @@ run (workers fail to start, no shared memory); 130/143 interrupted by SIGINT/SIG
                               defaults::kConverterTimeoutSeconds))
       ->check(CLI::Range(1u, 7u * 86400u))
       ->group(indexing);
+  run->add_flag("--retry-failed", tasks.index.retry_failed,
+                "convert again the files whose conversion failed before, though unchanged "
+                "(without it they stay failed until they change, so a re-run does not fail on "
+                "them again)")
+      ->group(indexing);
 
   const std::string commands = "Commands per input (as GNU parallel), job files";
   run->add_option("--exec", tasks.exec.command_line,

@@ -28,6 +28,19 @@ bool IndexSource::Excluded(const fs::path& path) const {
 }
 
 std::optional<TaskSpec> IndexSource::Next() {
+  while (!walked_all_ && window_.size() < kLookahead) {
+    auto pending = Walk();
+    if (!pending) break;
+    window_.push(std::move(*pending));
+  }
+  if (window_.empty()) return std::nullopt;
+  TaskSpec spec = window_.top().spec;
+  window_.pop();
+  return spec;
+}
+
+std::optional<IndexSource::Pending> IndexSource::Walk() {
+  constexpr uint64_t kFirst = UINT64_MAX;  // a folder's error row
   for (;;) {
     if (stack_.empty()) {
       if (next_root_ >= input_.roots.size()) {
@@ -39,9 +52,9 @@ std::optional<TaskSpec> IndexSource::Next() {
       fs::directory_iterator it(root, ec);
       if (ec) {
         NotListed(root);
-        return TaskSpec{"reject", payloads::EncodeText(fmt::format(
-                                      "{}: cannot read the folder: {}", root.string(),
-                                      ec.message()))};
+        return Pending{kFirst, TaskSpec{"reject", payloads::EncodeText(fmt::format(
+                                                      "{}: cannot read the folder: {}",
+                                                      root.string(), ec.message()))}};
       }
       stack_.push_back(std::move(it));
       continue;
@@ -62,7 +75,7 @@ std::optional<TaskSpec> IndexSource::Next() {
   }
 }
 
-std::optional<TaskSpec> IndexSource::Visit(const fs::directory_entry& entry) {
+std::optional<IndexSource::Pending> IndexSource::Visit(const fs::directory_entry& entry) {
   std::error_code ec;
   const fs::file_status status = entry.symlink_status(ec);  // never follow a link
   if (ec) {
@@ -74,9 +87,9 @@ std::optional<TaskSpec> IndexSource::Visit(const fs::directory_entry& entry) {
     fs::directory_iterator it(entry.path(), ec);
     if (ec) {
       NotListed(entry.path());
-      return TaskSpec{"reject", payloads::EncodeText(fmt::format(
-                                    "{}: cannot read the folder: {}", entry.path().string(),
-                                    ec.message()))};
+      return Pending{UINT64_MAX, TaskSpec{"reject", payloads::EncodeText(fmt::format(
+                                                        "{}: cannot read the folder: {}",
+                                                        entry.path().string(), ec.message()))}};
     }
     stack_.push_back(std::move(it));
     return std::nullopt;
@@ -91,12 +104,16 @@ std::optional<TaskSpec> IndexSource::Visit(const fs::directory_entry& entry) {
   const int64_t mtime_ns =
       static_cast<int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 + info.st_mtim.tv_nsec;
   if (auto known = known_.find(path); known != known_.end()) {
-    if (known->second.failed) {
-      ++counts_.retried;
-    } else if (known->second.size != size || known->second.mtime_ns != mtime_ns) {
+    const FileStamp& stamp = known->second;
+    if (stamp.size != size || stamp.mtime_ns != mtime_ns) {
       ++counts_.changed;
-    } else if (known->second.extractor != ExtractorFor(path, input_.converters)) {
+    } else if (stamp.extractor != ExtractorFor(path, input_.converters)) {
       ++counts_.reconverted;
+    } else if (stamp.failed && input_.retry_failed) {
+      ++counts_.retried;
+    } else if (stamp.failed) {
+      ++counts_.failed_unchanged;
+      return std::nullopt;
     } else {
       ++counts_.unchanged;
       return std::nullopt;
@@ -106,7 +123,7 @@ std::optional<TaskSpec> IndexSource::Visit(const fs::directory_entry& entry) {
   }
   IndexRequest request{path, input_.max_file_size, input_.max_text_bytes,
                        input_.converter_timeout_s, input_.converters};
-  return TaskSpec{"index", EncodeIndexRequest(request)};
+  return Pending{size, TaskSpec{"index", EncodeIndexRequest(request)}};
 }
 
 void IndexSource::NotListed(const fs::path& folder) {

@@ -95,6 +95,7 @@ nlohmann::json RunSummary::ToJson() const {
              {"unchanged", index_counts_->unchanged},
              {"removed", index_counts_->removed},
              {"retried", index_counts_->retried},
+             {"failed_unchanged", index_counts_->failed_unchanged},
              {"reconverted", index_counts_->reconverted},
              {"archive_members", {{"indexed", members_indexed_},
                                   {"not_indexed", members_not_indexed_}}}};
@@ -173,10 +174,17 @@ void RunSummary::Print(std::ostream& out) const {
     out << '\n';
   }
   if (index_counts_) {
-    out << fmt::format("  index: {} added, {} changed, {} unchanged, {} removed, {} failed "
-                       "before and tried again",
+    out << fmt::format("  index: {} added, {} changed, {} unchanged, {} removed",
                        index_counts_->added, index_counts_->changed, index_counts_->unchanged,
-                       index_counts_->removed, index_counts_->retried);
+                       index_counts_->removed);
+    if (index_counts_->retried > 0) {
+      out << fmt::format(", {} failed before and tried again", index_counts_->retried);
+    }
+    if (index_counts_->failed_unchanged > 0) {
+      out << fmt::format(", {} failed before and unchanged, left failed (--retry-failed tries "
+                         "them again)",
+                         index_counts_->failed_unchanged);
+    }
     if (index_counts_->reconverted > 0) {
       out << fmt::format(", {} converted again (their converter is another now)",
                          index_counts_->reconverted);

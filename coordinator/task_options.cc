@@ -38,7 +38,8 @@ nlohmann::json ToJson(const TaskOptions& o) {
                      {"max_file_size", o.index.max_file_size},
                      {"max_text_bytes", o.index.max_text_bytes},
                      {"converter_timeout_s", o.index.converter_timeout_s},
-                     {"converters", o.index.converters}};
+                     {"converters", o.index.converters},
+                     {"retry_failed", o.index.retry_failed}};
   }
   if (o.exec.active()) {
     json["exec"] = {{"kind", o.exec.kind},
@@ -92,6 +93,7 @@ TaskOptions TaskOptionsFromJson(const nlohmann::json& json) {
       o.index.max_text_bytes = index.at("max_text_bytes").get<uint64_t>();
       o.index.converter_timeout_s = index.at("converter_timeout_s").get<uint32_t>();
       o.index.converters = index.at("converters").get<std::map<std::string, std::string>>();
+      o.index.retry_failed = index.value("retry_failed", false);
     }
     if (json.contains("geocode")) {
       const auto& geocode = json.at("geocode");

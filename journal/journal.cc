@@ -402,16 +402,20 @@ void Journal::InsertDocument(DocumentStatements& s, const OutcomeRow& row) {
   s.find.Reset();
   const IndexedDocument* document = row.document ? &*row.document : nullptr;
   s.upsert.Bind(1, row.input);
-  if (document) {
+  if (document) {  // a failure's document is the file's stamp
     s.upsert.Bind(2, document->type)
         .Bind(3, static_cast<int64_t>(document->size))
         .Bind(4, document->mtime_ns)
         .Bind(5, document->hash)
         .Bind(6, document->title)
         .Bind(7, static_cast<int64_t>(document->words))
-        .Bind(8, document->status)
-        .BindNull(9)
-        .Bind(10, document->note);
+        .Bind(8, row.ok ? std::string_view(document->status) : std::string_view("error"));
+    if (row.ok) {
+      s.upsert.BindNull(9);
+    } else {
+      s.upsert.Bind(9, row.error);
+    }
+    s.upsert.Bind(10, document->note);
     if (document->charset.empty()) {
       s.upsert.BindNull(11);
     } else {
@@ -427,7 +431,7 @@ void Journal::InsertDocument(DocumentStatements& s, const OutcomeRow& row) {
   int64_t id = 0;
   if (s.upsert.Step()) id = s.upsert.Int(0);
   s.upsert.Reset();
-  if (document && document->status == "indexed") {
+  if (row.ok && document && document->status == "indexed") {
     s.add_text.Bind(1, id).Bind(2, document->title).Bind(3, document->text).Run();
   }
   ForgetMembers(s, row.input);

@@ -63,12 +63,13 @@ void DescribeIndex(std::string_view payload, OutcomeRow& row) {
   if (auto request = DecodeIndexRequest(payload)) row.input = request->path;
 }
 void DecodeIndex(OutcomeRow& row) {
-  if (row.ok) row.document = DecodeIndexedDocument(row.payload);
+  // A failure's payload is the file's stamp (size, mtime, extractor), kept by the journal.
+  if (!row.payload.empty()) row.document = DecodeIndexedDocument(row.payload);
 }
 void IndexColumns(const OutcomeRow& row, nlohmann::json& line) {
   line["path"] = row.input;
   const auto& document = row.document;
-  if (!document) return;
+  if (!document || !row.ok) return;
   line["status"] = document->status;  // indexed or skipped
   line["type"] = document->type;
   line["title"] = document->title;

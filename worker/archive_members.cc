@@ -140,7 +140,8 @@ ExtractedText PdfMemberText(const std::string& bytes, const ArchiveLimits& limit
   }
   const std::string path = fmt::format("/proc/{}/fd/{}", getpid(), fd);
   ExtractedText extracted =
-      ExtractWithProgram(PdfCommand(path), limits.converter_timeout, max_text * 4, services);
+      ExtractWithProgram(PdfCommand(path), limits.converter_timeout, max_text * 4, services,
+                         FailedExit::kKeepText);
   if (extracted.text.size() > max_text) {
     extracted.text.resize(max_text);
     AddNote(extracted, TextCutNote(max_text));

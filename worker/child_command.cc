@@ -129,6 +129,8 @@ Fd OpenOutputFile(const std::filesystem::path& path, std::string& error) {
   return Fd(fd);
 }
 
+thread_local uint64_t children_cpu_ns = 0;  // ThreadChildrenCpuNanos
+
 std::chrono::nanoseconds CpuOf(const rusage& usage) {
   const auto micros = [](const timeval& t) {
     return std::chrono::seconds(t.tv_sec) + std::chrono::microseconds(t.tv_usec);
@@ -267,6 +269,7 @@ ChildCommandResult RunChildCommand(const ChildCommandSpec& spec) {
   }
   result.wall = MonoClock::now() - started;
   result.cpu = CpuOf(usage);
+  children_cpu_ns += static_cast<uint64_t>(result.cpu.count());
   if (WIFEXITED(status)) {
     result.exit_status = WEXITSTATUS(status);
   } else if (WIFSIGNALED(status)) {
@@ -283,5 +286,7 @@ ChildCommandResult RunChildCommand(const ChildCommandSpec& spec) {
   }
   return result;
 }
+
+uint64_t ThreadChildrenCpuNanos() { return children_cpu_ns; }
 
 }  // namespace taskfarm

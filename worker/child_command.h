@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "shared/clock.h"
+
 #include "worker/group_reaper.h"
 
 namespace taskfarm {
@@ -67,5 +69,13 @@ struct CommandServices {
 /// Runs `spec` to completion (or its timeout). Thread-safe: several threads may run
 /// commands at once. stdin is /dev/null.
 ChildCommandResult RunChildCommand(const ChildCommandSpec& spec);
+
+/// CPU time (user + system) of every command the calling thread has run to its end, in
+/// nanoseconds.
+uint64_t ThreadChildrenCpuNanos();
+
+/// A task's CPU clock: its thread's CPU and the CPU of the commands it ran (an index task's
+/// converter, an exec task's command), in nanoseconds.
+inline uint64_t TaskCpuNanos() { return ThreadCpuNanos() + ThreadChildrenCpuNanos(); }
 
 }  // namespace taskfarm

@@ -13,7 +13,7 @@ constexpr uint64_t kKeptErrorBytes = 64 * 1024;
 
 ExtractedText ExtractWithProgram(const std::vector<std::string>& argv,
                                  std::chrono::seconds timeout, uint64_t max_output,
-                                 const CommandServices& services) {
+                                 const CommandServices& services, FailedExit failed_exit) {
   ChildCommandSpec spec;
   spec.argv = argv;
   spec.capture_limit = max_output;
@@ -33,11 +33,16 @@ ExtractedText ExtractWithProgram(const std::vector<std::string>& argv,
     fail(argv[0] + " wrote more than " + std::to_string(max_output) + " bytes");
   }
   if (result.signal != 0) fail(argv[0] + " crashed: " + SignalText(result.signal));
-  if (result.exit_status != 0) {
+  const bool has_text = result.out.find_first_not_of(" \t\r\n\f") != std::string::npos;
+  if (result.exit_status != 0 && !(failed_exit == FailedExit::kKeepText && has_text)) {
     fail(argv[0] + " failed with exit status " + std::to_string(result.exit_status));
   }
   ExtractedText extracted;
   extracted.text = std::move(result.out);
+  if (result.exit_status != 0) {
+    AddNote(extracted, "partial text: " + argv[0] + " exited with status " +
+                           std::to_string(result.exit_status));
+  }
   return extracted;
 }
 

@@ -114,18 +114,8 @@ ExtractedText ExtractArchive(const IndexRequest& request, const MimeSnifferSourc
   return extracted;
 }
 
-struct FileFacts {
-  uint64_t size = 0;
-  int64_t mtime_ns = 0;
-};
-
 // A regular file, not empty, within --max-file-size; else a TaskFailure saying which.
-FileFacts CheckFile(const IndexRequest& request) {
-  struct stat info {};
-  if (stat(request.path.c_str(), &info) != 0) {
-    throw TaskFailure({ErrorCode::kBadInput, std::string("cannot stat: ") + ErrnoText(errno),
-                       false});
-  }
+void CheckFile(const struct stat& info, const IndexRequest& request) {
   if (!S_ISREG(info.st_mode)) throw TaskFailure({ErrorCode::kBadInput, "not a regular file", false});
   const auto size = static_cast<uint64_t>(info.st_size);
   if (size == 0) throw TaskFailure({ErrorCode::kBadInput, "empty file (zero bytes)", false});
@@ -135,7 +125,62 @@ FileFacts CheckFile(const IndexRequest& request) {
                                    request.max_file_size),
                        false});
   }
-  return {size, static_cast<int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 + info.st_mtim.tv_nsec};
+}
+
+// The file's document from `document` (its stamp: size, mtime, extractor).
+std::string IndexFile(const IndexRequest& request, IndexedDocument document,
+                      const CommandServices& services, const MimeSnifferSource& sniffer) {
+  FileChunks file(request.path);
+  const std::string_view first = file.Next();
+  const std::string extension = std::filesystem::path(request.path).extension().string();
+  document.type = DetectType(first.substr(0, 512), extension);
+
+  ExtractedText extracted;
+  const auto timeout = std::chrono::seconds(request.converter_timeout_s);
+  const std::string bare_extension = extension.empty() ? "" : Lower(extension).substr(1);
+  const auto converter = request.converters.find(bare_extension);  // keys have no dot
+  std::string mime;
+  if (document.type.empty() && converter == request.converters.end()) {
+    document.type = SniffType(first.substr(0, kSniffBytes), sniffer, mime);
+  }
+  if (converter != request.converters.end()) {
+    document.type = bare_extension;
+    extracted = ExtractWithProgram(CommandFor(converter->second, request.path), timeout,
+                                   request.max_text_bytes * 4, services);
+  } else if (IsStreamedType(document.type)) {
+    extracted = ReadStreamedType(document.type, file, first, request.max_text_bytes);
+  } else if (document.type == "pdf") {
+    extracted = ExtractWithProgram(PdfCommand(request.path), timeout,
+                                   request.max_text_bytes * 4, services, FailedExit::kKeepText);
+    if (extracted.text.find_first_not_of(" \n\f\r\t") == std::string::npos) {
+      AddNote(extracted, "no text (a scanned PDF?)");
+    }
+  } else if (IsOfficeType(document.type)) {
+    extracted = ExtractOfficeText(request.path, document.type, request.max_file_size * 20,
+                                  request.max_text_bytes);
+  } else if (document.type == "zip" || IsArchiveMime(mime) ||
+             (IsCompressedMime(mime) && HoldsArchive(request.path))) {
+    extracted = ExtractArchive(request, sniffer, services, document);
+  } else if (IsCompressedMime(mime)) {
+    extracted = ExtractCompressed(request, sniffer, document);
+  } else {
+    Skip(document, bare_extension.empty() ? "unknown" : bare_extension,
+         "no converter for " + (mime.empty() ? document.type : mime));
+  }
+  document.hash = file.FinishHash();
+  if (document.status == "skipped") return EncodeIndexedDocument(document);
+  document.status = "indexed";
+  if (extracted.text.size() > request.max_text_bytes) {  // a program's output
+    extracted.text.resize(request.max_text_bytes);
+    AddNote(extracted, TextCutNote(request.max_text_bytes));
+  }
+  document.title = std::move(extracted.title);
+  document.text = std::move(extracted.text);
+  document.note = std::move(extracted.note);
+  document.charset = std::move(extracted.charset);
+  document.words = CountWords(document.text);
+  if (document.title.empty()) document.title = std::filesystem::path(request.path).stem().string();
+  return EncodeIndexedDocument(document);
 }
 
 }  // namespace
@@ -144,63 +189,24 @@ std::string RunIndex(const wire::Task& task, const CommandServices& services,
                      const MimeSnifferSource& sniffer) {
   auto request = DecodeIndexRequest(task.payload);
   if (!request) throw TaskFailure({ErrorCode::kBadPayload, "index payload is not a request", false});
-  const FileFacts facts = CheckFile(*request);
-  FileChunks file(request->path);
-  const std::string_view first = file.Next();
-  const std::string extension = std::filesystem::path(request->path).extension().string();
-
-  IndexedDocument document;
-  document.extractor = ExtractorFor(request->path, request->converters);
-  document.size = facts.size;
-  document.mtime_ns = facts.mtime_ns;
-  document.type = DetectType(first.substr(0, 512), extension);
-
-  ExtractedText extracted;
-  const auto timeout = std::chrono::seconds(request->converter_timeout_s);
-  const std::string bare_extension = extension.empty() ? "" : Lower(extension).substr(1);
-  const auto converter = request->converters.find(bare_extension);  // keys have no dot
-  std::string mime;
-  if (document.type.empty() && converter == request->converters.end()) {
-    document.type = SniffType(first.substr(0, kSniffBytes), sniffer, mime);
+  struct stat info {};
+  if (stat(request->path.c_str(), &info) != 0) {
+    throw TaskFailure({ErrorCode::kBadInput, std::string("cannot stat: ") + ErrnoText(errno),
+                       false});
   }
-  if (converter != request->converters.end()) {
-    document.type = bare_extension;
-    extracted = ExtractWithProgram(CommandFor(converter->second, request->path), timeout,
-                                   request->max_text_bytes * 4, services);
-  } else if (IsStreamedType(document.type)) {
-    extracted = ReadStreamedType(document.type, file, first, request->max_text_bytes);
-  } else if (document.type == "pdf") {
-    extracted = ExtractWithProgram(PdfCommand(request->path), timeout,
-                                   request->max_text_bytes * 4, services);
-    if (extracted.text.find_first_not_of(" \n\f\r\t") == std::string::npos) {
-      extracted.note = "no text (a scanned PDF?)";
-    }
-  } else if (IsOfficeType(document.type)) {
-    extracted = ExtractOfficeText(request->path, document.type, request->max_file_size * 20,
-                                  request->max_text_bytes);
-  } else if (document.type == "zip" || IsArchiveMime(mime) ||
-             (IsCompressedMime(mime) && HoldsArchive(request->path))) {
-    extracted = ExtractArchive(*request, sniffer, services, document);
-  } else if (IsCompressedMime(mime)) {
-    extracted = ExtractCompressed(*request, sniffer, document);
-  } else {
-    Skip(document, bare_extension.empty() ? "unknown" : bare_extension,
-         "no converter for " + (mime.empty() ? document.type : mime));
+  // The file's stamp travels with a failure too, so an unchanged file that failed is known
+  // unchanged next time and not converted again (unless --retry-failed).
+  IndexedDocument stamp;
+  stamp.status = "error";
+  stamp.extractor = ExtractorFor(request->path, request->converters);
+  stamp.size = static_cast<uint64_t>(info.st_size);
+  stamp.mtime_ns = static_cast<int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 + info.st_mtim.tv_nsec;
+  try {
+    CheckFile(info, *request);
+    return IndexFile(*request, stamp, services, sniffer);
+  } catch (const TaskFailure& failure) {
+    throw TaskFailure(failure.error(), EncodeIndexedDocument(stamp));
   }
-  document.hash = file.FinishHash();
-  if (document.status == "skipped") return EncodeIndexedDocument(document);
-  document.status = "indexed";
-  if (extracted.text.size() > request->max_text_bytes) {  // a program's output
-    extracted.text.resize(request->max_text_bytes);
-    AddNote(extracted, TextCutNote(request->max_text_bytes));
-  }
-  document.title = std::move(extracted.title);
-  document.text = std::move(extracted.text);
-  document.note = std::move(extracted.note);
-  document.charset = std::move(extracted.charset);
-  document.words = CountWords(document.text);
-  if (document.title.empty()) document.title = std::filesystem::path(request->path).stem().string();
-  return EncodeIndexedDocument(document);
 }
 
 }  // namespace taskfarm

@@ -1,6 +1,7 @@
 #include "worker/io_lane.h"
 
 #include "shared/clock.h"
+#include "worker/child_command.h"
 #include "worker/worker_loop.h"
 
 namespace taskfarm {
@@ -39,9 +40,9 @@ void IoLane::Serve() {
       queue_.pop_front();
     }
     outbox_.AddStarted(task.id);
-    const uint64_t cpu_start = ThreadCpuNanos();
+    const uint64_t cpu_start = TaskCpuNanos();
     std::vector<wire::Result> results{RunTask(task, worker_id_, handlers_)};
-    results[0].cpu_ns = ThreadCpuNanos() - cpu_start;
+    results[0].cpu_ns = TaskCpuNanos() - cpu_start;
     outbox_.AddResults({}, results);
   }
 }

@@ -110,11 +110,17 @@ bool AppendOfficeXmlText(xmlTextReader* reader, BoundedText& out);
 /// a TaskFailure.
 void AppendOfficeXmlText(std::string_view xml, BoundedText& out);
 
+/// What a converter's non-zero exit means: a failure, or (kKeepText) a document it read in
+/// part when it printed text: kept, noted "partial text" (mutool prints every page it can
+/// read of a damaged PDF, then exits 1).
+enum class FailedExit { kFail, kKeepText };
+
 /// Runs `argv` (an external converter such as pdftotext) as a ChildCommand, returns its
-/// stdout as text; a non-zero exit, a crash, more than `max_output` bytes or `timeout` are
-/// error values.
+/// stdout as text; a non-zero exit (see FailedExit), a crash, more than `max_output` bytes
+/// or `timeout` are error values.
 ExtractedText ExtractWithProgram(const std::vector<std::string>& argv,
                                  std::chrono::seconds timeout, uint64_t max_output,
-                                 const CommandServices& services);
+                                 const CommandServices& services,
+                                 FailedExit failed_exit = FailedExit::kFail);
 
 }  // namespace taskfarm

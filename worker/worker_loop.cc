@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "shared/clock.h"
+#include "worker/child_command.h"
 #include "shared/transport.h"
 #include "worker/io_lane.h"
 #include "worker/outbox.h"
@@ -90,7 +91,7 @@ void RunBatch(const wire::TaskBatch& batch, uint32_t worker_id, const HandlerTab
   std::vector<uint64_t> started;
   std::vector<wire::Result> group;
   auto group_start = MonoClock::now();
-  uint64_t group_cpu_start = ThreadCpuNanos();
+  uint64_t group_cpu_start = TaskCpuNanos();
   for (std::size_t i = 0; i < batch.tasks.size(); ++i) {
     const wire::Task& task = batch.tasks[i];
     const KindBinding* binding = handlers.Find(task.kind);
@@ -109,7 +110,7 @@ void RunBatch(const wire::TaskBatch& batch, uint32_t worker_id, const HandlerTab
     const auto now = MonoClock::now();
     if (i + 1 < batch.tasks.size() && now - group_start < kMaxResultDelay) continue;
     if (!group.empty()) {
-      const uint64_t cpu_now = ThreadCpuNanos();
+      const uint64_t cpu_now = TaskCpuNanos();
       ShareCpuTime(group, cpu_now - group_cpu_start);
       outbox.AddResults(started, group);
       group_cpu_start = cpu_now;

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "tests/processes/pdf_maker.h"
 #include "tests/processes/process_harness.h"
 
 namespace taskfarm::testing {
@@ -53,30 +54,6 @@ std::set<std::string> MemberPathsFound(const fs::path& db, const TempDir& tmp, s
   return paths;
 }
 
-// A one-page PDF whose text is `words` (Helvetica), with a correct cross-reference table.
-std::string TinyPdf(const std::string& words) {
-  const std::string content = "BT /F1 12 Tf 72 712 Td (" + words + ") Tj ET";
-  const std::vector<std::string> objects = {
-      "<< /Type /Catalog /Pages 2 0 R >>",
-      "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-      "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-      "/Resources << /Font << /F1 5 0 R >> >> >>",
-      fmt::format("<< /Length {} >>\nstream\n{}\nendstream", content.size(), content),
-      "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"};
-  std::string pdf = "%PDF-1.4\n";
-  std::vector<std::size_t> offsets;
-  for (std::size_t i = 0; i < objects.size(); ++i) {
-    offsets.push_back(pdf.size());
-    pdf += fmt::format("{} 0 obj\n{}\nendobj\n", i + 1, objects[i]);
-  }
-  const std::size_t xref = pdf.size();
-  pdf += fmt::format("xref\n0 {}\n0000000000 65535 f \n", objects.size() + 1);
-  for (std::size_t offset : offsets) pdf += fmt::format("{:010} 00000 n \n", offset);
-  pdf += fmt::format("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{}\n%%EOF\n",
-                     objects.size() + 1, xref);
-  return pdf;
-}
-
 void RunIn(const TempDir& tmp, const std::string& command) {
   ASSERT_EQ(std::system(("cd '" + tmp.path().string() + "' && " + command).c_str()), 0) << command;
 }
@@ -88,7 +65,7 @@ void MakeArchiveMembers(const fs::path& src) {
   std::ofstream(src / "guide" / "page.html")
       << "<html><head><title>Okapiword</title></head><body><p>An html member.</p></body></html>";
   std::ofstream(src / "README") << "Narwhalword: a text file without an extension.\n";
-  std::ofstream(src / "manual.pdf", std::ios::binary) << TinyPdf("pangolinword inside a PDF member");
+  std::ofstream(src / "manual.pdf", std::ios::binary) << PdfWithPages({PdfPageOf("pangolinword inside a PDF member")});
   std::ofstream(src / "blob.bin", std::ios::binary) << std::string("\x7f\x01\x02\x03\x00\xff", 6)
                                                     << std::string(4096, '\0');
 }
