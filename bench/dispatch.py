@@ -1,9 +1,15 @@
 #!/usr/bin/env python3
-"""Dispatch benchmark (issue: backbone): taskfarm against bare ZeroMQ + msgpack and Python's
-multiprocessing.Pool, in one run, on this machine. Prints a table of figures and ratios.
+"""Dispatch benchmark: taskfarm against the bare ZeroMQ + msgpack pipeline (the ZeroMQ Guide's
+pattern, one message a task, no batching) and Python's process pools in their strongest
+form (the chunksize picked by a sweep), on the
+same tasks, interleaved by bench/harness.py; then parallel efficiency on 10 ms tasks, short
+(1 ms) tasks on one worker against Python's pool, and an idle worker's memory.
 
-Each rate is the best of --repeat runs, interleaved so machine noise hits every contender
-alike. Usage: bench/dispatch.py BUILD_DIR [--repeat N] [--noop N] [--burn N]
+Rates are tasks / wall seconds of the whole process (start-up included: what a user
+waits for), and, for taskfarm and the pools, first task sent .. last result (workers
+started; taskfarm's busy_s).
+
+Usage: bench/dispatch.py BUILD_DIR [--rounds N] [--noop N]
 """
 import argparse
 import json
@@ -12,103 +18,185 @@ import subprocess
 import sys
 import time
 
+import harness
 from procs import children_of
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+PY = "/usr/bin/python3"
+CHUNKSIZES = (1, 16, 64, 256, 1024, 4096)
 
 
-def taskfarm(build, *args):
-    out = subprocess.run([os.path.join(build, "taskfarm"), "run", "--json", "--quiet", *args],
-                         check=True, capture_output=True, text=True).stdout
-    return json.loads(out)
+def farm_command(build, *args):
+    return [os.path.join(build, "taskfarm"), "run", "--json", "--quiet", *args]
 
 
-def rate_line(output):
-    for line in output.splitlines():
+def measured_with_output(command):
+    """measure() plus the command's stdout (its own figures)."""
+    out_path = f"/tmp/bench-dispatch-{os.getpid()}.out"
+    with open(out_path, "w") as out:
+        result = harness.measure(command, stdout=out)
+    with open(out_path) as f:
+        result["stdout"] = f.read()
+    os.remove(out_path)
+    return result
+
+
+def farm(build, *args):
+    result = measured_with_output(farm_command(build, *args))
+    summary = json.loads(result["stdout"])
+    result["busy_s"] = summary["busy_s"]
+    result["tasks"] = summary["tasks"]
+    return result
+
+
+def rate_from(stdout):
+    for line in stdout.splitlines():
         if line.startswith("tasks_per_s"):
             return float(line.split()[1])
-    raise RuntimeError("no rate in: " + output)
+    raise SystemExit("no rate in: " + stdout)
+
+
+def pool(style, workers, tasks, chunksize, burn_us=0):
+    result = measured_with_output([PY, os.path.join(HERE, "pool_baseline.py"), style, str(workers),
+                                   str(tasks), str(chunksize), str(burn_us)])
+    result["inner_rate"] = rate_from(result["stdout"])
+    return result
 
 
 def bare(build, workers, tasks):
-    out = subprocess.run([os.path.join(build, "bench", "bare_pipeline"), str(workers), str(tasks)],
-                         check=True, capture_output=True, text=True).stdout
-    return rate_line(out)
+    result = measured_with_output([os.path.join(build, "bench", "bare_pipeline"), str(workers),
+                                   str(tasks)])
+    result["inner_rate"] = rate_from(result["stdout"])
+    return result
 
 
-def python_pool(workers, tasks):
-    out = subprocess.run(["/usr/bin/python3", os.path.join(HERE, "pool_baseline.py"), str(workers),
-                          str(tasks)], check=True, capture_output=True, text=True).stdout
-    return rate_line(out)
+def best_chunksize(style, workers, tasks, burn_us=0):
+    """The chunksize with the highest rate, each tried twice (the better of the two kept)."""
+    rates = {}
+    for chunksize in CHUNKSIZES:
+        if chunksize > tasks // (4 * workers) and chunksize != 1:
+            continue
+        rates[chunksize] = max(pool(style, workers, tasks, chunksize, burn_us)["inner_rate"]
+                               for _ in range(2))
+    best = max(rates, key=rates.get)
+    return best, rates
 
 
-def status_kb(pid, field):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    return 0
-
-
-def idle_worker_rss_kb(build):
-    """Peak RSS of a worker that has done nothing: 2 workers, 1 sleeping task."""
-    proc = subprocess.Popen([os.path.join(build, "taskfarm"), "run", "--sleep", "1", "--sleep-ms",
-                             "1500", "--workers", "2", "--quiet"])
+def idle_worker_memory(build):
+    """RSS and PSS (KiB) of a worker that has done nothing: 2 workers, 1 sleeping task."""
+    proc = subprocess.Popen(farm_command(build, "--sleep", "1", "--sleep-ms", "1500",
+                                         "--workers", "2"), stdout=subprocess.DEVNULL)
     time.sleep(0.8)
-    peaks = [status_kb(pid, "VmHWM") for pid in children_of(proc.pid)]
+    figures = []
+    for pid in children_of(proc.pid):
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                fields = {line.split(":")[0]: int(line.split()[1]) for line in f if line.split()[-1] == "kB"}
+            figures.append((fields.get("Rss", 0), fields.get("Pss", 0)))
+        except FileNotFoundError:
+            pass
     proc.wait()
-    return min(peaks) if peaks else 0
+    return min(figures) if figures else (0, 0)
+
+
+def python_idle_worker_memory():
+    code = ("import multiprocessing,os,time\n"
+            "def f(x): time.sleep(1.5); return x\n"
+            "if __name__=='__main__':\n"
+            "  with multiprocessing.Pool(2) as p:\n"
+            "    r=p.map_async(f,[1]); time.sleep(0.8)\n"
+            "    print(' '.join(str(c.pid) for c in multiprocessing.active_children()), flush=True)\n"
+            "    r.wait()\n")
+    proc = subprocess.Popen([PY, "-c", code], stdout=subprocess.PIPE, text=True)
+    pids = proc.stdout.readline().split()
+    figures = []
+    for pid in pids:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            fields = {line.split(":")[0]: int(line.split()[1]) for line in f if line.split()[-1] == "kB"}
+        figures.append((fields.get("Rss", 0), fields.get("Pss", 0)))
+    proc.wait()
+    return min(figures) if figures else (0, 0)
+
+
+def rates(samples, tasks):
+    walls = [s["wall_s"] for s in samples]
+    return tasks / sorted(walls)[len(walls) // 2], tasks / min(walls)
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("build")
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--noop", type=int, default=200_000)
-    parser.add_argument("--pool-tasks", type=int, default=20_000)
-    parser.add_argument("--burn", type=int, default=200)
     args = parser.parse_args()
+    build, n = args.build, args.noop
+    print(f"dispatch: {args.rounds} rounds interleaved; load average {harness.load_average():.2f} at start")
 
-    best = {}
-    def keep(key, value):
-        best[key] = max(best.get(key, 0.0), value)
+    pool_chunk, pool_sweep = best_chunksize("pool", 2, n)
+    futures_chunk, futures_sweep = best_chunksize("futures", 2, n)
+    print(f"  chunksize sweep, {n} noop tasks on 2 workers, tasks/s after start-up (best of 2):")
+    print("    Pool.imap_unordered: " + ", ".join(f"{c}: {r:,.0f}" for c, r in pool_sweep.items()))
+    print("    ProcessPoolExecutor.map: " + ", ".join(f"{c}: {r:,.0f}" for c, r in futures_sweep.items()))
 
-    for _ in range(args.repeat):
-        for w in (1, 2):
-            keep(("bare", w), bare(args.build, w, args.noop))
-            summary = taskfarm(args.build, "--noop", str(args.noop), "--workers", str(w))
-            keep(("farm", w), args.noop / summary["busy_s"])
-            keep(("farm_wall", w), args.noop / summary["wall_s"])
-        keep(("pool", 2), python_pool(2, args.pool_tasks))
+    noop = harness.interleave({
+        "bare ZeroMQ + msgpack, 1 msg a task": lambda: bare(build, 2, n),
+        "taskfarm": lambda: farm(build, "--noop", str(n), "--workers", "2"),
+        f"Python Pool (chunksize {pool_chunk})": lambda: pool("pool", 2, n, pool_chunk),
+        f"ProcessPoolExecutor (chunksize {futures_chunk})": lambda: pool("futures", 2, n, futures_chunk),
+    }, args.rounds)
+    print(f"\n  {n:,} noop tasks, 2 workers        whole process tasks/s    after start-up tasks/s")
+    print(f"  {'':34}{'median':>12}{'best':>12}{'median':>14}{'best':>12}")
+    inner = {}
+    for name, samples in noop.items():
+        median, best = rates(samples, n)
+        if name == "taskfarm":
+            inner_rates = sorted(n / s["busy_s"] for s in samples)
+        else:
+            inner_rates = sorted(s["inner_rate"] for s in samples)
+        inner[name] = inner_rates[len(inner_rates) // 2]
+        print(f"  {name:34}{median:>12,.0f}{best:>12,.0f}{inner[name]:>14,.0f}{inner_rates[-1]:>12,.0f}")
+    farm_whole = rates(noop["taskfarm"], n)[0]
+    pool_name = f"Python Pool (chunksize {pool_chunk})"
+    pool_whole = rates(noop[pool_name], n)[0]
+    bare_name = "bare ZeroMQ + msgpack, 1 msg a task"
+    print(f"  taskfarm / bare pipeline (after start-up): {inner['taskfarm'] / inner[bare_name]:.0%} "
+          f"(goal >= 90%)")
+    print(f"  taskfarm / Python Pool, best chunksize: {farm_whole / pool_whole:.2f}x whole process, "
+          f"{inner['taskfarm'] / inner[pool_name]:.2f}x after start-up (goal >= 1.0x)"
+          + ("   <- Python wins" if inner['taskfarm'] < inner[pool_name] else ""))
 
-    burn = {}
-    for w in (1, 2):
-        summary = taskfarm(args.build, "--burn", str(args.burn), "--burn-us", "10000",
-                           "--workers", str(w))
-        burn[w] = summary["wall_s"]
-    efficiency = burn[1] / (2 * burn[2])
-    rss = idle_worker_rss_kb(args.build)
+    burn_tasks, burn_us = 200, 10_000
+    burn = harness.interleave({
+        "1 worker": lambda: farm(build, "--burn", str(burn_tasks), "--burn-us", str(burn_us), "--workers", "1"),
+        "2 workers": lambda: farm(build, "--burn", str(burn_tasks), "--burn-us", str(burn_us), "--workers", "2"),
+    }, args.rounds)
+    ideal2 = burn_tasks * burn_us / 1e6 / 2
+    w1, w2 = harness.median(burn["1 worker"], "busy_s"), harness.median(burn["2 workers"], "busy_s")
+    print(f"\n  {burn_tasks} tasks of {burn_us // 1000} ms CPU: 1 worker median {w1:.2f} s, 2 workers "
+          f"median {w2:.2f} s (min {harness.minimum(burn['2 workers'], 'busy_s'):.2f}); ideal on 2 "
+          f"workers {ideal2:.2f} s: {ideal2 / w2:.1%} of ideal; 1 -> 2 workers {w1 / (2 * w2):.1%}")
 
-    print(f"noop dispatch, tasks/s (best of {args.repeat}, {args.noop} tasks; Python pool "
-          f"{args.pool_tasks} tasks)")
-    print(f"{'':34}{'1 worker':>14}{'2 workers':>14}")
-    print(f"{'bare ZeroMQ + msgpack':34}{best[('bare', 1)]:>14,.0f}{best[('bare', 2)]:>14,.0f}")
-    print(f"{'taskfarm (first send..last result)':34}{best[('farm', 1)]:>14,.0f}"
-          f"{best[('farm', 2)]:>14,.0f}")
-    print(f"{'taskfarm (whole run, with spawn)':34}{best[('farm_wall', 1)]:>14,.0f}"
-          f"{best[('farm_wall', 2)]:>14,.0f}")
-    print(f"{'Python Pool.imap_unordered(cs=1)':34}{'':>14}{best[('pool', 2)]:>14,.0f}")
-    r1 = best[("farm", 1)] / best[("bare", 1)]
-    r2 = best[("farm", 2)] / best[("bare", 2)]
-    rp = best[("farm", 2)] / best[("pool", 2)]
-    print(f"{'taskfarm / bare':34}{r1:>14.0%}{r2:>14.0%}   target >= 50%")
-    print(f"{'taskfarm / Python pool':34}{'':>14}{rp:>13.1f}x   target >= 10x")
-    print()
-    print(f"burn: {args.burn} tasks of 10 ms CPU")
-    print(f"{'wall time':34}{burn[1]:>13.2f}s{burn[2]:>13.2f}s")
-    print(f"{'parallel efficiency, 2 workers':34}{'':>14}{efficiency:>14.0%}   target >= 90%")
-    print()
-    print(f"peak RSS of one idle worker: {rss / 1024:.1f} MiB")
+    short_tasks, short_us = 4000, 1000
+    short_chunk, _ = best_chunksize("pool", 1, 1000, short_us)
+    short = harness.interleave({
+        "taskfarm": lambda: farm(build, "--burn", str(short_tasks), "--burn-us", str(short_us), "--workers", "1"),
+        "pool": lambda: pool("pool", 1, short_tasks, short_chunk, short_us),
+    }, args.rounds)
+    ideal = short_tasks * short_us / 1e6
+    farm_short = ideal / harness.median(short["taskfarm"], "busy_s")
+    pool_short = sorted(s["inner_rate"] for s in short["pool"])[args.rounds // 2] * short_us / 1e6
+    print(f"\n  {short_tasks} tasks of 1 ms CPU on 1 worker, share of the ideal {ideal:.1f} s (after "
+          f"start-up, median): taskfarm {farm_short:.1%}, Python Pool (chunksize {short_chunk}) "
+          f"{pool_short:.1%} (goal >= 90%)")
+
+    rss, pss = idle_worker_memory(build)
+    py_rss, py_pss = python_idle_worker_memory()
+    print(f"\n  an idle worker: taskfarm RSS {rss / 1024:.1f} MiB, PSS {pss / 1024:.1f} MiB; "
+          f"Python Pool worker RSS {py_rss / 1024:.1f} MiB, PSS {py_pss / 1024:.1f} MiB (goal <= 8 MiB RSS)")
+    print(f"  load average {harness.load_average():.2f} at the end")
+    harness.check(all(s["tasks"] == n for s in noop["taskfarm"]), "every noop run finished all its tasks")
+    harness.check(inner["taskfarm"] >= inner[bare_name] * 0.5, "taskfarm at least half the bare pipeline")
+    return 1 if harness.failures() else 0
 
 
 if __name__ == "__main__":
