@@ -103,7 +103,7 @@ class MemberChunks {
   std::string All(std::string head, uint64_t max) {
     for (std::string_view chunk = Next(); !chunk.empty(); chunk = Next()) {
       if (head.size() + chunk.size() > max) {
-        throw TaskFailure({ErrorCode::kBadInput, fmt::format("over --max-file-size ({} bytes)", max), false});
+        throw TaskFailure({ErrorCode::kBadInput, fmt::format("longer than {} bytes", max), false});
       }
       head.append(chunk);
     }
@@ -229,11 +229,15 @@ class ArchiveReader {
     ExtractedText extracted;
     if (IsStreamedType(member.type)) {
       extracted = ReadStreamedType(member.type, chunks, head, room);
+    } else if (member.size > kMaxMemberInMemory) {
+      return Skip(member, fmt::format("{} bytes: a {} inside an archive is read in memory, up to "
+                                      "{} MiB",
+                                      member.size, member.type, kMaxMemberInMemory >> 20));
     } else if (IsOfficeType(member.type)) {
-      extracted = ExtractOfficeTextFromMemory(chunks.All(head, limits_.max_member_size),
-                                              member.type, limits_.max_unpacked, room);
+      extracted = ExtractOfficeTextFromMemory(chunks.All(head, kMaxMemberInMemory), member.type,
+                                              limits_.max_unpacked, room);
     } else {  // pdf
-      extracted = PdfMemberText(chunks.All(head, limits_.max_member_size), limits_, room, services_);
+      extracted = PdfMemberText(chunks.All(head, kMaxMemberInMemory), limits_, room, services_);
     }
     member.status = "indexed";
     member.title = extracted.title.empty() ? std::filesystem::path(member.name).stem().string()

@@ -7,7 +7,8 @@
 // Limits, so that no archive takes more than a file may: a member larger than
 // --max-file-size is skipped; all members' bytes together stop at 20 x --max-file-size (a
 // bomb: the members read so far are kept and the archive's note says where it stopped); all
-// members' text together stays within --max-text-bytes; at most kMaxArchiveMembers members.
+// members' text together stays within --max-text-bytes; at most kMaxArchiveMembers members;
+// a PDF or office member is held in memory, so at most kMaxMemberInMemory of it.
 
 #include <chrono>
 #include <cstdint>
@@ -21,6 +22,8 @@
 namespace taskfarm {
 
 inline constexpr std::size_t kMaxArchiveMembers = 10'000;
+/// A PDF or office member is read into memory whole: one larger is skipped, saying so.
+inline constexpr uint64_t kMaxMemberInMemory = uint64_t{64} << 20;
 
 /// Whether libmagic's `mime` names an archive format ReadArchiveMembers reads.
 bool IsArchiveMime(std::string_view mime);
