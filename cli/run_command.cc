@@ -1,6 +1,9 @@
 #include "cli/run_command.h"
 
+#include <poll.h>
+
 #include <algorithm>
+#include <charconv>
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
@@ -20,7 +23,9 @@
 #include "coordinator/halt_policy.h"
 #include "coordinator/host_launcher.h"
 #include "coordinator/run_directory.h"
+#include "coordinator/signals.h"
 #include "coordinator/task_options.h"
+#include "dashboard/dashboard_server.h"
 #include "journal/journal.h"
 #include "journal/geocode_join.h"
 #include "journal/result_writer.h"
@@ -68,6 +73,10 @@ struct RunOptions {
   uint32_t wait_hosts = 0;
   uint32_t max_host_workers = defaults::kMaxHostWorkers;
   double wait_hosts_timeout_s = defaults::Seconds(defaults::kWaitHostsTimeout);
+  // The live dashboard and /metrics.
+  std::string dashboard;  // [HOST:]PORT
+  std::string dashboard_token;
+  double dashboard_linger_s = 0;
   // Host agents the coordinator starts itself.
   std::string launcher;
   unsigned launch_hosts = 0;
@@ -699,11 +708,15 @@ class OutcomeSinks {
         small_geocode_run_(setup.sources.kind_totals["geocode"] <= kSmallRunTable) {}
 
   void set_farm(Farm* farm) { farm_ = farm; }
+  void set_dashboard(DashboardServer* dashboard) { dashboard_ = dashboard; }
   const std::vector<OutcomeRow>& table() const { return table_; }
 
   void operator()(const TaskRecord& record, const wire::Result& result) {
     ++outcomes_;
     failures_ += result.ok ? 0 : 1;
+    if (!result.ok && dashboard_ != nullptr) {
+      dashboard_->RecordFailure(record.spec.kind, record.id, result.error.message);
+    }
     if (farm_ != nullptr && setup_.halt.Triggered(failures_, outcomes_)) {
       farm_->Halt(setup_.halt.when == HaltPolicy::When::kNow, "--halt");
     }
@@ -764,6 +777,7 @@ class OutcomeSinks {
   uint64_t outcomes_ = 0;
   uint64_t failures_ = 0;
   std::vector<OutcomeRow> table_;
+  DashboardServer* dashboard_ = nullptr;
 };
 
 // Starts the rate limiter and the journal's run, then the farm; returns how it ended. Any
@@ -798,6 +812,40 @@ FarmExit ExecuteRun(const RunOptions& options, RunSetup& setup, FarmConfig confi
     farm_exit.fatal_error = e.what();
   }
   return farm_exit;
+}
+
+// --dashboard [HOST:]PORT: the server, bound and serving; its address goes to stderr.
+std::unique_ptr<DashboardServer> StartDashboard(const RunOptions& options) {
+  DashboardOptions dashboard{"127.0.0.1", 0, options.dashboard_token};
+  std::string port = options.dashboard;
+  if (const auto colon = port.rfind(':'); colon != std::string::npos) {
+    dashboard.host = port.substr(0, colon);
+    if (dashboard.host.size() > 2 && dashboard.host.front() == '[') {
+      dashboard.host = dashboard.host.substr(1, dashboard.host.size() - 2);  // [::1]
+    }
+    port = port.substr(colon + 1);
+  }
+  int number = -1;
+  const auto [end, error] = std::from_chars(port.data(), port.data() + port.size(), number);
+  if (error != std::errc() || end != port.data() + port.size() || number < 0 || number > 65535) {
+    throw std::runtime_error(fmt::format(
+        "--dashboard '{}': expected [HOST:]PORT, a port from 0 (any free one) to 65535",
+        options.dashboard));
+  }
+  dashboard.port = number;
+  auto server = std::make_unique<DashboardServer>(dashboard);
+  std::cerr << "taskfarm: dashboard at " << server->url() << std::endl;
+  return server;
+}
+
+// --dashboard-linger: the final figures stay on the page a while after the run; a signal
+// (Ctrl-C) ends the wait.
+void LingerForTheDashboard(SignalPipe& signals, double seconds) {
+  std::cerr << fmt::format("taskfarm: the dashboard stays up {:g} s more (Ctrl-C ends it)\n",
+                           seconds)
+            << std::flush;
+  pollfd wait{signals.fd(), POLLIN, 0};
+  poll(&wait, 1, static_cast<int>(seconds * 1000));
 }
 
 // The last rows of --out and the journal reach their files, or the run says they did not.
@@ -878,11 +926,28 @@ int RunFarm(RunOptions options, const Program& program) {  // a copy: --launcher
   RunSummary summary;
   summary.set_geocode_input(setup.sources.cache_hits, setup.sources.duplicate_places);
   OutcomeSinks sinks(options, setup, command_output, summary);
+  std::unique_ptr<DashboardServer> dashboard;
+  if (!options.dashboard.empty()) {
+    try {
+      dashboard = StartDashboard(options);
+    } catch (const std::exception& e) {
+      std::cerr << "taskfarm run: " << e.what() << '\n';
+      return exit_codes::kBadUsage;
+    }
+    config.publish = [&dashboard](const ProgressSnapshot& snapshot) { dashboard->Publish(snapshot); };
+    sinks.set_dashboard(dashboard.get());
+  }
   const FarmExit farm_exit = ExecuteRun(options, setup, std::move(config), sinks, summary);
   command_output.Finish();
   FlushResults(setup, sinks);
   const int status = ExitStatus(farm_exit, summary);
   EndJournal(setup, farm_exit, status, summary);
+  // Caught from before the summary is printed, so a signal sent once it is there ends the
+  // dashboard's linger instead of killing the process.
+  std::optional<SignalPipe> linger_signals;
+  if (dashboard && options.dashboard_linger_s > 0 && farm_exit.interrupted_by == 0) {
+    linger_signals.emplace();  // a run stopped by Ctrl-C does not linger
+  }
   if (!options.quiet) {
     PrintGeocodeTable(sinks.table(), std::cerr);
     summary.Print(std::cerr);
@@ -893,6 +958,7 @@ int RunFarm(RunOptions options, const Program& program) {  // a copy: --launcher
     std::cout << json.dump() << std::endl;
   }
   if (!farm_exit.fatal_error.empty()) std::cerr << "taskfarm run: " << farm_exit.fatal_error << '\n';
+  if (linger_signals) LingerForTheDashboard(*linger_signals, options.dashboard_linger_s);
   return status;
 }
 
@@ -931,6 +997,17 @@ run (workers fail to start, no shared memory); 130/143 interrupted by SIGINT/SIG
   run->add_option("--burst", tasks.burst,
                   "bucket capacity in tokens (default: one second's worth of each rate)")
       ->check(CLI::Range(1.0, 1e6));
+  run->add_option("--dashboard", options->dashboard,
+                  "serve a live page of the run, its status as JSON and Prometheus /metrics on "
+                  "[HOST:]PORT (loopback unless HOST is given; 0: any free port; the address "
+                  "is printed on stderr)");
+  run->add_option("--dashboard-token", options->dashboard_token,
+                  "TOKEN every dashboard request must carry (?token=TOKEN); required for a "
+                  "HOST other than loopback");
+  run->add_option("--dashboard-linger", options->dashboard_linger_s,
+                  "keep the dashboard up SECONDS after the run ends, its final figures on the "
+                  "page (a signal ends the wait)")
+      ->check(CLI::Range(0.0, 86400.0));
   run->add_option("--db", options->db,
                   "the run's SQLite database: every result is journaled there as it arrives");
   run->add_flag("--resume", options->resume,

@@ -20,6 +20,8 @@ constexpr std::size_t kMaxMessagesPerDrain = 4096;
 // A pool whose workers die before saying Hello this many times in a row cannot start.
 constexpr unsigned kMaxFailedStartsInARow = 10;
 constexpr std::chrono::milliseconds kIdlePollTimeout{1000};
+// How often a run's snapshot goes to FarmConfig::publish (the dashboard).
+constexpr std::chrono::milliseconds kPublishInterval{250};
 // Timeouts and memory limits are checked this often, not on every turn of the loop.
 constexpr std::chrono::milliseconds kHealthCheckInterval{100};
 }  // namespace
@@ -66,8 +68,10 @@ FarmExit Farm::Run() {
     if (Done()) break;
     PollOnce(NextTimeout());
     if (progress_ && progress_->Due(MonoClock::now())) progress_->Show(Snapshot(), MonoClock::now());
+    PublishIfDue(false);
     if (MonoClock::now() >= next_health_check_) CheckHealth();
   }
+  PublishIfDue(true);
   if (progress_) progress_->Finish();
   StopAllWorkers();
   RecordEnd();
@@ -491,6 +495,8 @@ ProgressSnapshot Farm::Snapshot() const {
     kinds[kind].done = figures.done + figures.failed;
     kinds[kind].failed = figures.failed;
     kinds[kind].retried = figures.retried;
+    kinds[kind].failed_by_reason = figures.failed_by_reason;
+    kinds[kind].skipped = figures.skipped;
   }
   for (const auto& [kind, count] : ledger_.InFlightByKind()) kinds[kind].in_flight = count;
   for (auto& [kind, progress] : kinds) {
@@ -498,10 +504,46 @@ ProgressSnapshot Farm::Snapshot() const {
     snapshot.kinds.push_back(progress);
   }
   if (config_.bucket_figures) snapshot.buckets = config_.bucket_figures();
+  for (const auto& [id, worker] : workers_) {
+    WorkerProgress figures;
+    figures.id = id;
+    figures.pid = worker.link->pid();
+    const uint32_t host = worker.link->host();
+    figures.host = host == 0 || !hosts_ ? "local" : hosts_->HostName(host);
+    figures.held = worker.held.size();
+    figures.sent = worker.sent;
+    for (const auto& [task_id, held] : worker.held) {
+      const TaskRecord* record = ledger_.Find(task_id);
+      if (record != nullptr && record->state == TaskState::kStarted) {
+        figures.running = record->spec.kind;
+        break;
+      }
+    }
+    snapshot.workers.push_back(std::move(figures));
+  }
   return snapshot;
 }
 
+void Farm::PublishIfDue(bool finished) {
+  if (!config_.publish) return;
+  const auto now = MonoClock::now();
+  if (!finished && now < next_publish_) return;
+  next_publish_ = now + kPublishInterval;
+  ProgressSnapshot snapshot = Snapshot();
+  snapshot.finished = finished;
+  config_.publish(snapshot);
+}
+
 std::chrono::milliseconds Farm::NextTimeout() const {
+  if (config_.publish) {
+    const auto until_publish = std::chrono::duration_cast<std::chrono::milliseconds>(
+        next_publish_ - MonoClock::now());
+    return std::clamp(until_publish + std::chrono::milliseconds(1), std::chrono::milliseconds(1),
+                      progress_ ? std::min(progress_->TimeUntilDue(MonoClock::now()) +
+                                               std::chrono::milliseconds(1),
+                                           kPublishInterval)
+                                : kPublishInterval);
+  }
   if (progress_) {
     return std::min(progress_->TimeUntilDue(MonoClock::now()) + std::chrono::milliseconds(1),
                     draining_ ? DrainTimeout() : kIdlePollTimeout);

@@ -57,6 +57,9 @@ struct FarmConfig {
   uint64_t max_worker_rss_bytes = 0;
   /// For the progress display: how many tasks of each kind the run has, when known.
   std::map<std::string, uint64_t> kind_totals;
+  /// Called with a snapshot of the run every kPublishInterval and once at its end, on the
+  /// farm's thread (the dashboard keeps the latest); may be empty.
+  std::function<void(const ProgressSnapshot&)> publish;
   /// For the progress display: the rate-limit buckets' figures now (may be empty).
   std::function<std::vector<BucketSummary>()> bucket_figures;
   /// Also accept remote host agents (taskfarm host) on this endpoint.
@@ -157,11 +160,13 @@ class Farm : private WorkerRoster {
   std::chrono::milliseconds NextTimeout() const;
   std::chrono::milliseconds DrainTimeout() const;
   ProgressSnapshot Snapshot() const;
+  void PublishIfDue(bool finished);
 
   FarmConfig config_;
   RunSummary& summary_;
   OutcomeHandler on_outcome_;
   ProgressDisplay* progress_;
+  MonoClock::time_point next_publish_{};
   MonoClock::time_point started_{};
   Ledger ledger_;
   CreditPolicy credit_;

@@ -20,15 +20,28 @@ struct KindProgress {
   std::string kind;
   uint64_t done = 0;  // finished, ok or not
   uint64_t failed = 0;
+  uint64_t skipped = 0;  // of the ok ones, passed over (an index task's skipped file)
   uint64_t retried = 0;
   uint64_t in_flight = 0;
   std::optional<uint64_t> total;
+  std::map<std::string, uint64_t> failed_by_reason;  // ErrorCodeName -> count
+};
+
+struct WorkerProgress {
+  uint32_t id = 0;
+  int pid = 0;           // on its host (a remote worker's is the host's)
+  std::string host;      // "local", or the host agent's name
+  uint64_t held = 0;     // tasks in its hands (running and queued)
+  uint64_t sent = 0;     // tasks sent to it since it started
+  std::string running;   // the kind of the task it runs now ("" when idle)
 };
 
 struct ProgressSnapshot {
   double elapsed_s = 0;
   std::vector<KindProgress> kinds;
   std::vector<BucketSummary> buckets;
+  std::vector<WorkerProgress> workers;
+  bool finished = false;  // the run's last snapshot
 };
 
 /// Not thread-safe; the coordinator's loop calls it.

@@ -23,7 +23,7 @@
 #include <string>
 #include <vector>
 
-#include "geoserver/http_front.h"
+#include "http/http_front.h"
 #include "shared/gazetteer.h"
 
 namespace taskfarm {

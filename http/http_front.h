@@ -1,6 +1,6 @@
 #pragma once
 // HttpFront: a small HTTP/1.1 server (GET only) on one thread with Boost.Beast, for the
-// local geocoding server. Connections are served asynchronously, so a slow or silent client
+// local geocoding server and a run's dashboard. Connections are served asynchronously, so a slow or silent client
 // costs a socket, not a thread:
 //   - a request must arrive whole within the request deadline of the server's turn to read
 //     it (a keep-alive connection idle that long is closed too); a request head may be 8 KiB;

@@ -1,4 +1,4 @@
-#include "geoserver/http_front.h"
+#include "http/http_front.h"
 
 #include <curl/curl.h>
 

@@ -1,0 +1,140 @@
+// The live dashboard, served by a real run and read by real clients: its /metrics checked by
+// Prometheus' own promtool, its page loaded in headless Chromium (Debian's chromium) and
+// its figures read from the DOM against the run's --json summary; a screenshot kept as the
+// test's artifact (build/tests/artifacts/dashboard.png). A non-loopback address without a
+// token is refused.
+
+#include <signal.h>
+
+#include <fstream>
+#include <regex>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "tests/processes/process_harness.h"
+
+namespace taskfarm::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The dashboard's address, from the run's stderr ("taskfarm: dashboard at URL").
+std::string DashboardUrl(const Taskfarm& run) {
+  static const std::regex line("dashboard at (http://[^ \n]+)");
+  std::string url;
+  WaitFor(
+      [&] {
+        const std::string err = ReadFile(run.stderr_path());
+        std::smatch match;
+        if (std::regex_search(err, match, line)) url = match[1].str();
+        return !url.empty();
+      },
+      std::chrono::milliseconds(20'000));
+  return url;
+}
+
+// Waits for the run's word that it lingers: a signal sent after it ends the wait.
+bool WaitForLinger(const Taskfarm& run) {
+  return WaitFor([&] { return ReadFile(run.stderr_path()).find("dashboard stays up") != std::string::npos; },
+                 std::chrono::milliseconds(60'000));
+}
+
+int SystemStatus(const std::string& command) { return std::system(command.c_str()); }
+
+// What headless Chromium makes of the page once its script has run.
+std::string BrowserDom(const std::string& url, const fs::path& out) {
+  const std::string command = fmt::format(
+      "chromium --headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage "
+      "--virtual-time-budget=3000 --dump-dom '{}' > '{}' 2>/dev/null",
+      url, out.string());
+  EXPECT_EQ(SystemStatus(command), 0) << command;
+  return ReadFile(out);
+}
+
+// The text of the cell `column` in the table row `row_attribute` (data-kind="sleep").
+std::string Cell(const std::string& dom, const std::string& row_attribute, const std::string& column) {
+  const std::regex cell("<tr " + row_attribute + "[^>]*>.*?<td class=\"" + column + "\">([^<]*)</td>");
+  std::smatch match;
+  return std::regex_search(dom, match, cell) ? match[1].str() : "(no cell)";
+}
+
+TEST(Dashboard, ThePageAndTheMetricsShowTheRunAsItsSummaryDoes) {
+  TempDir tmp;
+  Taskfarm run({"run", "--sleep", "30", "--sleep-ms", "100", "--burn", "10", "--fault", "2",
+                "--workers", "2", "--dashboard", "0", "--dashboard-linger", "60", "--json",
+                "--quiet"},
+               tmp);
+  const std::string url = DashboardUrl(run);
+  ASSERT_FALSE(url.empty()) << ReadFile(run.stderr_path());
+  EXPECT_EQ(url.rfind("http://127.0.0.1:", 0), 0u) << "loopback by default: " << url;
+
+  // While the run goes: Prometheus' own checker accepts /metrics.
+  const std::string metrics = HttpGet(url + "metrics");
+  ASSERT_NE(metrics.find("taskfarm_tasks_in_flight"), std::string::npos) << metrics;
+  std::ofstream(tmp / "metrics.txt") << metrics;
+  EXPECT_EQ(SystemStatus("promtool check metrics < '" + (tmp / "metrics.txt").string() + "'"), 0) << metrics;
+
+  // Once it has ended (the summary is printed, the page lingers): the browser's page says
+  // what the summary says.
+  ASSERT_TRUE(WaitForLinger(run)) << ReadFile(run.stderr_path());
+  const auto summary = nlohmann::json::parse(ReadFile(run.stdout_path()));
+  const auto status = nlohmann::json::parse(HttpGet(url + "status.json"));
+  EXPECT_TRUE(status["finished"].get<bool>()) << status;
+  const std::string dom = BrowserDom(url, tmp / "dom.html");
+  EXPECT_NE(dom.find("id=\"state\" class=\"finished\""), std::string::npos) << dom.substr(0, 2000);
+  for (const std::string kind : {"sleep", "burn", "fault"}) {
+    const std::string row = "data-kind=\"" + kind + "\"";
+    EXPECT_EQ(Cell(dom, row, "done"), std::to_string(summary["kinds"][kind]["done"].get<int>())) << kind;
+    EXPECT_EQ(Cell(dom, row, "failed"), std::to_string(summary["kinds"][kind]["failed"].get<int>())) << kind;
+  }
+  EXPECT_EQ(Cell(dom, "data-reason=\"fault/handler_failed\"", "count"), "2");
+  EXPECT_NE(dom.find("data-worker=\"1\""), std::string::npos) << "a row per worker";
+  EXPECT_NE(dom.find("fault task threw as asked"), std::string::npos) << "the last failures";
+  const std::string final_metrics = HttpGet(url + "metrics");
+  EXPECT_NE(final_metrics.find("taskfarm_tasks_completed_total{kind=\"sleep\",status=\"ok\"} 30"),
+            std::string::npos)
+      << final_metrics;
+
+  const fs::path artifacts = fs::path(TASKFARM_BINARY_DIR) / "tests" / "artifacts";
+  fs::create_directories(artifacts);
+  EXPECT_EQ(SystemStatus(fmt::format("chromium --headless=new --no-sandbox --disable-gpu "
+                              "--disable-dev-shm-usage --virtual-time-budget=3000 "
+                              "--window-size=1100,1000 --screenshot='{}' '{}' >/dev/null 2>&1",
+                              (artifacts / "dashboard.png").string(), url)),
+            0);
+  EXPECT_GT(fs::file_size(artifacts / "dashboard.png"), 10'000u);
+
+  run.Signal(SIGINT);  // ends the linger
+  RunOutput done = run.Wait(std::chrono::seconds(30));
+  EXPECT_EQ(done.exit_code, 1) << "the fault tasks failed: " << done.err;
+  EXPECT_TRUE(HttpGet(url + "status.json").empty()) << "the dashboard is gone with the run";
+}
+
+TEST(Dashboard, AnAddressBeyondLoopbackNeedsAToken) {
+  TempDir tmp;
+  RunOutput refused = RunTaskfarm({"run", "--noop", "1", "--dashboard", "0.0.0.0:0"}, tmp);
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE(refused.err.find("needs --dashboard-token"), std::string::npos) << refused.err;
+  RunOutput bad = RunTaskfarm({"run", "--noop", "1", "--dashboard", "127.0.0.1:http"}, tmp);
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("expected [HOST:]PORT"), std::string::npos) << bad.err;
+
+  Taskfarm run({"run", "--sleep", "1", "--sleep-ms", "100", "--dashboard", "0.0.0.0:0",
+                "--dashboard-token", "s3cret", "--dashboard-linger", "60", "--quiet"},
+               tmp);
+  const std::string url = DashboardUrl(run);
+  ASSERT_NE(url.find("?token=s3cret"), std::string::npos) << url;
+  const std::string port = std::regex_replace(url, std::regex("http://[^:]+:([0-9]+)/.*"), "$1");
+  EXPECT_NE(HttpGet("http://127.0.0.1:" + port + "/status.json").find("needs ?token="),
+            std::string::npos)
+      << "no token: refused (403)";
+  EXPECT_NE(HttpGet("http://127.0.0.1:" + port + "/status.json?token=s3cret").find("\"kinds\""),
+            std::string::npos);
+  ASSERT_TRUE(WaitForLinger(run));
+  run.Signal(SIGINT);  // ends the linger
+  EXPECT_EQ(run.Wait(std::chrono::seconds(30)).exit_code, 0);
+}
+
+}  // namespace
+}  // namespace taskfarm::testing
