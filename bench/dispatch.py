@@ -118,6 +118,39 @@ def python_idle_worker_memory():
     return min(figures) if figures else (0, 0)
 
 
+def farm_with_dashboard(build, *args):
+    """taskfarm with --dashboard and a client reading status.json 4 times a second, as an open
+    page does (twice) while the run goes."""
+    import threading
+    import urllib.request
+    start = time.perf_counter()
+    proc = subprocess.Popen(farm_command(build, "--dashboard", "0", *args), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    url = None
+    for line in proc.stderr:
+        if "dashboard at" in line:
+            url = line.split("dashboard at ")[1].strip()
+            break
+    reads = [0]
+
+    def client():
+        while proc.poll() is None:
+            try:
+                urllib.request.urlopen(url + "status.json", timeout=2).read()
+                reads[0] += 1
+            except OSError:
+                pass
+            time.sleep(0.25)
+
+    reader = threading.Thread(target=client, daemon=True)
+    reader.start()
+    out, _ = proc.communicate()
+    reader.join()
+    summary = json.loads(out)
+    return {"wall_s": time.perf_counter() - start, "rc": proc.returncode,
+            "busy_s": summary["busy_s"], "tasks": summary["tasks"], "reads": reads[0]}
+
+
 def rates(samples, tasks):
     walls = [s["wall_s"] for s in samples]
     return tasks / sorted(walls)[len(walls) // 2], tasks / min(walls)
@@ -164,6 +197,18 @@ def main():
     print(f"  taskfarm / Python Pool, best chunksize: {farm_whole / pool_whole:.2f}x whole process, "
           f"{inner['taskfarm'] / inner[pool_name]:.2f}x after start-up (goal >= 1.0x)"
           + ("   <- Python wins" if inner['taskfarm'] < inner[pool_name] else ""))
+
+    dash_tasks = 3_000_000
+    dash = harness.interleave({
+        "without": lambda: farm(build, "--noop", str(dash_tasks), "--workers", "2"),
+        "with an open dashboard": lambda: farm_with_dashboard(build, "--noop", str(dash_tasks), "--workers", "2"),
+    }, args.rounds)
+    without = sorted(dash_tasks / s["busy_s"] for s in dash["without"])[args.rounds // 2]
+    with_dash = sorted(dash_tasks / s["busy_s"] for s in dash["with an open dashboard"])[args.rounds // 2]
+    reads = sum(s["reads"] for s in dash["with an open dashboard"])
+    print(f"\n  {dash_tasks:,} noop tasks, 2 workers, tasks/s after start-up (median): without a dashboard "
+          f"{without:,.0f}, with --dashboard and a client reading it 4 times a second {with_dash:,.0f} "
+          f"({with_dash / without:.1%}; {reads} reads in all)")
 
     burn_tasks, burn_us = 200, 10_000
     burn = harness.interleave({

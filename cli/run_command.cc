@@ -869,7 +869,7 @@ void EndJournal(RunSetup& setup, const FarmExit& farm_exit, int status, RunSumma
   RunPlan& plan = setup.plan;
   if (!plan.journal || plan.run_id == 0) return;
   try {
-    plan.journal->EndRun(plan.run_id, status);
+    plan.journal->EndRun(plan.run_id, status, summary.ToJson()["rate_limits"].dump());
     IndexSource* index = setup.sources.index;
     if (index == nullptr) return;
     IndexCounts counts = index->counts();

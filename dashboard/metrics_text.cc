@@ -9,7 +9,7 @@
 namespace taskfarm {
 namespace {
 
-std::string Escape(const std::string& value) {
+std::string EscapeLabel(const std::string& value) {
   std::string out;
   for (char c : value) {
     if (c == '\\') out += "\\\\";
@@ -31,7 +31,7 @@ class Family {
       text += '{';
       bool first = true;
       for (const auto& [key, label] : labels) {
-        text += fmt::format("{}{}=\"{}\"", first ? "" : ",", key, Escape(label));
+        text += fmt::format("{}{}=\"{}\"", first ? "" : ",", key, EscapeLabel(label));
         first = false;
       }
       text += '}';

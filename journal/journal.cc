@@ -31,6 +31,9 @@ CREATE TABLE IF NOT EXISTS results(
   error TEXT,
   payload BLOB,
   job_id TEXT,                  -- a job file's "id"
+  started_ms INTEGER,           -- when its last attempt started (Unix time, ms; the run report's timeline)
+  finished_ms INTEGER,          -- when its outcome arrived
+  lane INTEGER,                 -- 0: CPU, 1: network (many at once per worker)
   PRIMARY KEY(run_id, task_id)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS geocodes(
@@ -154,6 +157,10 @@ Journal::Journal(const std::filesystem::path& path, SqliteDb::Access access)
   AddColumnIfMissing(db_, "documents", "charset");
   AddColumnIfMissing(db_, "documents", "extractor");
   AddColumnIfMissing(db_, "documents", "container");
+  AddColumnIfMissing(db_, "runs", "rate_limits");
+  AddColumnIfMissing(db_, "results", "started_ms");
+  AddColumnIfMissing(db_, "results", "finished_ms");
+  AddColumnIfMissing(db_, "results", "lane");
   db_.Exec("CREATE INDEX IF NOT EXISTS documents_by_container ON documents(container)");
 }
 
@@ -222,10 +229,11 @@ void Journal::ContinueRun(int64_t run_id) {
 std::optional<RunRecord> Journal::FindRun(std::optional<int64_t> run_id) {
   // A database opened read-only from before runs.version has no such column.
   const std::string version = HasColumn(db_, "runs", "version") ? "version" : "NULL";
+  const std::string rate_limits = HasColumn(db_, "runs", "rate_limits") ? "rate_limits" : "NULL";
   Statement select = db_.Prepare(
       "SELECT run_id, spec, started_at, finished_at, exit_code, "
       "  (julianday(coalesce(finished_at, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))) - "
-      "   julianday(started_at)) * 86400.0, " + version + " "
+      "   julianday(started_at)) * 86400.0, " + version + ", " + rate_limits + " "
       "FROM runs WHERE run_id = coalesce(?, (SELECT max(run_id) FROM runs))");
   if (run_id) {
     select.Bind(1, *run_id);
@@ -241,6 +249,7 @@ std::optional<RunRecord> Journal::FindRun(std::optional<int64_t> run_id) {
   if (!select.IsNull(4)) run.exit_code = static_cast<int>(select.Int(4));
   run.wall_s = select.Double(5);
   if (!select.IsNull(6)) run.version = select.Text(6);
+  if (!select.IsNull(7)) run.rate_limits = select.Text(7);
   return run;
 }
 
@@ -256,7 +265,9 @@ void Journal::ForEachResult(int64_t run_id,
                             const std::function<void(const OutcomeRow&)>& visit) {
   Statement select = db_.Prepare(
       "SELECT task_id, kind, status, attempts, worker, run_ms, cpu_ms, error_code, error, "
-      "payload, input, job_id FROM results WHERE run_id = ? ORDER BY task_id");
+      "payload, input, job_id, coalesce(started_ms, 0), coalesce(finished_ms, 0), "
+      "coalesce(lane, 0) "
+      "FROM results WHERE run_id = ? ORDER BY task_id");
   select.Bind(1, run_id);
   while (select.Step()) {
     OutcomeRow row;
@@ -272,6 +283,9 @@ void Journal::ForEachResult(int64_t run_id,
     row.payload = select.Text(9);
     row.input = select.Text(10);
     if (!select.IsNull(11)) row.job_id = select.Text(11);
+    row.started_unix_ms = select.Int(12);
+    row.finished_unix_ms = select.Int(13);
+    row.network_lane = select.Int(14) == 1;
     DecodeKindFields(row);
     visit(row);
   }
@@ -291,7 +305,7 @@ std::optional<std::string> Journal::CachedGeocode(const std::string& key) {
   return answer;
 }
 
-void Journal::EndRun(int64_t run_id, int exit_code) {
+void Journal::EndRun(int64_t run_id, int exit_code, const std::string& rate_limits) {
   Flush();
   // The writer owns the connection while it runs; stop it, then write on this thread.
   {
@@ -301,9 +315,10 @@ void Journal::EndRun(int64_t run_id, int exit_code) {
   changed_.notify_all();
   if (writer_.joinable()) writer_.join();
   db_.Prepare("UPDATE runs SET finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), "
-              "exit_code = ? WHERE run_id = ?")
+              "exit_code = ?, rate_limits = ? WHERE run_id = ?")
       .Bind(1, static_cast<int64_t>(exit_code))
-      .Bind(2, run_id)
+      .Bind(2, rate_limits)
+      .Bind(3, run_id)
       .Run();
 }
 
@@ -545,7 +560,8 @@ void Journal::InsertGeocode(Statement& insert, const OutcomeRow& row) {
 void Journal::InsertRows(const std::vector<OutcomeRow>& rows) {
   Statement insert = db_.Prepare(
       "INSERT INTO results(run_id, task_id, kind, status, attempts, worker, run_ms, cpu_ms, "
-      "error_code, error, payload, input, job_id) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)");
+      "error_code, error, payload, input, job_id, started_ms, finished_ms, lane) "
+      "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   Statement cache = db_.Prepare("INSERT OR REPLACE INTO geocode_cache(key, answer) VALUES(?, ?)");
   Statement find_document = db_.Prepare("SELECT id FROM documents WHERE path = ?");
   Statement forget_text = db_.Prepare("DELETE FROM documents_fts WHERE rowid = ?");
@@ -596,6 +612,8 @@ void Journal::InsertRows(const std::vector<OutcomeRow>& rows) {
     } else {
       insert.Bind(13, row.job_id);
     }
+    insert.Bind(14, row.started_unix_ms).Bind(15, row.finished_unix_ms);
+    insert.Bind(16, int64_t{row.network_lane ? 1 : 0});
     insert.Run();
     if (!row.cache_key.empty() && row.geocode && !row.geocode->cached) {
       cache.Bind(1, row.cache_key).BindBlob(2, row.payload).Run();

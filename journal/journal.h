@@ -7,8 +7,9 @@
 //
 // Schema (version 1):
 //   runs(run_id INTEGER PRIMARY KEY, started_at, finished_at, spec TEXT, exit_code,
-//        owner, version): owner names the coordinator process writing the run
-//        (ProcessIdentity); version is taskfarm's
+//        owner, version, rate_limits): owner names the coordinator process writing the run
+//        (ProcessIdentity); version is taskfarm's; rate_limits the buckets' final figures
+//   (results also keep started_ms and finished_ms: Unix times of each task, for the report)
 //   results(run_id, task_id, kind, status, attempts, worker, run_ms, cpu_ms, error_code,
 //           error, payload BLOB, PRIMARY KEY(run_id, task_id))
 //   geocodes(run_id, task_id, query, normalized, status, lat, lon, formatted_address,
@@ -58,6 +59,7 @@ struct RunRecord {
   std::optional<int> exit_code;
   double wall_s = 0;  // started to finished (or to the last result of a killed run)
   std::optional<std::string> version;  // taskfarm's version that ran it (none before 0.1)
+  std::optional<std::string> rate_limits;  // its buckets' final figures, JSON (finished runs)
 };
 
 /// Append() is thread-safe; everything else belongs to the thread that opened the journal.
@@ -92,7 +94,9 @@ class Journal {
   std::optional<std::string> CachedGeocode(const std::string& key);
   /// Calls `visit` for each result row of `run_id`, in task order.
   void ForEachResult(int64_t run_id, const std::function<void(const OutcomeRow&)>& visit);
-  void EndRun(int64_t run_id, int exit_code);
+  /// Marks the run finished; `rate_limits` is its buckets' final figures (JSON, the
+  /// summary's rate_limits), kept for `taskfarm report`.
+  void EndRun(int64_t run_id, int exit_code, const std::string& rate_limits = "{}");
 
   /// Queues a result row of the current run; blocks while kMaxQueued rows wait. Returns
   /// false once a commit has failed (failure() says why): the row will not be written.

@@ -35,6 +35,9 @@ struct OutcomeRow {
   uint64_t seq = 0;                         // an exec task's input number ({#}); a place's line
   uint32_t requests = 0;      // a geocode's HTTP requests, an error row's too (from payload)
   uint32_t http_retries = 0;  // of which made again after a retryable failure
+  int64_t started_unix_ms = 0;   // when its last attempt started (0: not known)
+  int64_t finished_unix_ms = 0;  // when its outcome reached the coordinator
+  bool network_lane = false;     // ran on the network lane (many at once per worker)
 };
 
 OutcomeRow MakeOutcomeRow(const TaskRecord& record, const wire::Result& result);

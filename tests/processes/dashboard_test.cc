@@ -1,8 +1,9 @@
-// The live dashboard, served by a real run and read by real clients: its /metrics checked by
+// The pictures of a run, read by real clients: the live dashboard's /metrics checked by
 // Prometheus' own promtool, its page loaded in headless Chromium (Debian's chromium) and
-// its figures read from the DOM against the run's --json summary; a screenshot kept as the
-// test's artifact (build/tests/artifacts/dashboard.png). A non-loopback address without a
-// token is refused.
+// its figures read from the DOM against the run's --json summary; the HTML report of two
+// runs side by side, one timeline row per worker that ran tasks. Screenshots are kept as the
+// tests' artifacts (build/tests/artifacts/). A non-loopback address without a token is
+// refused.
 
 #include <signal.h>
 
@@ -134,6 +135,63 @@ TEST(Dashboard, AnAddressBeyondLoopbackNeedsAToken) {
   ASSERT_TRUE(WaitForLinger(run));
   run.Signal(SIGINT);  // ends the linger
   EXPECT_EQ(run.Wait(std::chrono::seconds(30)).exit_code, 0);
+}
+
+// The number of timeline rows (one per worker) in the report's section of `run`.
+int TimelineRows(const std::string& dom, int run) {
+  const auto section = dom.find("<section data-run=\"" + std::to_string(run) + "\"");
+  if (section == std::string::npos) return -1;
+  const auto end = dom.find("</section>", section);
+  int rows = 0;
+  for (auto at = dom.find("class=\"worker-row\"", section); at < end;
+       at = dom.find("class=\"worker-row\"", at + 1)) {
+    ++rows;
+  }
+  return rows;
+}
+
+TEST(RunReport, TheHtmlReportHasATimelineRowPerWorkerAndComparesTwoRuns) {
+  TempDir tmp;
+  const std::string db = (tmp / "runs.db").string();
+  ASSERT_EQ(RunTaskfarm({"run", "--sleep", "20", "--sleep-ms", "30", "--burn", "30", "--fault", "2",
+                         "--workers", "2", "--db", db, "--quiet"},
+                        tmp)
+                .exit_code,
+            1);
+  ASSERT_EQ(RunTaskfarm({"run", "--burn", "60", "--burn-us", "3000", "--tick", "10", "--rate",
+                         "api=20/s", "--workers", "3", "--db", db, "--quiet"},
+                        tmp)
+                .exit_code,
+            0);
+  const fs::path html = tmp / "report.html";
+  RunOutput report = RunTaskfarm({"report", "--db", db, "--html", html.string(), "--compare", "1",
+                                  "--json"},
+                                 tmp);
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  const auto summary = nlohmann::json::parse(report.out);
+  const std::string dom = BrowserDom("file://" + html.string(), tmp / "report-dom.html");
+  for (int run : {1, 2}) {
+    const auto workers = QueryInt(db, fmt::format("SELECT count(DISTINCT worker) FROM results WHERE run_id = {}", run));
+    EXPECT_EQ(TimelineRows(dom, run), workers) << "run " << run;
+  }
+  EXPECT_EQ(Cell(dom, "data-kind=\"burn\"", "done"), "30") << "run 1's section comes first";
+  EXPECT_NE(dom.find("handler_failed: fault task threw as asked"), std::string::npos);
+  EXPECT_NE(dom.find("<td>api</td><td>20/s</td><td>10</td>"), std::string::npos)
+      << "the bucket's tokens, kept by the journal";
+  EXPECT_EQ(summary["kinds"]["burn"]["done"], 60);
+
+  const fs::path artifacts = fs::path(TASKFARM_BINARY_DIR) / "tests" / "artifacts";
+  fs::create_directories(artifacts);
+  EXPECT_EQ(SystemStatus(fmt::format("chromium --headless=new --no-sandbox --disable-gpu "
+                                     "--disable-dev-shm-usage --window-size=1900,1000 "
+                                     "--screenshot='{}' 'file://{}' >/dev/null 2>&1",
+                                     (artifacts / "report.png").string(), html.string())),
+            0);
+  EXPECT_GT(fs::file_size(artifacts / "report.png"), 10'000u);
+
+  RunOutput no_run = RunTaskfarm({"report", "--db", db, "--html", html.string(), "--compare", "9"}, tmp);
+  EXPECT_EQ(no_run.exit_code, 2);
+  EXPECT_NE(no_run.err.find("--compare 9"), std::string::npos) << no_run.err;
 }
 
 }  // namespace
