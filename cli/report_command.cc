@@ -157,7 +157,7 @@ void AddReportCommand(CLI::App& app, int* exit_status) {
   taskfarm report --db run.db --json            the same as one JSON object
   taskfarm report --db run.db --out run.csv     its results as CSV (or .jsonl)
   taskfarm report --db run.db --html run.html   the report with pictures
-  taskfarm report --db run.db --html c.html --compare 3   run 3 beside the latest
+  taskfarm report --db run.db --html c.html --compare 1   run 1 beside the latest
 
 Exit status: 0 report written; 2 bad usage, or no such database or run.)");
   report->add_option("--db", options->db, "the run's SQLite database")->required();
