@@ -30,19 +30,8 @@ def farm_command(build, *args):
     return [os.path.join(build, "taskfarm"), "run", "--json", "--quiet", *args]
 
 
-def measured_with_output(command):
-    """measure() plus the command's stdout (its own figures)."""
-    out_path = f"/tmp/bench-dispatch-{os.getpid()}.out"
-    with open(out_path, "w") as out:
-        result = harness.measure(command, stdout=out)
-    with open(out_path) as f:
-        result["stdout"] = f.read()
-    os.remove(out_path)
-    return result
-
-
 def farm(build, *args):
-    result = measured_with_output(farm_command(build, *args))
+    result = harness.measure(farm_command(build, *args), capture=True)
     summary = json.loads(result["stdout"])
     result["busy_s"] = summary["busy_s"]
     result["tasks"] = summary["tasks"]
@@ -57,15 +46,15 @@ def rate_from(stdout):
 
 
 def pool(style, workers, tasks, chunksize, burn_us=0):
-    result = measured_with_output([PY, os.path.join(HERE, "pool_baseline.py"), style, str(workers),
-                                   str(tasks), str(chunksize), str(burn_us)])
+    result = harness.measure([PY, os.path.join(HERE, "pool_baseline.py"), style, str(workers),
+                              str(tasks), str(chunksize), str(burn_us)], capture=True)
     result["inner_rate"] = rate_from(result["stdout"])
     return result
 
 
 def bare(build, workers, tasks):
-    result = measured_with_output([os.path.join(build, "bench", "bare_pipeline"), str(workers),
-                                   str(tasks)])
+    result = harness.measure([os.path.join(build, "bench", "bare_pipeline"), str(workers),
+                              str(tasks)], capture=True)
     result["inner_rate"] = rate_from(result["stdout"])
     return result
 

@@ -28,16 +28,6 @@ def places(count, path):
     return len(lines)
 
 
-def with_stdout(command):
-    path = tempfile.mktemp(prefix="bench-geocode-")
-    with open(path, "w") as out:
-        result = harness.measure(command, stdout=out)
-    with open(path) as f:
-        result["stdout"] = f.read()
-    os.remove(path)
-    return result
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("build")
@@ -62,14 +52,15 @@ def main():
         print(f"geocoding: {n} places, server latency {args.latency_ms} ms, limit {args.rate:g}/s; "
               f"{args.rounds} rounds interleaved; load average {harness.load_average():.2f} at start")
         samples = harness.interleave({
-            "taskfarm (2 workers)": lambda: with_stdout(farm_cmd),
-            f"Python thread pool ({threads}) + one bucket": lambda: with_stdout(
-                [PY, os.path.join(HERE, "geocode_threads.py"), file, url, f"{args.rate:g}", str(threads)]),
+            "taskfarm (2 workers)": lambda: harness.measure(farm_cmd, capture=True),
+            f"Python thread pool ({threads}) + one bucket": lambda: harness.measure(
+                [PY, os.path.join(HERE, "geocode_threads.py"), file, url, f"{args.rate:g}", str(threads)],
+                capture=True),
         }, args.rounds)
         serial_file = os.path.join(tmp, "serial.txt")
         serial_n = places(25, serial_file)  # one at a time is slow: a sample, scaled
-        serial = with_stdout([PY, os.path.join(HERE, "geocode_threads.py"), serial_file, url,
-                              "1000", "1"])
+        serial = harness.measure([PY, os.path.join(HERE, "geocode_threads.py"), serial_file, url,
+                                  "1000", "1"], capture=True)
         stats = json.load(urllib.request.urlopen(url + "/stats"))
     finally:
         server.terminate()

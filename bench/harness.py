@@ -12,6 +12,7 @@ Use from a benchmark script:
 import os
 import statistics
 import subprocess
+import tempfile
 import threading
 import time
 
@@ -46,10 +47,18 @@ def _rss_kb(pid):
     return 0
 
 
-def measure(command, env=None, cwd=None, stdout=subprocess.DEVNULL, sample_s=0.05):
-    """Runs `command`; returns {wall_s, cpu_s, max_rss_mb, tree_rss_mb, rc}. tree_rss_mb is
-    the largest sum of the RSS of every process of the tree seen at once (sampled every
+def measure(command, env=None, cwd=None, stdout=subprocess.DEVNULL, sample_s=0.05,
+            capture=False):
+    """Runs `command`; returns {wall_s, cpu_s, max_rss_mb, tree_rss_mb, rc} (and, with
+    `capture`, "stdout": what it printed, kept in a file while it runs). tree_rss_mb is the
+    largest sum of the RSS of every process of the tree seen at once (sampled every
     `sample_s`; pages shared between processes count once per process)."""
+    if capture:
+        with tempfile.TemporaryFile("w+") as out:
+            result = measure(command, env, cwd, out, sample_s)
+            out.seek(0)
+            result["stdout"] = out.read()
+        return result
     start = time.perf_counter()
     child = subprocess.Popen(command, env=env, cwd=cwd, stdout=stdout, stderr=subprocess.DEVNULL)
     peak = [0]

@@ -129,7 +129,9 @@ int Report(const ReportOptions& options) {
     // With the rows on stdout (--out -), the summary goes to stderr.
     std::ostream& out = options.out == kStdoutPath ? std::cerr : std::cout;
     if (options.json) {
-      out << json.dump() << std::endl;
+      nlohmann::json printed = json;  // the buckets' samples are the HTML report's, not the summary's
+      for (auto& [name, bucket] : printed["rate_limits"].items()) bucket.erase("used_over_time");
+      out << printed.dump() << std::endl;
     } else {
       out << "run " << run->run_id << " started " << run->started_at << ", "
                 << (run->finished_at ? "finished " + *run->finished_at + " with exit status " +

@@ -18,6 +18,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/command_output.h"
+#include "coordinator/bucket_history.h"
 #include "coordinator/exit_codes.h"
 #include "coordinator/farm.h"
 #include "coordinator/halt_policy.h"
@@ -269,7 +270,12 @@ std::vector<BucketSummary> SummarizeBuckets(RateLimiter& limiter,
   for (const RateSpec& spec : specs) {
     TokenBucket* bucket = limiter.Find(spec.name);
     if (bucket == nullptr) continue;
-    buckets.push_back({spec.name, FormatRate(spec), bucket->max_tokens(), bucket->counters()});
+    double limit = 0;
+    for (const RateWindow& window : spec.windows) {
+      limit = limit == 0 ? window.per_second : std::min(limit, window.per_second);
+    }
+    buckets.push_back(
+        {spec.name, FormatRate(spec), bucket->max_tokens(), bucket->counters(), limit});
   }
   return buckets;
 }
@@ -865,11 +871,17 @@ void FlushResults(RunSetup& setup, OutcomeSinks& sinks) {
 }
 
 // Closes the journal's run; a complete walk of the folders also drops the vanished files.
-void EndJournal(RunSetup& setup, const FarmExit& farm_exit, int status, RunSummary& summary) {
+void EndJournal(RunSetup& setup, const FarmExit& farm_exit, int status, RunSummary& summary,
+                const BucketHistory& bucket_history) {
   RunPlan& plan = setup.plan;
   if (!plan.journal || plan.run_id == 0) return;
   try {
-    plan.journal->EndRun(plan.run_id, status, summary.ToJson()["rate_limits"].dump());
+    nlohmann::json rate_limits = summary.ToJson()["rate_limits"];
+    const nlohmann::json history = bucket_history.ToJson();
+    for (auto& [name, bucket] : rate_limits.items()) {
+      bucket["used_over_time"] = history.contains(name) ? history[name] : nlohmann::json::array();
+    }
+    plan.journal->EndRun(plan.run_id, status, rate_limits.dump());
     IndexSource* index = setup.sources.index;
     if (index == nullptr) return;
     IndexCounts counts = index->counts();
@@ -934,14 +946,20 @@ int RunFarm(RunOptions options, const Program& program) {  // a copy: --launcher
       std::cerr << "taskfarm run: " << e.what() << '\n';
       return exit_codes::kBadUsage;
     }
-    config.publish = [&dashboard](const ProgressSnapshot& snapshot) { dashboard->Publish(snapshot); };
     sinks.set_dashboard(dashboard.get());
   }
+  // Snapshots every 0.25 s: the buckets' use over time (kept with the run for its report),
+  // and the dashboard's figures.
+  BucketHistory bucket_history;
+  config.publish = [&dashboard, &bucket_history](const ProgressSnapshot& snapshot) {
+    bucket_history.Record(snapshot);
+    if (dashboard) dashboard->Publish(snapshot);
+  };
   const FarmExit farm_exit = ExecuteRun(options, setup, std::move(config), sinks, summary);
   command_output.Finish();
   FlushResults(setup, sinks);
   const int status = ExitStatus(farm_exit, summary);
-  EndJournal(setup, farm_exit, status, summary);
+  EndJournal(setup, farm_exit, status, summary, bucket_history);
   // Caught from before the summary is printed, so a signal sent once it is there ends the
   // dashboard's linger instead of killing the process.
   std::optional<SignalPipe> linger_signals;

@@ -245,6 +245,12 @@ void Farm::HandleMessage(wire::Message& message) {
   if (auto* report = std::get_if<wire::Report>(&message)) {
     const auto now = MonoClock::now();
     for (uint64_t task_id : report->started) ledger_.MarkStarted(task_id, report->worker_id, now);
+    if (report->rss_bytes > 0) {
+      if (auto it = workers_.find(report->worker_id); it != workers_.end()) {
+        it->second.rss_bytes = report->rss_bytes;
+        it->second.cpu_ns = report->cpu_ns;
+      }
+    }
     for (wire::Result& result : report->results) HandleResult(result);
   } else if (auto* hello = std::get_if<wire::Hello>(&message)) {
     HandleHello(*hello);
@@ -512,6 +518,8 @@ ProgressSnapshot Farm::Snapshot() const {
     figures.host = host == 0 || !hosts_ ? "local" : hosts_->HostName(host);
     figures.held = worker.held.size();
     figures.sent = worker.sent;
+    figures.rss_bytes = worker.rss_bytes;
+    figures.cpu_s = static_cast<double>(worker.cpu_ns) / 1e9;
     for (const auto& [task_id, held] : worker.held) {
       const TaskRecord* record = ledger_.Find(task_id);
       if (record != nullptr && record->state == TaskState::kStarted) {

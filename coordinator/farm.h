@@ -118,6 +118,8 @@ class Farm : private WorkerRoster {
     uint64_t sent = 0;       // tasks sent to it
     bool retiring = false;   // gets no more tasks; stopped once it holds none
     std::string kill_reason;  // why the coordinator killed it, if it did
+    uint64_t rss_bytes = 0;   // as it last reported them (0: not yet)
+    uint64_t cpu_ns = 0;
   };
 
   enum class SendOutcome { kSent, kWorkerFull, kNoTask };

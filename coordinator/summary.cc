@@ -80,6 +80,7 @@ nlohmann::json RunSummary::ToJson() const {
   for (const BucketSummary& bucket : buckets_) {
     buckets[bucket.name] = {
         {"rate", bucket.rate},
+        {"limit_per_s", bucket.limit_per_s},
         {"burst", bucket.burst},
         {"granted", bucket.counters.granted},
         {"wait_s", static_cast<double>(bucket.counters.wait_ns) / 1e9},

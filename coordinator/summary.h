@@ -33,6 +33,7 @@ struct BucketSummary {
   std::string rate;  // as the user wrote it, normalized: "2/s,60/min"
   uint32_t burst = 0;
   BucketCounters counters;
+  double limit_per_s = 0;  // the slowest window's sustained rate: what it allows over time
 };
 
 /// Not thread-safe; fed by the coordinator's loop.

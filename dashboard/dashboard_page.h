@@ -31,6 +31,7 @@ svg{background:#fff;box-shadow:0 1px 2px #0002} .muted{color:#888}
 <table id="workers"><thead><tr><th>worker</th><th>host</th><th>pid</th><th>running</th><th>held</th><th>sent</th><th>CPU s</th><th>RSS MiB</th></tr></thead><tbody></tbody></table>
 <h2>Rate limits</h2>
 <table id="buckets"><thead><tr><th>bucket</th><th>limit</th><th>burst</th><th>tokens granted</th><th>granted/s</th><th>waited s</th><th>back-offs</th></tr></thead><tbody></tbody></table>
+<div id="bucket-charts"></div>
 <h2>Failures</h2>
 <table id="reasons"><thead><tr><th>kind</th><th>reason</th><th>tasks</th></tr></thead><tbody></tbody></table>
 <h2>Last failed tasks</h2>
@@ -73,6 +74,26 @@ function draw(status) {
   fill("buckets", status.buckets.map(b => row({"data-bucket": b.name}, [cell(b.name), cell(b.rate), cell(b.burst),
     cell(b.granted, "granted"), cell(fixed(status.elapsed_s > 0 ? b.granted / status.elapsed_s : 0, 1)),
     cell(fixed(b.wait_s, 1), "waited"), cell(b.backoffs, "backoffs")])));
+  // Each bucket's tokens used per second over time (granted ones whose time has come),
+  // against its limit (dashed).
+  document.getElementById("bucket-charts").replaceChildren(...status.buckets.map(b => {
+    const rates = [];
+    for (let i = 1; i < b.history.length; i++) {
+      const dt = b.history[i][0] - b.history[i - 1][0];
+      if (dt >= 0.1) rates.push([b.history[i][0], (b.history[i][1] - b.history[i - 1][1]) / dt]);
+    }
+    const top = Math.max(b.limit_per_s * 1.25, 1, ...rates.map(r => r[1]));
+    const t0 = rates.length ? rates[0][0] : 0, t1 = rates.length ? rates[rates.length - 1][0] : 1;
+    const y = v => (134 - 112 * v / top).toFixed(1);
+    const points = rates.map(r => (6 + 628 * (r[0] - t0) / Math.max(1e-9, t1 - t0)).toFixed(1) + "," + y(r[1])).join(" ");
+    const box = document.createElement("div");
+    box.innerHTML = '<h3 style="font-size:.95em;margin:.8em 0 .3em">' + b.name.replace(/[<&]/g, "") +
+      ': tokens used per second, limit ' + b.limit_per_s.toFixed(2) + '/s dashed</h3>' +
+      '<svg class="bucket-chart" data-bucket="' + b.name.replace(/[<&"]/g, "") + '" width="640" height="140">' +
+      '<line x1="6" x2="634" y1="' + y(b.limit_per_s) + '" y2="' + y(b.limit_per_s) + '" stroke="#c22" stroke-dasharray="5,4"/>' +
+      '<polyline fill="none" stroke="#37c" stroke-width="2" points="' + points + '"/></svg>';
+    return box;
+  }));
   const reasons = [];
   for (const k of status.kinds) for (const [reason, n] of Object.entries(k.failed_by_reason)) {
     reasons.push(row({"data-reason": k.kind + "/" + reason}, [cell(k.kind), cell(reason), cell(n, "count")]));

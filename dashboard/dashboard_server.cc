@@ -1,9 +1,5 @@
 #include "dashboard/dashboard_server.h"
 
-#include <unistd.h>
-
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -13,34 +9,6 @@
 #include "http/http_front.h"
 
 namespace taskfarm {
-namespace {
-
-// A local process's resident memory (bytes) and CPU time (seconds), from /proc; null when it
-// is gone.
-nlohmann::json ProcessRss(int pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  for (std::string line; std::getline(status, line);) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6)) * 1024;
-  }
-  return nullptr;
-}
-
-nlohmann::json ProcessCpuSeconds(int pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  const auto end_of_name = text.rfind(')');  // the name may hold spaces and parentheses
-  if (end_of_name == std::string::npos) return nullptr;
-  std::istringstream fields(text.substr(end_of_name + 2));
-  std::string field;
-  uint64_t utime = 0, stime = 0;
-  for (int i = 3; i <= 15 && fields >> field; ++i) {  // fields 14 and 15: utime, stime
-    if (i == 14) utime = std::stoull(field);
-    if (i == 15) stime = std::stoull(field);
-  }
-  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
-}  // namespace
 
 bool IsLoopbackHost(const std::string& host) {
   return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
@@ -76,6 +44,11 @@ void DashboardServer::Publish(const ProgressSnapshot& snapshot) {
   latest_ = snapshot;
   history_.emplace_back(snapshot.elapsed_s, finished);
   if (history_.size() > kHistoryPoints) history_.pop_front();
+  for (const BucketSummary& bucket : snapshot.buckets) {
+    auto& points = bucket_history_[bucket.name];
+    points.emplace_back(snapshot.elapsed_s, bucket.counters.used);  // granted ones include reservations
+    if (points.size() > kHistoryPoints) points.pop_front();
+  }
 }
 
 void DashboardServer::RecordFailure(const std::string& kind, uint64_t task_id,
@@ -110,24 +83,31 @@ nlohmann::json DashboardServer::Status() const {
   }
   nlohmann::json buckets = nlohmann::json::array();
   for (const BucketSummary& bucket : latest_.buckets) {
+    nlohmann::json granted_over_time = nlohmann::json::array();
+    if (auto points = bucket_history_.find(bucket.name); points != bucket_history_.end()) {
+      for (const auto& [elapsed, granted] : points->second) granted_over_time.push_back({elapsed, granted});
+    }
     buckets.push_back({{"name", bucket.name},
+                       {"limit_per_s", bucket.limit_per_s},
+                       {"history", granted_over_time},
                        {"rate", bucket.rate},
                        {"burst", bucket.burst},
                        {"granted", bucket.counters.granted},
+                       {"used", bucket.counters.used},
                        {"wait_s", static_cast<double>(bucket.counters.wait_ns) / 1e9},
                        {"backoffs", bucket.counters.backoffs}});
   }
   nlohmann::json workers = nlohmann::json::array();
   for (const WorkerProgress& worker : latest_.workers) {
-    const bool local = worker.host == "local";
+    const bool reported = worker.rss_bytes > 0;  // the worker's own figures, local or remote
     workers.push_back({{"id", worker.id},
                        {"pid", worker.pid},
                        {"host", worker.host},
                        {"held", worker.held},
                        {"sent", worker.sent},
                        {"running", worker.running},
-                       {"rss_bytes", local ? ProcessRss(worker.pid) : nullptr},
-                       {"cpu_s", local ? ProcessCpuSeconds(worker.pid) : nullptr}});
+                       {"rss_bytes", reported ? nlohmann::json(worker.rss_bytes) : nullptr},
+                       {"cpu_s", reported ? nlohmann::json(worker.cpu_s) : nullptr}});
   }
   nlohmann::json history = nlohmann::json::array();
   for (const auto& [elapsed, finished] : history_) history.push_back({elapsed, finished});

@@ -6,14 +6,17 @@
 //   /             the page: self-contained HTML, CSS and script (no CDN, no network), that
 //                 polls status.json and draws the run: kinds, throughput, workers, buckets
 //   /status.json  the run now: per kind done/total, failed by reason, in flight, rate, ETA;
-//                 per worker what it runs and (local ones) its CPU and RSS; per bucket its
-//                 tokens, waits and back-offs; the last failures; throughput over time
+//                 per worker what it runs, its CPU and RSS (as it reports them, local or
+//                 remote); per bucket its
+//                 tokens, waits and back-offs, and its tokens used over time; the last
+//                 failures; throughput over time
 //   /metrics      the same in Prometheus' text format
 // Bound to loopback unless a token is given: then every request must carry ?token=TOKEN.
 
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -63,6 +66,8 @@ class DashboardServer {
   mutable std::mutex mutex_;
   ProgressSnapshot latest_;                                  // guarded by mutex_
   std::deque<std::pair<double, uint64_t>> history_;          // guarded: (elapsed, finished)
+  // Per bucket, (elapsed, tokens used) at each snapshot: its use over time.
+  std::map<std::string, std::deque<std::pair<double, uint64_t>>> bucket_history_;  // guarded
   std::deque<nlohmann::json> failures_;                      // guarded by mutex_
   std::unique_ptr<HttpFront> front_;
   std::thread thread_;

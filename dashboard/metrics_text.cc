@@ -60,14 +60,18 @@ std::string PrometheusText(const nlohmann::json& status) {
   Family known("taskfarm_tasks", "gauge", "Tasks the run has, by kind, when known.");
   Family granted("taskfarm_rate_limit_tokens_granted_total", "counter",
                  "Tokens the rate-limit bucket granted.");
+  Family used("taskfarm_rate_limit_tokens_used_total", "counter",
+              "Granted tokens whose time has come (a grant may reserve a later one).");
   Family waited("taskfarm_rate_limit_wait_seconds_total", "counter",
                 "Time tasks waited for the bucket's tokens.");
   Family backoffs("taskfarm_rate_limit_backoffs_total", "counter",
                   "Pauses the bucket took on the service's word (429, Retry-After).");
+  Family limit("taskfarm_rate_limit_tokens_per_second", "gauge",
+               "The bucket's sustained rate (its slowest window's).");
   Family workers("taskfarm_workers", "gauge", "Workers in the run, by host.");
   Family held("taskfarm_worker_tasks_held", "gauge", "Tasks a worker holds (running and queued).");
-  Family rss("taskfarm_worker_resident_memory_bytes", "gauge", "A local worker's resident memory.");
-  Family cpu("taskfarm_worker_cpu_seconds_total", "counter", "A local worker's CPU time.");
+  Family rss("taskfarm_worker_resident_memory_bytes", "gauge", "A worker's resident memory, as it last reported it.");
+  Family cpu("taskfarm_worker_cpu_seconds_total", "counter", "A worker's CPU time (its commands' included), as it last reported it.");
   Family elapsed("taskfarm_run_elapsed_seconds", "gauge", "Time since the run started.");
   Family finished("taskfarm_run_finished", "gauge", "1 once the run has ended.");
 
@@ -86,8 +90,10 @@ std::string PrometheusText(const nlohmann::json& status) {
   for (const auto& bucket : status["buckets"]) {
     const std::map<std::string, std::string> labels = {{"bucket", bucket["name"]}};
     granted.Add(labels, bucket["granted"]);
+    used.Add(labels, bucket["used"]);
     waited.Add(labels, bucket["wait_s"]);
     backoffs.Add(labels, bucket["backoffs"]);
+    limit.Add(labels, bucket["limit_per_s"]);
   }
   std::map<std::string, double> per_host;
   for (const auto& worker : status["workers"]) {
@@ -103,8 +109,8 @@ std::string PrometheusText(const nlohmann::json& status) {
   finished.Add({}, status["finished"].get<bool>() ? 1 : 0);
 
   std::ostringstream out;
-  for (const Family* family : {&completed, &failures, &retries, &in_flight, &known, &granted,
-                               &waited, &backoffs, &workers, &held, &rss, &cpu, &elapsed,
+  for (const Family* family : {&completed, &failures, &retries, &in_flight, &known, &granted, &used,
+                               &waited, &backoffs, &limit, &workers, &held, &rss, &cpu, &elapsed,
                                &finished}) {
     family->WriteTo(out);
   }

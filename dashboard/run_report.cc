@@ -167,7 +167,38 @@ std::string RunPicture::BucketsTable() const {
                         wall > 0 ? static_cast<double>(b["granted"].get<uint64_t>()) / wall : 0.0,
                         b["wait_s"].get<double>(), b["backoffs"].get<uint64_t>());
   }
-  return html + "</table>";
+  html += "</table>";
+  for (const auto& [name, b] : summary_["rate_limits"].items()) {
+    html += BucketCurve(name, b);
+  }
+  return html;
+}
+
+// A bucket's tokens used per second over the run, against its limit (dashed): from the
+// samples the run kept (its `used_over_time`); "" when it has none.
+std::string RunPicture::BucketCurve(const std::string& name, const nlohmann::json& bucket) const {
+  const nlohmann::json& points = bucket.contains("used_over_time") ? bucket["used_over_time"]
+                                                                   : nlohmann::json::array();
+  if (points.size() < 2) return "";
+  const double limit = bucket.value("limit_per_s", 0.0);
+  const double span = std::max(1e-9, points.back()[0].get<double>() - points.front()[0].get<double>());
+  std::vector<std::pair<double, double>> rates;
+  double max = limit * 1.25;
+  for (std::size_t i = 1; i < points.size(); ++i) {
+    const double dt = points[i][0].get<double>() - points[i - 1][0].get<double>();
+    if (dt < 0.1) continue;  // the last sample may come early
+    const double rate = static_cast<double>(points[i][1].get<uint64_t>() - points[i - 1][1].get<uint64_t>()) / dt;
+    rates.emplace_back((points[i][0].get<double>() - points.front()[0].get<double>()) / span, rate);
+    max = std::max(max, rate);
+  }
+  max = std::max(max, 1.0);
+  const double limit_y = 120 - 16 - (120 - 30) * limit / max;
+  return fmt::format(
+      "<h3>{}: tokens used per second over the run, limit {:.2f}/s dashed</h3><svg "
+      "class=\"bucket-curve\" data-bucket=\"{}\" width=\"{}\" height=\"120\"><line x1=\"40\" "
+      "x2=\"{}\" y1=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"#c22\" stroke-dasharray=\"5,4\"/>{}</svg>",
+      EscapeHtml(name), limit, EscapeHtml(name), kWidth, kWidth - 10, limit_y, limit_y,
+      Polyline(rates, max, 120, "#37c", "used"));
 }
 
 std::string RunPicture::FailuresTable() const {

@@ -2,8 +2,8 @@
 // The run report with pictures (`taskfarm report --html FILE`): one self-contained HTML file
 // (inline SVG drawn here, no script, no external assets) of a run from its journal: per
 // worker a timeline (Gantt) of its tasks coloured by kind, failures in red; throughput and
-// run-time percentiles over the run; rate-limit tokens granted against their limits; the
-// summary per kind; the failed tasks. With two runs (--compare), side by side.
+// run-time percentiles over the run; rate-limit tokens used over the run against their
+// limits; the summary per kind; the failed tasks. With two runs (--compare), side by side.
 
 #include <cstdint>
 #include <string>
@@ -47,6 +47,7 @@ class RunPicture {
   std::string CurvesSvg(int64_t t0, int64_t t1) const;
   std::string KindsTable() const;
   std::string BucketsTable() const;
+  std::string BucketCurve(const std::string& name, const nlohmann::json& bucket) const;
   std::string FailuresTable() const;
 
   RunRecord run_;

@@ -110,7 +110,11 @@ struct Report {
   uint32_t worker_id = 0;
   std::vector<uint64_t> started;
   std::vector<Result> results;
-  MSGPACK_DEFINE(worker_id, started, results);
+  // The worker's own figures, at most every kVitalsInterval (0: not in this report): what
+  // the dashboard shows for local and remote workers alike.
+  uint64_t rss_bytes = 0;
+  uint64_t cpu_ns = 0;  // its threads' and its reaped commands' CPU time
+  MSGPACK_DEFINE(worker_id, started, results, rss_bytes, cpu_ns);
 };
 
 /// A worker's last message before it exits cleanly.

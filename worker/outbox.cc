@@ -1,5 +1,10 @@
 #include "worker/outbox.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <fstream>
+
 #include <spdlog/spdlog.h>
 
 #include "shared/transport.h"
@@ -73,6 +78,24 @@ void Outbox::SendControl(wire::Message message) {
   wake_.notify_one();
 }
 
+void Outbox::AddVitals(wire::Report& report) {
+  const auto now = MonoClock::now();
+  if (now < next_vitals_) return;
+  next_vitals_ = now + kVitalsInterval;
+  long pages_total = 0, pages_resident = 0;
+  if (std::ifstream statm("/proc/self/statm"); statm >> pages_total >> pages_resident) {
+    report.rss_bytes = static_cast<uint64_t>(pages_resident) * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+  }
+  rusage self{}, children{};
+  getrusage(RUSAGE_SELF, &self);
+  getrusage(RUSAGE_CHILDREN, &children);
+  const auto nanos = [](const timeval& t) {
+    return static_cast<uint64_t>(t.tv_sec) * 1'000'000'000ull + static_cast<uint64_t>(t.tv_usec) * 1000ull;
+  };
+  report.cpu_ns = nanos(self.ru_utime) + nanos(self.ru_stime) + nanos(children.ru_utime) +
+                  nanos(children.ru_stime);
+}
+
 void Outbox::Run() {
   zmq::socket_t sink = MakeSocket(context_, zmq::socket_type::push, {kSinkHwm, kSinkLinger});
   sink.connect(sink_endpoint_);
@@ -90,6 +113,7 @@ void Outbox::Run() {
       pending_bytes_ = 0;
       flush_requested_ = false;
       lock.unlock();
+      AddVitals(report);
       SendMessage(sink, report, scratch, /*dont_wait=*/false);
       lock.lock();
       continue;

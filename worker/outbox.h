@@ -26,6 +26,8 @@ class Outbox {
  public:
   static constexpr std::chrono::microseconds kMaxDelay{1000};
   static constexpr std::chrono::milliseconds kStartedNoteDelay{20};
+  /// A Report carries the worker's RSS and CPU time at most this often.
+  static constexpr std::chrono::milliseconds kVitalsInterval{250};
   /// Results holding this many payload bytes go at once, so a Report stays far below
   /// wire::kMaxMessageBytes (a command's captured output, a document's text).
   static constexpr std::size_t kMaxPendingBytes = std::size_t{8} << 20;
@@ -46,6 +48,8 @@ class Outbox {
  private:
   void Run();
   bool HasPending() const;  // requires mutex_
+  /// Adds the worker's RSS and CPU time to `report` when kVitalsInterval has passed.
+  void AddVitals(wire::Report& report);
 
   zmq::context_t& context_;
   const std::string sink_endpoint_;
@@ -56,6 +60,7 @@ class Outbox {
   wire::Report pending_;                      // guarded by mutex_
   std::size_t pending_bytes_ = 0;             // guarded by mutex_: payloads in pending_
   MonoClock::time_point deadline_{};          // guarded by mutex_: when pending_ is due
+  MonoClock::time_point next_vitals_{};       // the sending thread's: when to add RSS and CPU
   std::deque<wire::Message> controls_;        // guarded by mutex_
   bool flush_requested_ = false;              // guarded by mutex_
   bool closing_ = false;                      // guarded by mutex_

@@ -63,8 +63,8 @@ std::string Cell(const std::string& dom, const std::string& row_attribute, const
 TEST(Dashboard, ThePageAndTheMetricsShowTheRunAsItsSummaryDoes) {
   TempDir tmp;
   Taskfarm run({"run", "--sleep", "30", "--sleep-ms", "100", "--burn", "10", "--fault", "2",
-                "--workers", "2", "--dashboard", "0", "--dashboard-linger", "60", "--json",
-                "--quiet"},
+                "--tick", "20", "--rate", "api=20/s", "--workers", "2", "--dashboard", "0",
+                "--dashboard-linger", "60", "--json", "--quiet"},
                tmp);
   const std::string url = DashboardUrl(run);
   ASSERT_FALSE(url.empty()) << ReadFile(run.stderr_path());
@@ -84,12 +84,17 @@ TEST(Dashboard, ThePageAndTheMetricsShowTheRunAsItsSummaryDoes) {
   EXPECT_TRUE(status["finished"].get<bool>()) << status;
   const std::string dom = BrowserDom(url, tmp / "dom.html");
   EXPECT_NE(dom.find("id=\"state\" class=\"finished\""), std::string::npos) << dom.substr(0, 2000);
-  for (const std::string kind : {"sleep", "burn", "fault"}) {
+  for (const std::string kind : {"sleep", "burn", "fault", "tick"}) {
     const std::string row = "data-kind=\"" + kind + "\"";
     EXPECT_EQ(Cell(dom, row, "done"), std::to_string(summary["kinds"][kind]["done"].get<int>())) << kind;
     EXPECT_EQ(Cell(dom, row, "failed"), std::to_string(summary["kinds"][kind]["failed"].get<int>())) << kind;
   }
   EXPECT_EQ(Cell(dom, "data-reason=\"fault/handler_failed\"", "count"), "2");
+  EXPECT_EQ(Cell(dom, "data-bucket=\"api\"", "granted"),
+            std::to_string(summary["rate_limits"]["api"]["granted"].get<int>()));
+  EXPECT_NE(dom.find("class=\"bucket-chart\" data-bucket=\"api\""), std::string::npos)
+      << "the bucket's tokens over time";
+  EXPECT_GE(status["buckets"][0]["history"].size(), 2u) << status["buckets"];
   EXPECT_NE(dom.find("data-worker=\"1\""), std::string::npos) << "a row per worker";
   EXPECT_NE(dom.find("fault task threw as asked"), std::string::npos) << "the last failures";
   const std::string final_metrics = HttpGet(url + "metrics");
@@ -178,6 +183,8 @@ TEST(RunReport, TheHtmlReportHasATimelineRowPerWorkerAndComparesTwoRuns) {
   EXPECT_NE(dom.find("handler_failed: fault task threw as asked"), std::string::npos);
   EXPECT_NE(dom.find("<td>api</td><td>20/s</td><td>10</td>"), std::string::npos)
       << "the bucket's tokens, kept by the journal";
+  EXPECT_NE(dom.find("class=\"bucket-curve\" data-bucket=\"api\""), std::string::npos)
+      << "the bucket's tokens used over the run, against its limit";
   EXPECT_EQ(summary["kinds"]["burn"]["done"], 60);
 
   const fs::path artifacts = fs::path(TASKFARM_BINARY_DIR) / "tests" / "artifacts";

@@ -38,6 +38,16 @@ std::string CharsetOf(const std::filesystem::path& db, const std::string& name) 
   return DocumentField(db, name, "charset");
 }
 
+// `taskfarm run --index DOCS --db DB --json EXTRA...`: its summary, its exit checked.
+nlohmann::json IndexRun(const std::filesystem::path& docs, const std::string& db, const TempDir& tmp,
+                        const std::vector<std::string>& extra, int expected_exit) {
+  std::vector<std::string> args = {"run", "--index", docs.string(), "--db", db, "--json", "--quiet"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  RunOutput run = RunTaskfarm(args, tmp);
+  EXPECT_EQ(run.exit_code, expected_exit) << run.err;
+  return nlohmann::json::parse(run.out);
+}
+
 // The file names `words` finds (copies included).
 std::set<std::string> Found(const std::filesystem::path& db, const TempDir& tmp,
                             std::vector<std::string> words) {
@@ -160,13 +170,7 @@ TEST(IndexTypes, AConverterAddedLaterConvertsOnlyTheFilesItReads) {
   // The converter: a real program, run on each .note file (its path appended).
   const std::string converter = "note=sed s/binary-looking/readable/";
   const auto db = (tmp / "index.db").string();
-  const auto index = [&](std::vector<std::string> extra) {
-    std::vector<std::string> args = {"run", "--index", docs.string(), "--db", db, "--json", "--quiet"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    RunOutput run = RunTaskfarm(args, tmp);
-    EXPECT_EQ(run.exit_code, 0) << run.err;
-    return nlohmann::json::parse(run.out);
-  };
+  const auto index = [&](const std::vector<std::string>& extra) { return IndexRun(docs, db, tmp, extra, 0); };
   auto first = index({});
   EXPECT_EQ(first["kinds"]["index"]["skipped"], 1) << "no converter reads a.note yet: " << first;
   auto with = index({"--converter", converter});
@@ -210,12 +214,8 @@ TEST(IndexTypes, AFailedFileIsTriedAgainOnlyWhenItChangesOrWhenAsked) {
   std::ofstream(docs / "good.txt") << "fine text\n";
   std::ofstream(docs / "bad.txt") << std::string("\x00\x01binary\x00", 9) << std::string(4096, '\0');
   const auto db = (tmp / "index.db").string();
-  const auto index = [&](std::vector<std::string> extra, int expected_exit) {
-    std::vector<std::string> args = {"run", "--index", docs.string(), "--db", db, "--json", "--quiet"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    RunOutput run = RunTaskfarm(args, tmp);
-    EXPECT_EQ(run.exit_code, expected_exit) << run.err;
-    return nlohmann::json::parse(run.out);
+  const auto index = [&](const std::vector<std::string>& extra, int expected_exit) {
+    return IndexRun(docs, db, tmp, extra, expected_exit);
   };
   auto first = index({}, 1);
   EXPECT_EQ(first["kinds"]["index"]["failed"], 1) << first;

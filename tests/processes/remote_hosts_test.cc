@@ -340,5 +340,47 @@ TEST(RemoteHosts, AHostThatVanishesBeforeItsWorkersStartCostsOnlyItself) {
   EXPECT_NE(run.err.find("asked for 4294967295 workers; it gets 12"), std::string::npos) << run.err;
 }
 
+// The dashboard shows a remote worker's CPU and memory as it shows a local one's: each worker
+// reports its own figures in its Reports, and a host agent passes them on.
+TEST(RemoteHosts, TheDashboardShowsEveryWorkersCpuAndMemoryLocalOrRemote) {
+  TempDir tmp;
+  const Cluster cluster = MakeCluster(tmp);
+  auto host = StartHost(cluster, tmp, 1);
+  Taskfarm run(Concat({"run", "--burn", "400", "--burn-us", "5000", "--workers", "1",
+                       "--dashboard", "0", "--dashboard-linger", "60", "--quiet"},
+                      ListenArgs(cluster, 1)),
+               tmp);
+  std::string url;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        const std::string err = ReadFile(run.stderr_path());
+        const auto at = err.find("dashboard at ");
+        if (at != std::string::npos) url = err.substr(at + 13, err.find('\n', at) - at - 13);
+        return !url.empty();
+      },
+      std::chrono::milliseconds(20'000)));
+  nlohmann::json remote, local;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        const std::string body = HttpGet(url + "status.json");
+        if (body.empty()) return false;
+        const auto status = nlohmann::json::parse(body);
+        for (const auto& worker : status["workers"]) {
+          if (worker["rss_bytes"].is_null() || worker["cpu_s"].get<double>() <= 0) continue;
+          (worker["host"] == "local" ? local : remote) = worker;
+        }
+        return !remote.is_null() && !local.is_null();
+      },
+      std::chrono::milliseconds(60'000)))
+      << "local " << local << ", remote " << remote << " at " << url;
+  EXPECT_GT(remote["rss_bytes"].get<double>(), 1e6) << remote;
+  EXPECT_GT(local["rss_bytes"].get<double>(), 1e6) << local;
+  ASSERT_TRUE(WaitFor([&] { return ReadFile(run.stderr_path()).find("dashboard stays up") != std::string::npos; },
+                      std::chrono::milliseconds(60'000)));
+  run.Signal(SIGINT);
+  EXPECT_EQ(run.Wait(std::chrono::seconds(30)).exit_code, 0);
+  host->Wait(std::chrono::seconds(30));
+}
+
 }  // namespace
 }  // namespace taskfarm::testing
