@@ -264,10 +264,14 @@ std::vector<uint64_t> Journal::FinishedTasks(int64_t run_id) {
 void Journal::ForEachResult(int64_t run_id,
                             const std::function<void(const OutcomeRow&)>& visit) {
   Statement select = db_.Prepare(
-      "SELECT task_id, kind, status, attempts, worker, run_ms, cpu_ms, error_code, error, "
+      "SELECT task_id, kind, r.status, attempts, worker, run_ms, cpu_ms, error_code, r.error, "
       "payload, input, job_id, coalesce(started_ms, 0), coalesce(finished_ms, 0), "
-      "coalesce(lane, 0) "
-      "FROM results WHERE run_id = ? ORDER BY task_id");
+      "coalesce(lane, 0), " +
+      std::string(HasColumn(db_, "documents", "note")  // a database from before indexing has none
+                      ? "d.status, d.note FROM results r LEFT JOIN documents d "
+                        "ON r.kind = 'index' AND d.path = r.input "
+                      : "NULL, NULL FROM results r ") +
+      "WHERE run_id = ? ORDER BY task_id");
   select.Bind(1, run_id);
   while (select.Step()) {
     OutcomeRow row;
@@ -287,6 +291,13 @@ void Journal::ForEachResult(int64_t run_id,
     row.finished_unix_ms = select.Int(13);
     row.network_lane = select.Int(14) == 1;
     DecodeKindFields(row);
+    // An index task's document is not kept in its row: a skipped file is known from the
+    // index (as it stands now), so a report counts it skipped as the run did.
+    if (row.ok && !row.document && !select.IsNull(15) && select.Text(15) == "skipped") {
+      row.document = IndexedDocument{};
+      row.document->status = "skipped";
+      row.document->note = select.Text(16);
+    }
     visit(row);
   }
 }

@@ -24,7 +24,9 @@ std::optional<IndexRequest> DecodeIndexRequest(std::string_view bytes) {
 }
 std::string EncodeIndexedDocument(const IndexedDocument& document) { return EncodePayload(document); }
 std::optional<IndexedDocument> DecodeIndexedDocument(std::string_view bytes) {
-  return DecodePayload<IndexedDocument>(bytes, std::size_t{64} << 20);
+  // An archive's members are an array of up to kMaxArchiveMembers (the default limit, 64,
+  // made an archive of more an undecodable result).
+  return DecodePayload<IndexedDocument>(bytes, std::size_t{64} << 20, kMaxArchiveMembers + 16);
 }
 
 }  // namespace taskfarm

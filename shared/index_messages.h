@@ -62,6 +62,9 @@ struct IndexedDocument {
 /// (2: charsets detected, types by content, compressed files read; 3: archives' members).
 inline constexpr int kBuiltinExtractorVersion = 3;
 
+/// The most members an archive's document carries (more are noted, not read).
+inline constexpr std::size_t kMaxArchiveMembers = 10'000;
+
 /// Joins an archive's path and a member's name into the member's path in the index.
 inline std::string MemberPath(const std::string& archive, const std::string& member) {
   return archive + "!" + member;

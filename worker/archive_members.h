@@ -21,7 +21,6 @@
 
 namespace taskfarm {
 
-inline constexpr std::size_t kMaxArchiveMembers = 10'000;
 /// A PDF or office member is read into memory whole: one larger is skipped, saying so.
 inline constexpr uint64_t kMaxMemberInMemory = uint64_t{64} << 20;
 

@@ -147,10 +147,12 @@ TEST(IndexArchives, AnArchiveTakesNoMoreThanAFileMay) {
                                                          << std::string(40'000, 'x') << '\n';
   }
   std::ofstream(src / "big.txt") << std::string(60'000, 'y') << '\n';
+  fs::create_directories(src / "wide");  // more members than a msgpack array's default limit
+  for (int i = 0; i < 100; ++i) std::ofstream(src / "wide" / fmt::format("n{:03}.txt", i)) << "okapi " << i;
   fs::create_directories(tmp / "docs");
   RunIn(tmp, "cd src && zip -q ../docs/many.zip part*.txt && zip -q ../docs/big.zip big.txt && "
              "tar cf ../docs/cut.tar part0*.txt && head -c 45000 ../docs/cut.tar > ../docs/damaged.tar && "
-             "rm ../docs/cut.tar");
+             "rm ../docs/cut.tar && zip -qr ../docs/wide.zip wide");
   const auto db = tmp / "index.db";
   RunOutput run = RunTaskfarm({"run", "--index", (tmp / "docs").string(), "--db", db.string(),
                                "--max-file-size", "50000", "--quiet"},
@@ -164,6 +166,10 @@ TEST(IndexArchives, AnArchiveTakesNoMoreThanAFileMay) {
   const std::string big = (tmp / "docs" / "big.zip").string();
   EXPECT_EQ(ArchiveField(db, big + "!big.txt", "status"), "skipped");
   EXPECT_EQ(ArchiveField(db, big + "!big.txt", "note"), "60001 bytes, over --max-file-size (50000 bytes)");
+  const std::string wide = (tmp / "docs" / "wide.zip").string();
+  EXPECT_EQ(ArchiveField(db, wide, "note"), "100 members indexed, 0 not");
+  EXPECT_EQ(IndexColumn(db, "SELECT count(*) FROM documents WHERE container = '" + wide + "'"),
+            std::vector<std::string>{"100"});
   const std::string damaged = (tmp / "docs" / "damaged.tar").string();
   EXPECT_EQ(ArchiveField(db, damaged, "status"), "indexed") << ArchiveField(db, damaged, "error");
   EXPECT_EQ(IndexColumn(db, "SELECT count(*) FROM documents WHERE container = '" + damaged +

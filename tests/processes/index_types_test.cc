@@ -110,6 +110,10 @@ TEST(IndexTypes, FilesWithoutATellingNameAreTypedByTheirContent) {
   EXPECT_EQ(summary["kinds"]["index"]["skipped"], 2) << summary;
   EXPECT_EQ(summary["kinds"]["index"]["done"], 7) << summary;
   EXPECT_EQ(summary["kinds"]["index"]["failed"], 1) << summary;
+  RunOutput report = RunTaskfarm({"report", "--db", db.string(), "--json"}, tmp);
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  EXPECT_EQ(nlohmann::json::parse(report.out)["kinds"]["index"]["skipped"], 2)
+      << "the report counts skipped files as the run did";
 }
 
 // Text in the encodings real folders hold, made by iconv: found by its words, and its
