@@ -32,16 +32,22 @@ bool CreditPolicy::IsSteady(const std::string& kind) const {
          it->second.deviation_ns <= kSteadyDeviation * it->second.mean_ns;
 }
 
-bool CreditPolicy::MayTake(std::size_t held, uint64_t held_ns, const std::string& kind) const {
+bool CreditPolicy::MayTake(std::size_t held, uint64_t held_ns, const std::string& kind,
+                           std::chrono::nanoseconds round_trip) const {
   if (held == 0) return true;
   if (held >= kMaxCredit) return false;
-  // One of the held tasks is running: what counts is the work queued behind it. Which one
-  // runs is not known here, so it is taken to be like the new task (a noop never queues
-  // behind a task that may take a second).
+  // One of the held tasks is running and a round trip's worth is on the wire: what counts
+  // is the work queued behind them. Which one runs is not known here, so it is taken to be
+  // like the new task (a noop never queues behind a task that may take a second).
   const uint64_t estimate = Estimate(kind);
-  const uint64_t queued_ns = held_ns - std::min(held_ns, estimate);
-  if (queued_ns + estimate <= static_cast<uint64_t>(kQueueTarget.count())) return true;
-  return held == 1 && IsSteady(kind) && held_ns <= 2 * estimate;
+  const uint64_t on_the_wire_ns = static_cast<uint64_t>(round_trip.count()) * 5 / 4;  // + jitter
+  const uint64_t held_after_ns = held_ns + estimate;
+  const uint64_t queued_after_ns =
+      held_after_ns - std::min(held_after_ns, estimate + on_the_wire_ns);
+  if (queued_after_ns <= static_cast<uint64_t>(kQueueTarget.count())) return true;
+  const bool round_trip_costs =
+      static_cast<double>(round_trip.count()) > kRoundTripShare * static_cast<double>(estimate);
+  return held == 1 && (IsSteady(kind) || round_trip_costs) && held_ns <= 2 * estimate;
 }
 
 }  // namespace taskfarm

@@ -10,6 +10,14 @@
 // the first ends instead of after a round trip to the coordinator (which, on a machine
 // whose every core is busy, costs about a millisecond per task). A kind never seen yet
 // counts as long.
+//
+// A worker across a link with a round trip (a remote host) holds that much more: a round
+// trip's worth of its work is always on the wire, tasks going out or results coming back,
+// so, as TCP sizes its window to the bandwidth-delay product, its credit grows by the work
+// it does in one round trip and it never waits a round trip for its next task. Where even
+// one task outlasts the round trip by less than kRoundTripShare, the round trip would idle
+// the worker for a noticeable share of its time, so one task waits queued behind the
+// running one, as for a steady kind.
 
 #include <chrono>
 #include <cstddef>
@@ -26,6 +34,8 @@ class CreditPolicy {
   /// A kind is steady once this many runs vary on average by at most kSteadyDeviation.
   static constexpr uint32_t kSteadyAfterRuns = 8;
   static constexpr double kSteadyDeviation = 0.25;
+  /// A round trip over a tenth of a task's time earns it one queued behind the running one.
+  static constexpr double kRoundTripShare = 0.1;
 
   /// Learns from a finished task's run time (exponentially weighted moving averages).
   void Observe(const std::string& kind, uint64_t run_ns);
@@ -33,8 +43,10 @@ class CreditPolicy {
   uint64_t Estimate(const std::string& kind) const;
   /// Whether tasks of `kind` take about the same time each.
   bool IsSteady(const std::string& kind) const;
-  /// May a worker that holds `held` tasks worth `held_ns` take one more of `kind`?
-  bool MayTake(std::size_t held, uint64_t held_ns, const std::string& kind) const;
+  /// May a worker that holds `held` tasks worth `held_ns` take one more of `kind`, with
+  /// `round_trip` between it and the coordinator?
+  bool MayTake(std::size_t held, uint64_t held_ns, const std::string& kind,
+               std::chrono::nanoseconds round_trip = std::chrono::nanoseconds(0)) const;
 
  private:
   struct RunTimes {

@@ -194,7 +194,7 @@ bool Farm::MayTake(const Worker& worker, const TaskRecord& next) const {
     return worker.held_count[static_cast<std::size_t>(Lane::kNetwork)] < config_.network_credit;
   }
   return credit_.MayTake(worker.held_count[static_cast<std::size_t>(Lane::kCpu)], worker.held_ns,
-                         next.spec.kind);
+                         next.spec.kind, worker.link->RoundTrip());
 }
 
 void Farm::PollOnce(std::chrono::milliseconds timeout) {

@@ -34,6 +34,7 @@ class RemoteWorker final : public WorkerLink {
   std::string ExitDescription() const override { return pool_.ExitOf(host_, id_).value_or(""); }
   uint32_t host() const override { return host_; }
   std::optional<uint64_t> ResidentBytes() const override { return std::nullopt; }
+  std::chrono::nanoseconds RoundTrip() const override { return pool_.RoundTrip(host_); }
   // Its exit comes as a message from its host; a send refused for lack of room is simply
   // tried again on the Farm's next health check.
   std::size_t AddPollItems(std::vector<zmq::pollitem_t>&, bool) override { return 0; }
@@ -87,6 +88,11 @@ bool HostPool::StartWorker(uint32_t host) {
   return true;
 }
 
+std::chrono::nanoseconds HostPool::RoundTrip(uint32_t host) const {
+  auto it = hosts_.hosts().find(host);
+  return it == hosts_.hosts().end() ? std::chrono::nanoseconds(0) : it->second.round_trip;
+}
+
 std::string HostPool::HostName(uint32_t host) const {
   auto it = host_names_.find(host);
   return it == host_names_.end() ? "local" : it->second;
@@ -131,6 +137,8 @@ void HostPool::HostJoined(RemoteHost& host) {
   // The others' shares shrink before the newcomer draws from its own (which starts empty);
   // its own share comes with the welcome.
   DivideRates(/*except=*/host.id);
+  // Before the welcome, which has the host start its workers: the echo is not held up by them.
+  hosts_.Probe(host.id);
   wire::HostWelcome welcome;
   welcome.host_id = host.id;
   for (uint32_t i = 0; i < host.workers; ++i) {

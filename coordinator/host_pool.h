@@ -54,6 +54,8 @@ class HostPool {
   bool StartWorker(uint32_t host);
   /// "local" for 0, else the host's "hostname:pid" (also for a host that is gone).
   std::string HostName(uint32_t host) const;
+  /// The measured round trip to `host` (zero before its first echo, or once it is gone).
+  std::chrono::nanoseconds RoundTrip(uint32_t host) const;
   /// Tells every host to stop its workers and leave.
   void ReleaseAll(const std::string& reason);
 

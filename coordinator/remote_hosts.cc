@@ -90,8 +90,23 @@ void RemoteHosts::HandleFrame(const std::string& identity, const zmq::message_t&
     return;
   }
   host->last_heard = MonoClock::now();
-  if (std::holds_alternative<wire::Heartbeat>(*decoded.message)) return;
+  if (auto* beat = std::get_if<wire::Heartbeat>(&*decoded.message)) {
+    if (beat->echo_ns != 0) NoteRoundTrip(*host, beat->echo_ns);
+    return;
+  }
   handlers.message(*host, *decoded.message);
+}
+
+void RemoteHosts::NoteRoundTrip(RemoteHost& host, uint64_t echo_ns) {
+  const uint64_t now_ns = ToNanos(MonoClock::now().time_since_epoch());
+  if (echo_ns > now_ns) return;  // not a time of ours
+  const std::chrono::nanoseconds sample(now_ns - echo_ns);
+  // TCP's smoothing (RFC 6298): the newest sample weighs an eighth.
+  host.round_trip = host.round_trip.count() == 0 ? sample : (host.round_trip * 7 + sample) / 8;
+}
+
+void RemoteHosts::Probe(uint32_t host_id) {
+  Send(host_id, 0, wire::Heartbeat{host_id, ToNanos(MonoClock::now().time_since_epoch())});
 }
 
 bool RemoteHosts::Send(uint32_t host_id, uint32_t worker_id, const wire::Message& message) {
@@ -130,7 +145,7 @@ std::vector<RemoteHost> RemoteHosts::Tick(MonoClock::time_point now) {
   }
   if (now >= next_heartbeat_) {
     next_heartbeat_ = now + config_.heartbeat;
-    for (const auto& [id, host] : hosts_) Send(id, 0, wire::Heartbeat{id});
+    for (const auto& [id, host] : hosts_) Probe(id);
   }
   return silent;
 }

@@ -42,6 +42,9 @@ struct RemoteHost {
   std::string identity;  // ZeroMQ routing id
   uint32_t workers = 0;  // as the host asked
   MonoClock::time_point last_heard{};
+  /// The smoothed round trip to it and back through the run's queues, as TCP's SRTT (from
+  /// heartbeats it echoes); zero until the first echo.
+  std::chrono::nanoseconds round_trip{0};
 };
 
 /// Not thread-safe; lives in the Farm's loop.
@@ -74,6 +77,9 @@ class RemoteHosts {
   /// (forgotten here: the caller treats their workers as lost).
   std::vector<RemoteHost> Tick(MonoClock::time_point now);
 
+  /// Asks `host_id` to echo a heartbeat now (a round trip measured at once, not in a second).
+  void Probe(uint32_t host_id);
+
   /// Forgets a host (it said goodbye, or the run is over); sends it Stop first.
   void Release(uint32_t host_id, const std::string& reason);
 
@@ -84,6 +90,7 @@ class RemoteHosts {
   void HandleFrame(const std::string& identity, const zmq::message_t& payload,
                    const Handlers& handlers);
   RemoteHost* FindByIdentity(const std::string& identity);
+  void NoteRoundTrip(RemoteHost& host, uint64_t echo_ns);
   bool SendTo(const std::string& identity, uint32_t worker_id, const wire::Message& message);
 
   ListenConfig config_;

@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -38,6 +39,9 @@ class WorkerLink {
   virtual uint32_t host() const = 0;
   /// Its resident memory, when this machine can see it.
   virtual std::optional<uint64_t> ResidentBytes() const = 0;
+  /// How long a task takes to reach it and its result to come back, beyond running: zero for
+  /// a worker on this machine, the measured round trip for a remote one.
+  virtual std::chrono::nanoseconds RoundTrip() const { return std::chrono::nanoseconds(0); }
   /// Appends what to poll for it: readable once it exited and, with `want_space`, writable
   /// once a refused send would go through. A link that cannot be polled adds nothing (its
   /// exits and space are learnt elsewhere). Returns how many items it added.

@@ -238,6 +238,8 @@ void HostAgent::HandleControl(wire::Message& message) {
     if (auto it = workers_.find(kill->worker_id); it != workers_.end()) {
       it->second.link->Signal(kill->signal);
     }
+  } else if (auto* beat = std::get_if<wire::Heartbeat>(&message)) {
+    if (beat->echo_ns != 0) SendUp(wire::Heartbeat{host_id_, beat->echo_ns});
   } else if (auto* stop = std::get_if<wire::Stop>(&message)) {
     spdlog::info("host: the coordinator says stop ({})", stop->reason);
     exit_status_ = 0;

@@ -74,15 +74,19 @@ void TokenBucket::SetRate(const RateSpec& spec, uint64_t now_ns) {
     // The TAT runs ahead of now by the tokens already granted (and reserved for later) at
     // the old spacing. Stretch that lead to the new spacing, so those tokens count at the
     // new rate: a host whose share shrinks cannot spend its old rate while the others
-    // already spend their new shares.
+    // already spend their new shares. The reservations in it are void from now (Voided),
+    // so the lead is cut to an empty bucket's: the first token one new interval away.
+    const uint64_t empty_tat = now_ns + new_interval + window.tolerance_ns.load();
     uint64_t tat = window.tat_ns.load();
     for (;;) {
       if (tat <= now_ns) break;
       const auto lead = static_cast<double>(tat - now_ns) * static_cast<double>(new_interval) /
                         static_cast<double>(old_interval);
-      if (window.tat_ns.compare_exchange_weak(tat, now_ns + static_cast<uint64_t>(lead))) break;
+      const uint64_t stretched = std::min(now_ns + static_cast<uint64_t>(lead), empty_tat);
+      if (window.tat_ns.compare_exchange_weak(tat, stretched)) break;
     }
   }
+  AtomicMax(rate_changed_ns, now_ns);
 }
 
 uint32_t TokenBucket::max_tokens() const {
@@ -135,10 +139,11 @@ bool TokenBucket::TryAcquire(uint32_t n) {
 std::optional<uint64_t> TokenBucket::Acquire(uint32_t n, uint64_t deadline_ns) {
   const uint64_t start = MonotonicNanos();
   for (;;) {
-    std::optional<uint64_t> slot = Reserve(n, deadline_ns, MonotonicNanos());
+    const uint64_t reserved_at = MonotonicNanos();
+    std::optional<uint64_t> slot = Reserve(n, deadline_ns, reserved_at);
     if (!slot) return std::nullopt;
     if (*slot > MonotonicNanos()) SleepUntilNanos(*slot);
-    if (*slot < backoff_until_ns.load()) {  // a back-off arrived while we slept
+    if (Voided(*slot, reserved_at)) {  // a back-off or a new rate arrived while we slept
       wasted.fetch_add(n);
       granted.fetch_sub(n);
       continue;

@@ -67,14 +67,18 @@ struct alignas(64) TokenBucket {
   std::atomic<uint64_t> wait_ns{0};
   std::atomic<uint64_t> backoffs{0};
   std::atomic<uint64_t> wasted{0};
+  std::atomic<uint64_t> rate_changed_ns{0};  // when SetRate last ran
 
   /// Sets the windows from `spec` (bursts applied) with zero tokens at `now_ns`.
   void Init(const RateSpec& spec, uint64_t now_ns);
 
   /// Changes the rate and burst of every window to `spec`'s (same windows, in order) while
-  /// other processes draw: grants from then on are spaced by the new rate, and the tokens
-  /// already granted ahead of `now_ns` are counted at the new rate. A reservation that races
-  /// the change may use the old interval once.
+  /// other processes draw: grants from then on are spaced by the new rate, the bucket holds
+  /// no token at `now_ns`, and every reservation made before and falling after `now_ns` is
+  /// void (its holder sees Voided and reserves again at the new spacing). Otherwise the
+  /// waiters sleeping on slots at the old spacing, up to a network lane's credit of them,
+  /// would go on at the old rate for seconds while the new shares are spent beside them: a
+  /// host that left would have its share spent twice.
   void SetRate(const RateSpec& spec, uint64_t now_ns);
 
   /// The smallest burst of its windows: the most tokens one request may take.
@@ -96,6 +100,12 @@ struct alignas(64) TokenBucket {
   void BackOff(uint64_t until_ns);
   /// True when a back-off reaches past `slot_ns`: a slot reserved for then is void.
   bool BackedOffPast(uint64_t slot_ns) const { return slot_ns < backoff_until_ns.load(); }
+  /// True when the slot `slot_ns`, reserved at `reserved_ns`, may not be used: a back-off
+  /// reaches past it, or the rate changed after it was reserved and before it came.
+  bool Voided(uint64_t slot_ns, uint64_t reserved_ns) const {
+    const uint64_t changed = rate_changed_ns.load();
+    return BackedOffPast(slot_ns) || (changed > reserved_ns && slot_ns > changed);
+  }
   /// Counts `waited_ns` that an acquirer spends waiting for its reserved slot.
   void CountWait(uint64_t waited_ns) { wait_ns.fetch_add(waited_ns); }
   /// Counts `n` reserved tokens whose time has come. Acquire counts its own; a caller of

@@ -159,10 +159,13 @@ struct HostRates {
   MSGPACK_DEFINE(rates);
 };
 
-/// "Still here", both ways, every heartbeat_ms.
+/// "Still here", both ways, every heartbeat_ms. The coordinator's carry `echo_ns` (its clock
+/// when sent), which the host sends straight back in a Heartbeat of its own: the coordinator
+/// learns the round trip, which sizes the host's workers' credit. 0: no answer wanted.
 struct Heartbeat {
   uint32_t host_id = 0;
-  MSGPACK_DEFINE(host_id);
+  uint64_t echo_ns = 0;
+  MSGPACK_DEFINE(host_id, echo_ns);
 };
 
 /// A host's worker process ended (crashed, killed or stopped).

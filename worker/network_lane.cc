@@ -52,6 +52,7 @@ struct NetworkLane::Job {
   uint32_t retries = 0;           // of which made again after a retryable failure
   uint64_t not_before_ns = 0;     // back-off: do not start before
   std::optional<uint64_t> slot_ns;  // the reserved token's time
+  uint64_t reserved_ns = 0;         // when it was reserved
   bool reported_started = false;
   MonoClock::time_point first_start{};
   CURL* easy = nullptr;
@@ -144,8 +145,9 @@ class NetworkLane::Loop {
         continue;
       }
       if (TokenBucket* bucket = BucketFor(provider)) {
-        if (job.slot_ns && bucket->BackedOffPast(*job.slot_ns)) job.slot_ns.reset();
+        if (job.slot_ns && bucket->Voided(*job.slot_ns, job.reserved_ns)) job.slot_ns.reset();
         if (!job.slot_ns) {
+          job.reserved_ns = now;
           job.slot_ns = bucket->Reserve(1, UINT64_MAX, now);
           if (*job.slot_ns > now) bucket->CountWait(*job.slot_ns - now);
         }

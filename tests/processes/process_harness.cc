@@ -43,7 +43,7 @@ TempDir::~TempDir() {
 
 Taskfarm::Taskfarm(const std::vector<std::string>& args, const TempDir& tmp,
                    const std::map<std::string, std::string>& extra_env,
-                   const std::vector<std::string>& wrapper)
+                   const std::vector<std::string>& wrapper, const std::string& program_path)
     : out_path_(tmp / ("stdout-" + std::to_string(NextRunNumber()) + ".txt")),
       err_path_(tmp / ("stderr-" + std::to_string(NextRunNumber()) + ".txt")) {
   // Boost.Process opens redirect files without O_TRUNC: start them empty.
@@ -55,7 +55,7 @@ Taskfarm::Taskfarm(const std::vector<std::string>& args, const TempDir& tmp,
   for (const auto& [name, value] : extra_env) {
     argv.push_back(std::string(name).append("=").append(value));
   }
-  argv.emplace_back(TASKFARM_BIN);
+  argv.emplace_back(program_path.empty() ? std::string(TASKFARM_BIN) : program_path);
   argv.insert(argv.end(), args.begin(), args.end());
   // If the test process dies (a crash, an abort), what it started goes with it.
   const auto die_with_the_test = bp::extend::on_exec_setup(

@@ -58,10 +58,11 @@ struct RunOutput {
 class Taskfarm {
  public:
   /// `env` adds to (or overrides) this process's environment; `wrapper` (an absolute path
-  /// and its arguments) runs it, e.g. {"/sbin/ip", "netns", "exec", NAME}.
+  /// and its arguments) runs it, e.g. {"/sbin/ip", "netns", "exec", NAME}; `program` is
+  /// another program of the build to run in taskfarm's place (taskfarm-relay).
   Taskfarm(const std::vector<std::string>& args, const TempDir& tmp,
            const std::map<std::string, std::string>& env = {},
-           const std::vector<std::string>& wrapper = {});
+           const std::vector<std::string>& wrapper = {}, const std::string& program = "");
   ~Taskfarm();
   pid_t pid() const;
   bool Running();

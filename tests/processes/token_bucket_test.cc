@@ -117,6 +117,26 @@ TEST(TokenBucket, TokensReservedAheadAreUsedOnlyWhenTheirTimeComes) {
   EXPECT_EQ(bucket->counters().used, 2u) << "Acquire counts its own token when it returns";
 }
 
+TEST(TokenBucket, ANewRateVoidsTheSlotsReservedAheadAtTheOldOne) {
+  // Waiters (a network lane holds dozens) sleep on slots reserved at the old spacing; if they
+  // kept them, a share that grew when a host left would be spent beside the old spacing for
+  // seconds: the host's share spent twice (measured: 52-68 requests in a second at 40/s).
+  auto limiter = MakeLimiter(10, 1);
+  TokenBucket* bucket = limiter->Find("t");
+  const uint64_t reserved_at = MonotonicNanos();
+  std::vector<uint64_t> slots;
+  for (int i = 0; i < 10; ++i) slots.push_back(*bucket->Reserve(1, UINT64_MAX, reserved_at));
+  const uint64_t changed_at = MonotonicNanos();
+  bucket->SetRate({"t", {{20, 1}}}, changed_at);
+  for (uint64_t slot : slots) {
+    EXPECT_EQ(bucket->Voided(slot, reserved_at), slot > changed_at);
+  }
+  // Reserved again, the first comes one new interval after the change, not after the ten.
+  const uint64_t again = *bucket->Reserve(1, UINT64_MAX, changed_at);
+  EXPECT_LE(again, changed_at + kSecond / 20 + kSecond / 1000);
+  EXPECT_FALSE(bucket->Voided(again, changed_at + 1));
+}
+
 TEST(TokenBucket, StartsWithZeroTokens) {
   // Capacity of a whole second, yet the first second grants at most one second's worth.
   const Totals totals = RunAcquirers(100, 100, 4, 1);

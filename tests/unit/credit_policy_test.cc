@@ -52,6 +52,27 @@ TEST(CreditPolicy, UnevenLongTasksStayOneAtATime) {
   EXPECT_FALSE(policy.MayTake(1, policy.Estimate("sleep"), "sleep"));
 }
 
+TEST(CreditPolicy, ARemoteWorkerHoldsARoundTripsWorthMore) {
+  // Steady 10 ms tasks, 50 ms away: a local worker holds the running one and one queued; the
+  // remote one the running one and about 62 ms on the wire: 7 (a task's cycle is 60 ms: 10
+  // running, 50 away).
+  CreditPolicy policy;
+  for (int i = 0; i < 10; ++i) policy.Observe("burn", 10'000'000);
+  const auto round_trip = std::chrono::milliseconds(50);
+  EXPECT_FALSE(policy.MayTake(2, 20'000'000, "burn"));
+  EXPECT_TRUE(policy.MayTake(6, 60'000'000, "burn", round_trip));
+  EXPECT_FALSE(policy.MayTake(7, 70'000'000, "burn", round_trip));
+}
+
+TEST(CreditPolicy, ALongTaskFarAwayHasOneQueuedBehindItUnlessTheRoundTripIsSmall) {
+  CreditPolicy policy;
+  for (int i = 0; i < 20; ++i) policy.Observe("sleep", i % 5 == 4 ? 200'000'000 : 1'000'000);
+  const uint64_t estimate = policy.Estimate("sleep");
+  EXPECT_TRUE(policy.MayTake(1, estimate, "sleep", std::chrono::nanoseconds(estimate / 5)));
+  EXPECT_FALSE(policy.MayTake(2, 2 * estimate, "sleep", std::chrono::nanoseconds(estimate / 5)));
+  EXPECT_FALSE(policy.MayTake(1, estimate, "sleep", std::chrono::nanoseconds(estimate / 20)));
+}
+
 TEST(CreditPolicy, EstimateFollowsRecentRunTimes) {
   CreditPolicy policy;
   policy.Observe("burn", 1'000'000);

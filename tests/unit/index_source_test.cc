@@ -42,7 +42,7 @@ TEST_F(WalkedFolder, TheLargestFilesGoFirstWhereverTheWalkMeetsThem) {
   Write("sub/huge.txt", 50'000);
   Write("b.txt", 3'000);
   Write("sub/c.txt", 200);
-  IndexSource source(IndexInput{{root_.string()}}, {});
+  IndexSource source(IndexInput{.roots = {root_.string()}, .excludes = {}, .converters = {}}, {});
   EXPECT_EQ(Order(source), (std::vector<std::string>{"huge.txt", "b.txt", "c.txt", "a.txt"}));
   EXPECT_TRUE(source.walked_all());
   EXPECT_EQ(source.counts().added, 4u);
@@ -52,7 +52,7 @@ TEST_F(WalkedFolder, BeyondTheWindowTheWalkGoesOnInTurn) {
   // kLookahead small files, then a large one: it waits for the window to reach it, but
   // every file is handed out once.
   for (std::size_t i = 0; i < IndexSource::kLookahead + 10; ++i) Write(std::to_string(i), 1);
-  IndexSource source(IndexInput{{root_.string()}}, {});
+  IndexSource source(IndexInput{.roots = {root_.string()}, .excludes = {}, .converters = {}}, {});
   const auto order = Order(source);
   EXPECT_EQ(order.size(), IndexSource::kLookahead + 10);
   EXPECT_EQ(std::set<std::string>(order.begin(), order.end()).size(), order.size());
