@@ -8,9 +8,14 @@ link a round trip (and jitter). Needs root.
           second of busy time, interleaved; and a run of uneven tasks on 4 remote workers
           50 ms away against the best schedule of the run times they measured.
   hosts   10, 50, 100, 200 hosts of one worker each, 20 ms away: noop dispatch and short
-          burn tasks, the coordinator's CPU share and peak RSS.
+          burn tasks, the coordinator's CPU share and peak RSS; with --profile, where the
+          coordinator's time goes (perf) at the largest count.
+  churn   16 hosts 20 ms away (0.1% loss) running 100,000 tasks beside rate-limited lookups,
+          while every half second a host is killed, partitioned (its link down for 3 s) or
+          stopped cleanly and a new one joins: every task exactly once, the service never
+          above the rate, and the coordinator's memory against the hosts that left.
 
-Usage: bench/scale.py BUILD_DIR [credit|hosts|all] [--rounds N]
+Usage: bench/scale.py BUILD_DIR [credit|hosts|churn|all] [--rounds N] [--profile]
 """
 import argparse
 import json
@@ -21,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
@@ -39,21 +45,28 @@ class Cluster:
     def __init__(self, build, lan, keys):
         self.build, self.lan, self.keys = build, lan, keys
 
-    def run(self, hosts, rtt_ms, tasks, local_workers=0, workers_per_host=1):
-        port = free_port()
+    def start_relay(self, port, rtt_ms, loss=0):
         relay = subprocess.Popen(
             [f"{self.build}/taskfarm-relay", "--listen", f"{self.lan.gateway}:0", "--to",
-             f"127.0.0.1:{port}", "--rtt-ms", str(rtt_ms), "--jitter-ms", str(rtt_ms / 20)],
+             f"127.0.0.1:{port}", "--rtt-ms", str(rtt_ms), "--jitter-ms", str(rtt_ms / 20),
+             "--loss", str(loss)],
             stdout=subprocess.PIPE, text=True)
-        relay_port = relay.stdout.readline().strip().rsplit(":", 1)[1]
-        agents = [subprocess.Popen(
+        return relay, relay.stdout.readline().strip().rsplit(":", 1)[1]
+
+    def start_host(self, i, relay_port, workers=1):
+        return subprocess.Popen(
             self.lan.exec_prefix(i) + [f"{self.build}/taskfarm", "host", "--connect",
                                        f"tcp://{self.lan.gateway}:{relay_port}", "--keys",
-                                       self.keys, "--workers", str(workers_per_host)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for i in range(hosts)]
+                                       self.keys, "--workers", str(workers)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def run(self, hosts, rtt_ms, tasks, local_workers=0, workers_per_host=1, wrapper=()):
+        port = free_port()
+        relay, relay_port = self.start_relay(port, rtt_ms)
+        agents = [self.start_host(i, relay_port, workers_per_host) for i in range(hosts)]
         try:
             result = harness.measure(
-                [f"{self.build}/taskfarm", "run", "--json", "--quiet", "--workers",
+                [*wrapper, f"{self.build}/taskfarm", "run", "--json", "--quiet", "--workers",
                  str(local_workers), "--listen", f"tcp://127.0.0.1:{port}", "--keys", self.keys,
                  "--wait-hosts", str(hosts), "--wait-hosts-timeout", "120", *tasks],
                 capture=True)
@@ -120,6 +133,129 @@ def credit(build, cluster, rounds):
     print()
 
 
+def profile(build, cluster, count):
+    """Where the coordinator's time goes with `count` hosts sending noop results."""
+    with tempfile.TemporaryDirectory() as tmp:
+        data = os.path.join(tmp, "perf.data")
+        cluster.run(count, 20, ["--noop", "400000"],
+                    wrapper=["perf", "record", "-q", "-F", "499", "-g", "-o", data, "--"])
+        report = subprocess.run(["perf", "report", "-i", data, "--stdio", "--no-children",
+                                 "--percent-limit", "2", "-g", "none", "--sort", "dso,symbol"],
+                                capture_output=True, text=True).stdout
+    print(f"### The coordinator's profile, {count} hosts, noop (perf, symbols over 2%)\n")
+    print("```text")
+    print("\n".join(line for line in report.splitlines()
+                    if line.strip() and not line.startswith("#"))[:4000])
+    print("```\n")
+
+
+def rss_mb(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except FileNotFoundError:
+        pass
+    return 0
+
+
+def churn(build, cluster, hosts_count=16, events_every_s=0.5):
+    """Hosts leave (killed, partitioned, stopped) and join every half second."""
+    print(f"## Churn: {hosts_count} hosts 20 ms away, 0.1% loss; every {events_every_s} s one "
+          "leaves (killed, partitioned for 3 s, or stopped) and another joins\n")
+    with tempfile.TemporaryDirectory() as tmp:
+        places = os.path.join(tmp, "places.txt")
+        source = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "data",
+                              "places-1000.txt")
+        with open(source) as f, open(places, "w") as out:
+            out.writelines(f.readlines()[:600])
+        server = subprocess.Popen([f"{build}/taskfarm", "geoserver", "--listen",
+                                   f"{cluster.lan.gateway}:0", "--latency-ms", "5"],
+                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        url = server.stdout.readline().split()[-1]
+        port = free_port()
+        relay, relay_port = cluster.start_relay(port, 20, loss=0.001)
+        slots = list(range(hosts_count))  # namespace i runs at most one agent at a time
+        agents = {i: cluster.start_host(i, relay_port) for i in slots}
+        out = os.path.join(tmp, "r.jsonl")
+        coordinator = subprocess.Popen(
+            [f"{build}/taskfarm", "run", "--json", "--quiet", "--workers", "0", "--listen",
+             f"tcp://127.0.0.1:{port}", "--keys", cluster.keys, "--wait-hosts",
+             str(hosts_count), "--heartbeat-timeout", "2", "--sleep", "100000", "--sleep-ms",
+             "2", "--geocode", places, "--provider", "nominatim", "--endpoint", url, "--rate",
+             "nominatim=40/s", "--out", out], stdout=subprocess.PIPE, text=True)
+        while not os.path.exists(out) or os.path.getsize(out) == 0:
+            time.sleep(0.05)
+        rss = [(0, rss_mb(coordinator.pid))]
+        departures, event, spare, partitioned = 0, 0, hosts_count, {}
+        kinds = ["killed", "partitioned", "stopped"]
+        counts = {k: 0 for k in kinds}
+        start = time.time()
+        while coordinator.poll() is None:
+            time.sleep(events_every_s)
+            now = time.time() - start
+            for i, until in list(partitioned.items()):  # heal partitions after 3 s
+                if now >= until:
+                    cluster.lan.set_link(i, True)
+                    del partitioned[i]
+            victims = [i for i in agents if i not in partitioned and agents[i].poll() is None]
+            if not victims or coordinator.poll() is not None:
+                continue
+            victim = victims[event % len(victims)]
+            how = kinds[event % 3]
+            event += 1
+            if how == "killed":
+                agents[victim].kill()
+            elif how == "stopped":
+                agents[victim].terminate()
+            else:
+                cluster.lan.set_link(victim, False)
+                partitioned[victim] = now + 3
+            counts[how] += 1
+            departures += 1
+            # A newcomer takes a free namespace (one whose agent has ended).
+            free = [i for i in agents if agents[i].poll() is not None and i not in partitioned]
+            if free:
+                agents[free[0]] = cluster.start_host(free[0], relay_port)
+            rss.append((departures, rss_mb(coordinator.pid)))
+        summary = json.loads(coordinator.communicate()[0])
+        for i in list(partitioned):
+            cluster.lan.set_link(i, True)
+        stats = json.loads(urllib.request.urlopen(url + "/stats").read())
+        for agent in agents.values():
+            try:
+                agent.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                agent.kill()
+        relay.terminate()
+        server.terminate()
+        ids, lines = {}, {}
+        for line in open(out):
+            row = json.loads(line)
+            if row.get("kind") == "sleep":
+                ids[row["id"]] = ids.get(row["id"], 0) + 1
+            elif "line" in row:
+                lines[row["line"]] = lines.get(row["line"], 0) + 1
+    print(f"departures: {departures} ({counts['killed']} killed, {counts['partitioned']} "
+          f"partitioned, {counts['stopped']} stopped), hosts in the summary: "
+          f"{len(summary['hosts']) - 1}, wall {summary['wall_s']:.1f} s")
+    print(f"tasks: {len(ids)} sleeps (each once: {all(c == 1 for c in ids.values())}), "
+          f"{len(lines)} lookups (each once: {all(c == 1 for c in lines.values())}); "
+          f"duplicates dropped {summary['duplicates_dropped']}")
+    print(f"service: {stats['requests']} requests, at most {stats['max_in_a_second']} in a "
+          "second at 40/s")
+    first, last = rss[0][1], rss[-1][1]
+    print(f"coordinator RSS: {first:.1f} MB at the first result, {last:.1f} MB after "
+          f"{rss[-1][0]} departures ({(last - first) * 1024 / max(1, rss[-1][0]):.0f} KB per "
+          "departure)\n")
+    harness.check(len(ids) == 100000 and all(c == 1 for c in ids.values()),
+                  "every sleep task exactly once")
+    harness.check(len(lines) == 600 and all(c == 1 for c in lines.values()),
+                  "every lookup row exactly once")
+    harness.check(stats["max_in_a_second"] <= 60, "at most 1.5x the rate in any second")
+
+
 def hosts(build, cluster, rounds, counts):
     print("## Hosts of one worker each, 20 ms away: the coordinator's limits")
     print(f"median of {rounds}; load average {harness.load_average():.2f} at start\n")
@@ -143,7 +279,9 @@ def hosts(build, cluster, rounds, counts):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("build")
-    parser.add_argument("which", nargs="?", default="all", choices=["credit", "hosts", "all"])
+    parser.add_argument("which", nargs="?", default="all",
+                        choices=["credit", "hosts", "churn", "all"])
+    parser.add_argument("--profile", action="store_true")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--hosts", default="10,50,100,200")
     args = parser.parse_args()
@@ -158,6 +296,10 @@ def main():
                 credit(build, cluster, args.rounds)
             if args.which in ("hosts", "all"):
                 hosts(build, cluster, max(1, args.rounds // 3), counts)
+                if args.profile:
+                    profile(build, cluster, max(counts))
+            if args.which in ("churn", "all"):
+                churn(build, cluster)
     sys.exit(1 if harness.failures() else 0)
 
 

@@ -257,6 +257,14 @@ std::vector<RateSpec> ParseRates(const TaskOptions& tasks) {
         throw UsageError("--rate '" + text + "': bucket '" + spec->name + "' is given twice");
       }
     }
+    if (tasks.strict_rate) {
+      if (tasks.burst && *tasks.burst != 1) {
+        throw UsageError(fmt::format("--strict-rate spaces every token (a burst of 1); "
+                                     "--burst {:g} contradicts it",
+                                     *tasks.burst));
+      }
+      ApplyStrict(*spec, defaults::kStrictRateJitter);
+    }
     ApplyBurst(*spec, tasks.burst);
     if (auto problem = CheckBursts(*spec)) throw UsageError(*problem);
     specs.push_back(std::move(*spec));
@@ -1015,6 +1023,11 @@ run (workers fail to start, no shared memory); 130/143 interrupted by SIGINT/SIG
   run->add_option("--burst", tasks.burst,
                   "bucket capacity in tokens (default: one second's worth of each rate)")
       ->check(CLI::Range(1.0, 1e6));
+  run->add_flag("--strict-rate", tasks.strict_rate,
+                fmt::format("never more than N requests in any window of a rate's unit, as a "
+                            "service that counts strictly sees them: tokens spaced by (unit + "
+                            "{} ms of arrival jitter) / N, no burst",
+                            defaults::kStrictRateJitter.count()));
   run->add_option("--dashboard", options->dashboard,
                   "serve a live page of the run, its status as JSON and Prometheus /metrics on "
                   "[HOST:]PORT (loopback unless HOST is given; 0: any free port; the address "

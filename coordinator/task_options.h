@@ -33,6 +33,7 @@ struct TaskOptions {
   std::string tick_bucket;
   std::vector<std::string> rates;
   std::optional<double> burst;
+  bool strict_rate = false;  // no window of the service's length sees more than its N
   GeocodeInput geocode;  // geocode.path empty: no geocoding
   IndexInput index;      // index.roots empty: no indexing
   ExecInput exec;        // exec.kind empty: no per-input tasks

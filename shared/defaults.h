@@ -27,6 +27,8 @@ inline constexpr uint32_t kRetries = 4;         // per provider, after the first
 inline constexpr std::chrono::milliseconds kConnectTimeout{5'000};
 inline constexpr std::chrono::milliseconds kHttpTimeout{20'000};
 inline constexpr std::chrono::milliseconds kZeroRetryAfterPause{60'000};  // 429, Retry-After: 0
+// --strict-rate: how much later than its token a request may reach the service.
+inline constexpr std::chrono::milliseconds kStrictRateJitter{50};
 
 // Indexing.
 inline constexpr uint32_t kConverterTimeoutSeconds = 120;

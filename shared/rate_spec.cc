@@ -59,7 +59,7 @@ std::optional<RateWindow> ParseWindow(std::string_view text, std::string_view wh
                         whole);
     return std::nullopt;
   }
-  return RateWindow{per_second, 0};
+  return RateWindow{per_second, 0, *unit};
 }
 
 }  // namespace
@@ -106,6 +106,15 @@ void ApplyBurst(RateSpec& spec, std::optional<double> burst) {
   for (RateWindow& window : spec.windows) {
     if (window.burst > 0) continue;
     window.burst = burst ? *burst : std::max(1.0, std::floor(window.per_second));
+  }
+}
+
+void ApplyStrict(RateSpec& spec, std::chrono::milliseconds jitter) {
+  const double jitter_s = std::chrono::duration<double>(jitter).count();
+  for (RateWindow& window : spec.windows) {
+    const double per_window = window.per_second * window.window_s;
+    window.per_second = per_window / (window.window_s + jitter_s);
+    window.burst = 1;
   }
 }
 

@@ -118,7 +118,12 @@ TEST(Farm, TaskThatKillsItsWorkerIsQuarantinedAndOthersFinish) {
   const auto summary = nlohmann::json::parse(run.out);
   EXPECT_EQ(summary["kinds"]["noop"]["done"], 200);
   EXPECT_EQ(summary["kinds"]["fault"]["failed_by_reason"]["quarantined"], 1);
-  EXPECT_EQ(summary["workers_lost"], 2) << "one death per attempt";
+  // One death per attempt, and at most one more: a worker that dies may take with it the
+  // Started note and the result it had just sent (ZeroMQ sends from a background thread),
+  // and the coordinator then blames the oldest task it held, which may be the one that had
+  // finished (seen once under AddressSanitizer on a loaded machine: 3 deaths).
+  EXPECT_GE(summary["workers_lost"].get<int>(), 2);
+  EXPECT_LE(summary["workers_lost"].get<int>(), 3);
   EXPECT_EQ(ReadJsonLines(tmp / "r.jsonl").size(), 201u);
   EXPECT_TRUE(ProcessesMentioning(tmp.path().string()).empty());
 }

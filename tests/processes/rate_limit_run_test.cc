@@ -116,6 +116,33 @@ TEST(RateLimitRun, TasksWaitingForATokenHoldNoCpuSlot) {
   EXPECT_LE(when.ticks_done, 30) << run.err;
 }
 
+TEST(RateLimitRun, AStrictRateNeverGivesAServiceMoreThanItsCountInAnySecond) {
+  // The service refuses a request that would make 20 within the last second (a sliding
+  // window, as strict providers count). Tokens spaced at exactly 1/20 s would be refused now
+  // and then (requests reach it with a few ms of jitter: 21 in a second); strict spacing
+  // keeps every second at 20 or fewer.
+  TempDir tmp;
+  GeoServerProcess server({"--max-rate", "20"}, tmp);
+  RunOutput run = RunTaskfarm({"run", "--geocode", PlacesFile(tmp, 60).string(), "--provider",
+                               "nominatim", "--endpoint", server.url(), "--rate",
+                               "nominatim=20/s", "--strict-rate", "--workers", "2", "--json",
+                               "--quiet"},
+                              tmp);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const auto stats = server.Stats();
+  EXPECT_EQ(stats["refused"], 0) << stats.dump();
+  EXPECT_LE(stats["max_in_a_second"].get<int>(), 20) << stats.dump();
+  const auto summary = nlohmann::json::parse(run.out);
+  EXPECT_EQ(summary["rate_limits"]["nominatim"]["backoffs"], 0);
+  EXPECT_EQ(summary["rate_limits"]["nominatim"]["burst"], 1);
+
+  RunOutput contradiction = RunTaskfarm(
+      {"run", "--noop", "1", "--rate", "5/s", "--strict-rate", "--burst", "5"}, tmp);
+  EXPECT_EQ(contradiction.exit_code, 2);
+  EXPECT_NE(contradiction.err.find("--burst 5 contradicts it"), std::string::npos)
+      << contradiction.err;
+}
+
 TEST(RateLimitRun, BadRateSpecsAreRefusedWithAClearLine) {
   TempDir tmp;
   RunOutput run = RunTaskfarm({"run", "--tick", "3", "--rate", "api=3/fortnight"}, tmp);

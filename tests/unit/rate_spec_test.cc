@@ -49,6 +49,18 @@ TEST(RateSpec, BurstDefaultsToOneSecondsWorth) {
   EXPECT_DOUBLE_EQ(given.windows[0].burst, 5);
 }
 
+TEST(RateSpec, AStrictWindowSpacesItsTokensOverItsUnitAndTheJitter) {
+  RateSpec spec = Parse("a=50/s,60/min");
+  ApplyStrict(spec, std::chrono::milliseconds(50));
+  // 50 per 1.05 s and 60 per 60.05 s, one token at a time.
+  EXPECT_NEAR(spec.windows[0].per_second, 50 / 1.05, 1e-9);
+  EXPECT_NEAR(spec.windows[1].per_second, 60 / 60.05, 1e-9);
+  EXPECT_DOUBLE_EQ(spec.windows[0].burst, 1);
+  EXPECT_DOUBLE_EQ(spec.windows[1].burst, 1);
+  ApplyBurst(spec, std::nullopt);
+  EXPECT_DOUBLE_EQ(spec.windows[0].burst, 1) << "a default burst does not undo it";
+}
+
 TEST(RateSpec, ClearErrorsNameTheValue) {
   EXPECT_NE(ErrorOf("10").find("'10'"), std::string::npos);
   EXPECT_NE(ErrorOf("10/fortnight").find("unknown unit 'fortnight'"), std::string::npos);
