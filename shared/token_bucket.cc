@@ -75,8 +75,10 @@ void TokenBucket::SetRate(const RateSpec& spec, uint64_t now_ns) {
     // the old spacing. Stretch that lead to the new spacing, so those tokens count at the
     // new rate: a host whose share shrinks cannot spend its old rate while the others
     // already spend their new shares. The reservations in it are void from now (Voided),
-    // so the lead is cut to an empty bucket's: the first token one new interval away.
-    const uint64_t empty_tat = now_ns + new_interval + window.tolerance_ns.load();
+    // so the lead is cut to an empty bucket's: the next token one new interval after the
+    // last one used (or now, if that is past).
+    const uint64_t next_ns = std::max(now_ns, last_used_slot_ns.load() + new_interval);
+    const uint64_t empty_tat = next_ns + window.tolerance_ns.load();
     uint64_t tat = window.tat_ns.load();
     for (;;) {
       if (tat <= now_ns) break;
@@ -149,7 +151,7 @@ std::optional<uint64_t> TokenBucket::Acquire(uint32_t n, uint64_t deadline_ns) {
       continue;
     }
     wait_ns.fetch_add(MonotonicNanos() - start);
-    CountUsed(n);
+    CountUsed(n, *slot);
     return slot;
   }
 }

@@ -68,14 +68,18 @@ struct alignas(64) TokenBucket {
   std::atomic<uint64_t> backoffs{0};
   std::atomic<uint64_t> wasted{0};
   std::atomic<uint64_t> rate_changed_ns{0};  // when SetRate last ran
+  std::atomic<uint64_t> last_used_slot_ns{0};  // the latest slot whose time came
 
   /// Sets the windows from `spec` (bursts applied) with zero tokens at `now_ns`.
   void Init(const RateSpec& spec, uint64_t now_ns);
 
   /// Changes the rate and burst of every window to `spec`'s (same windows, in order) while
-  /// other processes draw: grants from then on are spaced by the new rate, the bucket holds
-  /// no token at `now_ns`, and every reservation made before and falling after `now_ns` is
-  /// void (its holder sees Voided and reserves again at the new spacing). Otherwise the
+  /// other processes draw: grants from then on are spaced by the new rate from the last slot
+  /// used (no token in stock), and every reservation made before and falling after `now_ns`
+  /// is void (its holder sees Voided and reserves again at the new spacing). Spaced from the
+  /// last use, not from `now_ns`: changes that come faster than a share's interval (hosts
+  /// joining and leaving every quarter second) would otherwise push its next token out at
+  /// every change, and it would never grant one. Otherwise the
   /// waiters sleeping on slots at the old spacing, up to a network lane's credit of them,
   /// would go on at the old rate for seconds while the new shares are spent beside them: a
   /// host that left would have its share spent twice.
@@ -111,7 +115,12 @@ struct alignas(64) TokenBucket {
   /// Counts `n` reserved tokens whose time has come. Acquire counts its own; a caller of
   /// Reserve counts when its slot arrives, so a live rate is not inflated by reservations
   /// made far ahead (many requests in flight each reserve one).
-  void CountUsed(uint32_t n) { used.fetch_add(n); }
+  void CountUsed(uint32_t n, uint64_t slot_ns) {
+    used.fetch_add(n);
+    uint64_t last = last_used_slot_ns.load();
+    while (last < slot_ns && !last_used_slot_ns.compare_exchange_weak(last, slot_ns)) {
+    }
+  }
 
   BucketCounters counters() const;
 };

@@ -156,7 +156,7 @@ class NetworkLane::Loop {
           ++it;
           continue;
         }
-        bucket->CountUsed(1);
+        bucket->CountUsed(1, *job.slot_ns);
       }
       Start(job, provider);
       ++it;

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <chrono>
 #include <random>
+#include <atomic>
 #include <thread>
 #include <vector>
 
@@ -111,7 +112,7 @@ TEST(TokenBucket, TokensReservedAheadAreUsedOnlyWhenTheirTimeComes) {
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(bucket->Reserve(1, UINT64_MAX, now));
   EXPECT_EQ(bucket->counters().granted, 5u);
   EXPECT_EQ(bucket->counters().used, 0u);
-  bucket->CountUsed(1);
+  bucket->CountUsed(1, now);
   ASSERT_TRUE(bucket->Acquire(1));
   EXPECT_EQ(bucket->counters().granted, 6u);
   EXPECT_EQ(bucket->counters().used, 2u) << "Acquire counts its own token when it returns";
@@ -135,6 +136,27 @@ TEST(TokenBucket, ANewRateVoidsTheSlotsReservedAheadAtTheOldOne) {
   const uint64_t again = *bucket->Reserve(1, UINT64_MAX, changed_at);
   EXPECT_LE(again, changed_at + kSecond / 20 + kSecond / 1000);
   EXPECT_FALSE(bucket->Voided(again, changed_at + 1));
+}
+
+TEST(TokenBucket, ShareChangesFasterThanItsIntervalStillLetTokensThrough) {
+  // Hosts joining and leaving every quarter second re-divide the rate each time; a share of
+  // 5/s (a token every 200 ms) that restarted empty at each change would never grant one.
+  auto limiter = MakeLimiter(5, 1);
+  TokenBucket* bucket = limiter->Find("t");
+  std::atomic<bool> done{false};
+  std::thread changer([&] {
+    for (int i = 0; !done; ++i) {
+      bucket->SetRate({"t", {{i % 2 == 0 ? 4.0 : 5.0, 1}}}, MonotonicNanos());
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  });
+  const uint64_t deadline = MonotonicNanos() + 2 * kSecond;
+  int granted = 0;
+  while (bucket->Acquire(1, deadline)) ++granted;
+  done = true;
+  changer.join();
+  EXPECT_GE(granted, 6) << "about 9 at 4-5/s over 2 s";
+  EXPECT_LE(granted, 11);
 }
 
 TEST(TokenBucket, StartsWithZeroTokens) {
