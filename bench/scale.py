@@ -39,6 +39,16 @@ def free_port():
         return s.getsockname()[1]
 
 
+def end_agents(agents):
+    """Waits for host agents to leave (the run's end tells them to); kills any that linger."""
+    for agent in agents:
+        try:
+            agent.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            agent.kill()
+            agent.wait()
+
+
 class Cluster:
     """A LAN of `hosts` namespaces and a relay of `rtt_ms` in front of the coordinator."""
 
@@ -71,11 +81,7 @@ class Cluster:
                  "--wait-hosts", str(hosts), "--wait-hosts-timeout", "120", *tasks],
                 capture=True)
         finally:
-            for agent in agents:
-                try:
-                    agent.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    agent.kill()
+            end_agents(agents)
             relay.terminate()
             relay.wait()
         result["summary"] = json.loads(result["stdout"]) if result["rc"] == 0 else {}
@@ -239,11 +245,7 @@ def churn(build, cluster, hosts_count=16, events_every_s=0.5, calm=False):
         for i in list(partitioned):
             cluster.lan.set_link(i, True)
         stats = json.loads(urllib.request.urlopen(url + "/stats").read())
-        for agent in agents.values():
-            try:
-                agent.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                agent.kill()
+        end_agents(agents.values())
         relay.terminate()
         server.terminate()
         ids, lines = {}, {}

@@ -2,8 +2,12 @@
 
 #include <signal.h>
 #include <stdlib.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <fstream>
@@ -107,6 +111,19 @@ RunOutput RunTaskfarm(const std::vector<std::string>& args, const TempDir& tmp,
                       const std::map<std::string, std::string>& env) {
   Taskfarm farm(args, tmp, env);
   return farm.Wait();
+}
+
+int FreePort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  const bool ok = bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
+                  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
+  close(fd);
+  EXPECT_TRUE(ok) << "no free port on 127.0.0.1";
+  return ntohs(address.sin_port);
 }
 
 GeoServerProcess::GeoServerProcess(const std::vector<std::string>& args, const TempDir& tmp) {

@@ -96,6 +96,10 @@ class GeoServerProcess {
   std::string url_;
 };
 
+/// A TCP port on 127.0.0.1 that was free a moment ago (hosts start before the coordinator,
+/// so they need its address in advance).
+int FreePort();
+
 /// The body of an HTTP GET (empty on failure).
 std::string HttpGet(const std::string& url);
 

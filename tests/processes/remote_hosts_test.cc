@@ -28,20 +28,6 @@ using std::chrono::seconds;
 // between the rate and what a bucket that starts full would add (60 more).
 constexpr int kSharedRateBound = 90;
 
-// A TCP port on 127.0.0.1 that was free a moment ago (hosts start before the coordinator,
-// so they need its address in advance).
-int FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof(address);
-  const bool ok = bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
-                  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
-  close(fd);
-  EXPECT_TRUE(ok) << "no free port on 127.0.0.1";
-  return ntohs(address.sin_port);
-}
 
 std::string Keygen(const TempDir& tmp, const std::string& name) {
   const auto dir = tmp / name;

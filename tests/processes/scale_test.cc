@@ -24,18 +24,6 @@ using std::chrono::seconds;
 
 constexpr int kHosts = 8;
 
-// A free TCP port on 127.0.0.1 for the coordinator (the relay connects to it there).
-int FreeLoopbackPort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof(address);
-  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  close(fd);
-  return ntohs(address.sin_port);
-}
 
 // taskfarm-relay in front of the coordinator, with its control socket.
 class DelayRelay {
@@ -92,7 +80,7 @@ TEST(Scale, EightHostsOverDelayedLinksOneKilledOnePartitionedEveryTaskOnceAndThe
   GeoServerProcess server({"--listen", lan->gateway() + ":0", "--latency-ms", "5"}, tmp);
   const std::string keys = (tmp / "keys").string();
   ASSERT_EQ(RunTaskfarm({"keygen", keys}, tmp).exit_code, 0);
-  const int port = FreeLoopbackPort();
+  const int port = FreePort();
   DelayRelay relay(lan->gateway(), port, 20, tmp);
 
   std::vector<std::unique_ptr<Taskfarm>> hosts;
