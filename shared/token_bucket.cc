@@ -166,6 +166,11 @@ void TokenBucket::BackOff(uint64_t until_ns) {
   }
 }
 
+void TokenBucket::CountUsed(uint32_t n, uint64_t slot_ns) {
+  used.fetch_add(n);
+  AtomicMax(last_used_slot_ns, slot_ns);
+}
+
 BucketCounters TokenBucket::counters() const {
   return {granted.load(), used.load(), wait_ns.load(), backoffs.load(), wasted.load()};
 }

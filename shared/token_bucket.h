@@ -76,13 +76,12 @@ struct alignas(64) TokenBucket {
   /// Changes the rate and burst of every window to `spec`'s (same windows, in order) while
   /// other processes draw: grants from then on are spaced by the new rate from the last slot
   /// used (no token in stock), and every reservation made before and falling after `now_ns`
-  /// is void (its holder sees Voided and reserves again at the new spacing). Spaced from the
-  /// last use, not from `now_ns`: changes that come faster than a share's interval (hosts
-  /// joining and leaving every quarter second) would otherwise push its next token out at
-  /// every change, and it would never grant one. Otherwise the
-  /// waiters sleeping on slots at the old spacing, up to a network lane's credit of them,
-  /// would go on at the old rate for seconds while the new shares are spent beside them: a
-  /// host that left would have its share spent twice.
+  /// is void (its holder sees Voided and reserves again at the new spacing). Without the
+  /// voiding, waiters sleeping on slots at the old spacing (up to a network lane's credit of
+  /// them, seconds ahead) would go on at the old rate beside the new shares: a host that left
+  /// would have its share spent twice. Spaced from the last use, not from `now_ns`: changes
+  /// faster than a share's interval (hosts joining and leaving every quarter second) would
+  /// otherwise push its next token out at every change, and it would never grant one.
   void SetRate(const RateSpec& spec, uint64_t now_ns);
 
   /// The smallest burst of its windows: the most tokens one request may take.
@@ -115,12 +114,7 @@ struct alignas(64) TokenBucket {
   /// Counts `n` reserved tokens whose time has come. Acquire counts its own; a caller of
   /// Reserve counts when its slot arrives, so a live rate is not inflated by reservations
   /// made far ahead (many requests in flight each reserve one).
-  void CountUsed(uint32_t n, uint64_t slot_ns) {
-    used.fetch_add(n);
-    uint64_t last = last_used_slot_ns.load();
-    while (last < slot_ns && !last_used_slot_ns.compare_exchange_weak(last, slot_ns)) {
-    }
-  }
+  void CountUsed(uint32_t n, uint64_t slot_ns);
 
   BucketCounters counters() const;
 };
