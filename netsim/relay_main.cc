@@ -57,7 +57,11 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.0, 0.5));
   app.add_option("--control", control, "Unix datagram socket for stall/resume/cut ADDRESS");
   app.add_option("--seed", seed, "seed of the jitter and loss");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;  // --help is 0; any bad argument is a usage error: 2
+  }
 
   try {
     taskfarm::netsim::RelayConfig config;
