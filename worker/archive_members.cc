@@ -16,6 +16,7 @@
 #include "shared/system_text.h"
 #include "shared/task_error.h"
 #include "worker/content_hash.h"
+#include "worker/decompressed_chunks.h"
 
 namespace taskfarm {
 namespace {
@@ -215,30 +216,58 @@ class ArchiveReader {
   void Extract(IndexedMember& member, MemberChunks& chunks) {
     const std::string head = chunks.Head(kSniffBytes);
     if (member.size == 0) member.size = head.size();
+    if (head.empty()) return Skip(member, "empty file (zero bytes)");
     const std::string extension = std::filesystem::path(member.name).extension().string();
     std::string mime;
     member.type = DetectType(std::string_view(head).substr(0, 512), extension);
     if (member.type.empty()) member.type = SniffType(head, sniffer_, mime);
-    const uint64_t room = limits_.max_text - std::min(limits_.max_text, text_used_);
-    if (head.empty()) return Skip(member, "empty file (zero bytes)");
-    if (member.type.empty() || member.type == "zip") {
+    const bool compressed = member.type.empty() && IsCompressedMime(mime);
+    if (!compressed && (member.type.empty() || member.type == "zip")) {
+      const bool nested = member.type == "zip" || IsArchiveMime(mime);
       member.type = extension.empty() ? "unknown" : extension.substr(1);
+      if (nested) return Skip(member, "an archive inside an archive is not read");
       return Skip(member, "no converter for " + (mime.empty() ? member.type : mime) + " inside an archive");
     }
+    const uint64_t room = limits_.max_text - std::min(limits_.max_text, text_used_);
     if (room == 0) return Skip(member, "the archive's text is full (--max-text-bytes)");
-    ExtractedText extracted;
-    if (IsStreamedType(member.type)) {
-      extracted = ReadStreamedType(member.type, chunks, head, room);
-    } else if (member.size > kMaxMemberInMemory) {
+    if (IsStreamedType(member.type)) return Keep(member, ReadStreamedType(member.type, chunks, head, room));
+    if (member.size > kMaxMemberInMemory) {
       return Skip(member, fmt::format("{} bytes: a {} inside an archive is read in memory, up to "
                                       "{} MiB",
-                                      member.size, member.type, kMaxMemberInMemory >> 20));
-    } else if (IsOfficeType(member.type)) {
-      extracted = ExtractOfficeTextFromMemory(chunks.All(head, kMaxMemberInMemory), member.type,
-                                              limits_.max_unpacked, room);
-    } else {  // pdf
-      extracted = PdfMemberText(chunks.All(head, kMaxMemberInMemory), limits_, room, services_);
+                                      member.size, compressed ? mime : member.type,
+                                      kMaxMemberInMemory >> 20));
     }
+    std::string bytes = chunks.All(head, kMaxMemberInMemory);
+    if (compressed) return ReadCompressed(member, bytes, room);
+    if (IsOfficeType(member.type)) {
+      return Keep(member, ExtractOfficeTextFromMemory(bytes, member.type, limits_.max_unpacked, room));
+    }
+    Keep(member, PdfMemberText(bytes, limits_, room, services_));
+  }
+
+  // A member compressed whole (a changelog.gz in a tar), read as the file it holds, as a
+  // file compressed whole is: text, Markdown and HTML; anything else inside is skipped.
+  void ReadCompressed(IndexedMember& member, const std::string& bytes, uint64_t room) {
+    DecompressedChunks inner(DecompressedChunks::InMemory{bytes}, limits_.max_member_size * 20);
+    const std::string_view first = inner.Next();
+    const std::string inside = " inside " + inner.compression();
+    std::string mime;
+    member.type = DetectType(first.substr(0, 512),
+                             std::filesystem::path(member.name).stem().extension().string());
+    if (member.type.empty()) member.type = SniffType(first.substr(0, kSniffBytes), sniffer_, mime);
+    if (!IsStreamedType(member.type)) {
+      const std::string what = mime.empty() ? member.type : mime;
+      member.type = inner.compression();
+      return Skip(member, "no converter for " + what + inside + " inside an archive");
+    }
+    ExtractedText extracted = ReadStreamedType(member.type, inner, first, room);
+    AddNote(extracted, "read" + inside);
+    unpacked_ += inner.bytes_read();
+    if (unpacked_ > limits_.max_unpacked) throw UnpackLimitReached{};
+    Keep(member, std::move(extracted));
+  }
+
+  void Keep(IndexedMember& member, ExtractedText extracted) {
     member.status = "indexed";
     member.title = extracted.title.empty() ? std::filesystem::path(member.name).stem().string()
                                            : std::move(extracted.title);

@@ -1,8 +1,10 @@
 #pragma once
 // An archive's files as documents of their own: zip, tar (plain or compressed whole: .tar.gz,
 // .tar.xz, ...), 7z, cpio, ar and ISO images, read through libarchive, each member typed and
-// read as a file would be (text, Markdown and HTML streamed; ODT/DOCX from memory; PDFs
-// through the PDF converter on an anonymous in-memory file). Nothing is written to disk.
+// read as a file would be (text, Markdown and HTML streamed, also when the member is
+// compressed whole, a changelog.gz; ODT/DOCX from memory; PDFs through the PDF converter on
+// an anonymous in-memory file). Nothing is written to disk. An archive inside an archive is
+// skipped, saying so.
 //
 // Limits, so that no archive takes more than a file may: a member larger than
 // --max-file-size is skipped; all members' bytes together stop at 20 x --max-file-size (a

@@ -21,15 +21,27 @@ bool IsCompressedMime(std::string_view mime) {
   return false;
 }
 
-DecompressedChunks::DecompressedChunks(const std::string& path, uint64_t max_bytes)
+DecompressedChunks::DecompressedChunks(uint64_t max_bytes)
     : archive_(archive_read_new()), max_bytes_(max_bytes), buffer_(kChunkBytes) {
   if (archive_ == nullptr) throw TaskFailure({ErrorCode::kHandlerFailed, "libarchive: out of memory", false});
   // Filters undo the compression; the "raw" format takes what they give as one entry.
   archive_read_support_filter_all(archive_);
   archive_read_support_format_raw(archive_);
+}
+
+DecompressedChunks::DecompressedChunks(const std::string& path, uint64_t max_bytes)
+    : DecompressedChunks(max_bytes) {
+  Start(archive_read_open_filename(archive_, path.c_str(), kChunkBytes));
+}
+
+DecompressedChunks::DecompressedChunks(InMemory compressed, uint64_t max_bytes)
+    : DecompressedChunks(max_bytes) {
+  Start(archive_read_open_memory(archive_, compressed.bytes.data(), compressed.bytes.size()));
+}
+
+void DecompressedChunks::Start(int open_status) {
   archive_entry* entry = nullptr;
-  if (archive_read_open_filename(archive_, path.c_str(), kChunkBytes) != ARCHIVE_OK ||
-      archive_read_next_header(archive_, &entry) != ARCHIVE_OK) {
+  if (open_status != ARCHIVE_OK || archive_read_next_header(archive_, &entry) != ARCHIVE_OK) {
     Fail("not readable compressed data");
   }
 }
@@ -41,8 +53,7 @@ std::string_view DecompressedChunks::Next() {
   if (n < 0) Fail("damaged compressed data");
   read_ += static_cast<uint64_t>(n);
   if (read_ > max_bytes_) {
-    Fail(fmt::format("decompresses past {} bytes (20 x --max-file-size): a decompression bomb?",
-                     max_bytes_));
+    Fail(fmt::format("decompresses past {} bytes: a decompression bomb?", max_bytes_));
   }
   return {buffer_.data(), static_cast<std::size_t>(n)};
 }

@@ -70,8 +70,14 @@ TEST(Dashboard, ThePageAndTheMetricsShowTheRunAsItsSummaryDoes) {
   ASSERT_FALSE(url.empty()) << ReadFile(run.stderr_path());
   EXPECT_EQ(url.rfind("http://127.0.0.1:", 0), 0u) << "loopback by default: " << url;
 
-  // While the run goes: Prometheus' own checker accepts /metrics.
-  const std::string metrics = HttpGet(url + "metrics");
+  // While the run goes: Prometheus' own checker accepts /metrics. The address is printed
+  // before the farm's loop publishes its first snapshot (within 0.25 s of its start): until
+  // then /metrics has only the run's clock.
+  std::string metrics;
+  WaitFor([&] {
+    metrics = HttpGet(url + "metrics");
+    return metrics.find("taskfarm_tasks_in_flight") != std::string::npos;
+  }, std::chrono::milliseconds(20'000));
   ASSERT_NE(metrics.find("taskfarm_tasks_in_flight"), std::string::npos) << metrics;
   std::ofstream(tmp / "metrics.txt") << metrics;
   EXPECT_EQ(SystemStatus("promtool check metrics < '" + (tmp / "metrics.txt").string() + "'"), 0) << metrics;

@@ -1,6 +1,6 @@
 // Archives' files as documents of their own (path!member), made here with the real tools
 // (zip, tar with gzip and xz): each member found by its own word, typed and read as a file
-// would be, the archive's row counting them; an archive changed or gone takes its old
+// would be (one compressed whole too), the archive's row counting them; an archive changed or gone takes its old
 // members with it; and an archive cannot take more than its limits.
 
 #include <sqlite3.h>
@@ -76,8 +76,12 @@ TEST(IndexArchives, MembersOfZipAndTarAreDocumentsOfTheirOwn) {
   MakeArchiveMembers(src);
   std::ofstream(tmp / "latin1.utf8") << "Ein Café in München.\n";
   RunIn(tmp, "iconv -f UTF-8 -t LATIN1 latin1.utf8 > src/guide/latin1.txt");
+  // Members compressed whole, as Debian ships its changelogs: read as what they hold.
+  RunIn(tmp, "echo 'quokkaword in a changelog' | gzip -9 > src/changelog.Debian.gz && "
+             "head -c 3000 /dev/urandom | xz > src/data.bin.xz");
   fs::create_directories(tmp / "docs");
-  RunIn(tmp, "cd src && zip -qr ../docs/bundle.zip . && tar czf ../docs/bundle.tar.gz . && "
+  RunIn(tmp, "cd src && zip -q nested.zip README && zip -qr ../docs/bundle.zip . && "
+             "tar czf ../docs/bundle.tar.gz . && "
              "tar cJf ../docs/guide.tar.xz guide");
   const auto db = tmp / "index.db";
   RunOutput run = RunTaskfarm({"run", "--index", (tmp / "docs").string(), "--db", db.string(),
@@ -103,14 +107,21 @@ TEST(IndexArchives, MembersOfZipAndTarAreDocumentsOfTheirOwn) {
   EXPECT_EQ(ArchiveField(db, zip + "!blob.bin", "status"), "skipped");
   EXPECT_EQ(ArchiveField(db, zip + "!blob.bin", "note"),
             "no converter for application/octet-stream inside an archive");
+  EXPECT_EQ(MemberPathsFound(db, tmp, {"quokkaword"}),
+            (std::set<std::string>{zip + "!changelog.Debian.gz", tgz + "!changelog.Debian.gz"}));
+  EXPECT_EQ(ArchiveField(db, zip + "!changelog.Debian.gz", "note"), "read inside gzip");
+  EXPECT_EQ(ArchiveField(db, tgz + "!data.bin.xz", "status"), "skipped");
+  EXPECT_EQ(ArchiveField(db, tgz + "!data.bin.xz", "note"),
+            "no converter for application/octet-stream inside xz inside an archive");
+  EXPECT_EQ(ArchiveField(db, tgz + "!nested.zip", "note"), "an archive inside an archive is not read");
   EXPECT_EQ(ArchiveField(db, zip, "type"), "zip");
   EXPECT_EQ(ArchiveField(db, tgz, "type"), "tar.gz");
   EXPECT_EQ(ArchiveField(db, txz, "type"), "tar.xz");
-  EXPECT_EQ(ArchiveField(db, zip, "note"), "5 members indexed, 1 not");
+  EXPECT_EQ(ArchiveField(db, zip, "note"), "6 members indexed, 3 not");
   EXPECT_EQ(MemberPathsFound(db, tmp, {"intro.txt"}).count(zip), 1u) << "an archive is found by its members' names";
   const auto summary = nlohmann::json::parse(run.out);
-  EXPECT_EQ(summary["index"]["archive_members"]["indexed"], 5 + 5 + 3) << summary["index"];
-  EXPECT_EQ(summary["index"]["archive_members"]["not_indexed"], 2) << summary["index"];
+  EXPECT_EQ(summary["index"]["archive_members"]["indexed"], 6 + 6 + 3) << summary["index"];
+  EXPECT_EQ(summary["index"]["archive_members"]["not_indexed"], 6) << summary["index"];
   EXPECT_EQ(summary["kinds"]["index"]["done"], 3) << "three archives, each one task";
 }
 
