@@ -39,7 +39,7 @@ int App::Run(int argc, char** argv) {
           return handler(TaskInput{task.payload, task.id, task.attempt});
         });
       }
-    });
+    }, MakeLinkedHeavyKinds);
   }
   Program program;
   program.name = name_;

@@ -7,15 +7,16 @@
 #include "shared/utf8.h"
 
 namespace taskfarm {
-namespace {
 
-std::string Lower(std::string text) {
+std::string LowerAscii(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(), ::tolower);
   return text;
 }
 
+namespace {
+
 bool StartsWithNoCase(std::string_view text, std::string_view prefix) {
-  return text.size() >= prefix.size() && Lower(std::string(text.substr(0, prefix.size()))) == prefix;
+  return text.size() >= prefix.size() && LowerAscii(std::string(text.substr(0, prefix.size()))) == prefix;
 }
 
 constexpr std::string_view kOfficeTypes[] = {"odt", "ods", "odp", "docx", "xlsx", "pptx"};
@@ -23,7 +24,7 @@ constexpr std::string_view kOfficeTypes[] = {"odt", "ods", "odp", "docx", "xlsx"
 }  // namespace
 
 std::string DetectType(std::string_view head, const std::string& extension) {
-  const std::string ext = Lower(extension);
+  const std::string ext = LowerAscii(extension);
   if (head.substr(0, 5) == "%PDF-") return "pdf";
   if (head.substr(0, 4) == std::string_view("PK\x03\x04", 4)) {
     if (!ext.empty() && IsOfficeType(std::string_view(ext).substr(1))) return ext.substr(1);

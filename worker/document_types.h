@@ -47,6 +47,9 @@ ExtractedText ReadStreamedType(std::string_view type, Chunks& chunks, std::strin
 /// The command that prints a PDF's text: MuPDF's mutool, else Poppler's pdftotext.
 std::vector<std::string> PdfCommand(const std::string& path);
 
+/// `text` with its ASCII letters lowered (extensions, MIME prefixes).
+std::string LowerAscii(std::string text);
+
 /// Words in `text` (runs of letters, digits and non-ASCII bytes).
 uint64_t CountWords(std::string_view text);
 

@@ -4,7 +4,7 @@
 
 #include "worker/builtin_handlers.h"
 #include "worker/exec_handler.h"
-#include "worker/index_handler.h"
+#include "worker/heavy_kinds_loader.h"
 
 namespace taskfarm {
 
@@ -17,31 +17,24 @@ const KindBinding* HandlerTable::Find(const std::string& kind) const {
   return it == kinds_.end() ? nullptr : &it->second;
 }
 
-const Gazetteer* WorkerResources::gazetteer() {
-  std::call_once(gazetteer_once_, [this] {
-    try {
-      gazetteer_ = Gazetteer::Load(gazetteer_dir, aliases_file);
-    } catch (const std::exception& e) {
-      spdlog::error("{}", e.what());
-    }
-  });
-  return gazetteer_.get();
-}
-
 GroupReaper& WorkerResources::command_reaper() {
   std::call_once(reaper_once_, [this] { reaper_ = std::make_unique<GroupReaper>(); });
   return *reaper_;
 }
 
-MimeSniffer* WorkerResources::mime_sniffer() {
-  std::call_once(mime_once_, [this] {
+HeavyKinds& WorkerResources::heavy_kinds() {
+  std::call_once(heavy_once_, [this] {
+    const HeavyKindsSetup setup{gazetteer_dir, {&command_reaper(), &programs}};
     try {
-      mime_sniffer_ = std::make_unique<MimeSniffer>();
+      heavy_.reset(linked_heavy_kinds != nullptr ? linked_heavy_kinds(setup)
+                                                 : LoadHeavyKindsModule(setup).release());
     } catch (const std::exception& e) {
-      spdlog::error("{}", e.what());
+      heavy_error_ = e.what();
+      spdlog::error("{}", heavy_error_);
     }
   });
-  return mime_sniffer_.get();
+  if (!heavy_) throw TaskFailure({ErrorCode::kHandlerFailed, heavy_error_, false});
+  return *heavy_;
 }
 
 HandlerTable MakeHandlerTable(WorkerResources& resources) {
@@ -53,10 +46,7 @@ HandlerTable MakeHandlerTable(WorkerResources& resources) {
       {kinds::kFault, RunFault},
       {kinds::kReject, RunReject},
       {kinds::kIndex,
-       [&resources](const wire::Task& task) {
-         return RunIndex(task, {&resources.command_reaper(), &resources.programs},
-                         [&resources] { return resources.mime_sniffer(); });
-       }},
+       [&resources](const wire::Task& task) { return resources.heavy_kinds().RunIndex(task); }},
       {kinds::kTick,
        [&resources](const wire::Task& task) { return RunTick(task, resources.rate_limiter.get()); }},
       {kinds::kExec,

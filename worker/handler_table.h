@@ -11,14 +11,13 @@
 #include <mutex>
 #include <string>
 
-#include "shared/gazetteer.h"
 #include "shared/kinds.h"
 #include "shared/rate_limiter.h"
 #include "shared/task_error.h"
 #include "shared/wire.h"
 #include "worker/child_command.h"
 #include "worker/group_reaper.h"
-#include "worker/mime_sniffer.h"
+#include "worker/heavy_kinds.h"
 
 namespace taskfarm {
 
@@ -45,26 +44,25 @@ class HandlerTable {
 /// What handlers may use besides their task; owned by the worker's main().
 struct WorkerResources {
   std::unique_ptr<RateLimiter> rate_limiter;  // null when the run has no --rate
-  std::filesystem::path gazetteer_dir;       // where the offline provider's data is
-  std::filesystem::path aliases_file;
+  std::filesystem::path gazetteer_dir;       // --gazetteer; empty: the default
   uint32_t worker_id = 0;                    // {%} of exec tasks
   Lane exec_lane = Lane::kCpu;               // --exec-lane
+  ProgramPaths programs;                     // where exec's programs are on $PATH
+  /// The heavy kinds linked into this program; null: loaded from their module.
+  MakeHeavyKinds linked_heavy_kinds = nullptr;
 
-  /// The offline gazetteer, loaded on first use (thread-safe); null when it cannot be.
-  const Gazetteer* gazetteer();
   /// The reaper of this worker's commands, started on first use (thread-safe).
   GroupReaper& command_reaper();
-  /// libmagic, loaded at the first file that needs it (thread-safe); null when it cannot be.
-  MimeSniffer* mime_sniffer();
-  ProgramPaths programs;  // where exec's programs are on $PATH
+  /// The index and geocode kinds, made (or loaded from their module) on first use
+  /// (thread-safe). Throws TaskFailure saying why when they cannot be had.
+  HeavyKinds& heavy_kinds();
 
  private:
-  std::once_flag gazetteer_once_;
-  std::unique_ptr<Gazetteer> gazetteer_;
   std::once_flag reaper_once_;
   std::unique_ptr<GroupReaper> reaper_;
-  std::once_flag mime_once_;
-  std::unique_ptr<MimeSniffer> mime_sniffer_;
+  std::once_flag heavy_once_;
+  std::unique_ptr<HeavyKinds> heavy_;
+  std::string heavy_error_;
 };
 
 /// The table of every built-in kind. `resources` must outlive it.

@@ -22,11 +22,6 @@
 namespace taskfarm {
 namespace {
 
-std::string Lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), ::tolower);
-  return text;
-}
-
 // A file read in chunks of kChunkBytes: the worker never holds more of it at once.
 class FileChunks {
  public:
@@ -137,7 +132,7 @@ std::string IndexFile(const IndexRequest& request, IndexedDocument document,
 
   ExtractedText extracted;
   const auto timeout = std::chrono::seconds(request.converter_timeout_s);
-  const std::string bare_extension = extension.empty() ? "" : Lower(extension).substr(1);
+  const std::string bare_extension = extension.empty() ? "" : LowerAscii(extension).substr(1);
   const auto converter = request.converters.find(bare_extension);  // keys have no dot
   std::string mime;
   if (document.type.empty() && converter == request.converters.end()) {

@@ -22,28 +22,17 @@
 #include <string>
 #include <thread>
 
-#include "shared/defaults.h"
 #include "shared/gazetteer.h"
 #include "shared/rate_limiter.h"
 #include "shared/wire.h"
+#include "worker/heavy_kinds.h"
+#include "worker/network_lane_config.h"
 #include "worker/outbox.h"
 
 namespace taskfarm {
 
-struct NetworkLaneConfig {
-  unsigned concurrency = defaults::kIoConcurrency;
-  std::string user_agent = "taskfarm/0.1 (batch geocoding; https://example.invalid/taskfarm)";
-  uint32_t retries = defaults::kRetries;  // per provider, after the first attempt
-  std::chrono::milliseconds connect_timeout = defaults::kConnectTimeout;
-  std::chrono::milliseconds request_timeout = defaults::kHttpTimeout;
-  std::chrono::milliseconds first_backoff{250};
-  std::chrono::milliseconds max_backoff{30'000};
-  std::chrono::milliseconds zero_retry_after_pause = defaults::kZeroRetryAfterPause;
-  std::string google_key;  // from GOOGLE_MAPS_API_KEY; never logged
-};
-
 /// Submit() and Drain() are thread-safe; the lane's own thread does all the I/O.
-class NetworkLane {
+class NetworkLane final : public TaskLane {
  public:
   /// `limiter` may be null (no rate limits); `gazetteer` loads the offline data on first use.
   NetworkLane(NetworkLaneConfig config, uint32_t worker_id, RateLimiter* limiter, Outbox& outbox,
@@ -53,7 +42,7 @@ class NetworkLane {
   NetworkLane(const NetworkLane&) = delete;
   NetworkLane& operator=(const NetworkLane&) = delete;
 
-  void Submit(wire::Task task);
+  void Submit(wire::Task task) override;
   /// Blocks until every submitted task has its result in the outbox.
   void Drain();
 

@@ -85,8 +85,20 @@ wire::Result RunTask(const wire::Task& task, uint32_t worker_id, const HandlerTa
   return result;
 }
 
+// A task its lane could not take (the HTTP lane's module could not be loaded): its result
+// says why, as a handler's failure would.
+void FailUntaken(const wire::Task& task, uint32_t worker_id, const TaskError& error, Outbox& outbox) {
+  std::vector<wire::Result> failed(1);
+  failed[0].task_id = task.id;
+  failed[0].worker_id = worker_id;
+  failed[0].attempt = task.attempt;
+  failed[0].ok = false;
+  failed[0].error = error;
+  outbox.AddResults({task.id}, failed);
+}
+
 void RunBatch(const wire::TaskBatch& batch, uint32_t worker_id, const HandlerTable& handlers,
-              Outbox& outbox, const std::function<NetworkLane&()>& network,
+              Outbox& outbox, const std::function<TaskLane&()>& network,
               const std::function<IoLane&()>& io) {
   // Tasks run in groups of at most kMaxResultDelay. The first task of a group is reported
   // started at once (the outbox sends it within its delay even if the task runs for hours);
@@ -108,7 +120,11 @@ void RunBatch(const wire::TaskBatch& batch, uint32_t worker_id, const HandlerTab
     const wire::Task& task = batch.tasks[i];
     const KindBinding* binding = handlers.Find(task.kind);
     if (binding != nullptr && binding->lane == Lane::kNetwork && !binding->handler) {
-      network().Submit(task);  // the HTTP lane reports it started when its request begins
+      try {
+        network().Submit(task);  // the HTTP lane reports it started when its request begins
+      } catch (const TaskFailure& failure) {
+        FailUntaken(task, worker_id, failure.error(), outbox);
+      }
     } else if (binding != nullptr && binding->lane == Lane::kNetwork) {
       io().Submit(task);
     } else {
@@ -144,12 +160,11 @@ int RunWorkerLoop(const WorkerConfig& config, const HandlerTable& handlers,
   uint64_t tasks_done = 0;
   {
     Outbox outbox(context, config.sink_endpoint, config.worker_id);
-    std::unique_ptr<NetworkLane> network_lane;  // started on the first network task
-    const std::function<NetworkLane&()> network = [&]() -> NetworkLane& {
+    std::unique_ptr<TaskLane> network_lane;  // started on the first geocode task
+    const std::function<TaskLane&()> network = [&]() -> TaskLane& {
       if (!network_lane) {
-        network_lane = std::make_unique<NetworkLane>(
-            config.network, config.worker_id, resources.rate_limiter.get(), outbox,
-            [&resources] { return resources.gazetteer(); });
+        network_lane = resources.heavy_kinds().StartHttpLane(
+            config.network, config.worker_id, resources.rate_limiter.get(), outbox);
       }
       return *network_lane;
     };

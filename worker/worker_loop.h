@@ -6,7 +6,7 @@
 #include <string>
 
 #include "worker/handler_table.h"
-#include "worker/network_lane.h"
+#include "worker/network_lane_config.h"
 
 namespace taskfarm {
 

@@ -1,7 +1,5 @@
 #include "worker/worker_main.h"
 
-#include <curl/curl.h>
-
 #include <csignal>
 #include <iostream>
 
@@ -16,7 +14,7 @@
 
 namespace taskfarm {
 
-int WorkerMain(int argc, char** argv, const AddKinds& add_kinds) {
+int WorkerMain(int argc, char** argv, const AddKinds& add_kinds, MakeHeavyKinds linked_heavy_kinds) {
   CLI::App app{"taskfarm-worker: a worker process started by `taskfarm run`; not for direct use"};
   taskfarm::WorkerConfig config;
   pid_t parent = 0;
@@ -60,22 +58,17 @@ int WorkerMain(int argc, char** argv, const AddKinds& add_kinds) {
   try {
     taskfarm::WorkerResources resources;
     resources.worker_id = config.worker_id;
+    resources.linked_heavy_kinds = linked_heavy_kinds;
     resources.exec_lane = ParseLaneName(exec_lane).value_or(Lane::kCpu);
     if (!leftovers.shm_segment.empty()) {
       resources.rate_limiter = taskfarm::RateLimiter::Open(leftovers.shm_segment);
     }
-    std::error_code ec;
-    const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-    resources.gazetteer_dir =
-        gazetteer_dir.empty() ? taskfarm::Gazetteer::DefaultDataDir(self)
-                              : std::filesystem::path(gazetteer_dir);
-    resources.aliases_file = taskfarm::Gazetteer::DefaultAliasesFile(self);
+    resources.gazetteer_dir = gazetteer_dir;
     config.network.request_timeout =
         std::chrono::milliseconds(static_cast<int64_t>(http_timeout_s * 1000));
     config.network.zero_retry_after_pause =
         std::chrono::milliseconds(static_cast<int64_t>(zero_retry_after_s * 1000));
     if (const char* key = std::getenv(std::string(kGoogleKeyVariable).c_str())) config.network.google_key = key;
-    curl_global_init(CURL_GLOBAL_DEFAULT);
     taskfarm::HandlerTable handlers = taskfarm::MakeHandlerTable(resources);
     if (add_kinds) add_kinds(handlers);
     return taskfarm::RunWorkerLoop(config, handlers, resources);

@@ -107,11 +107,15 @@ TEST_F(InstalledExample, InstallHoldsTheLibraryHeadersAndPackage) {
   EXPECT_TRUE(std::filesystem::exists(Prefix() / "include/taskfarm/app.h"));
   EXPECT_TRUE(std::filesystem::exists(Prefix() / "bin/taskfarm"));
   EXPECT_TRUE(std::filesystem::exists(Prefix() / "bin/taskfarm-worker"));
+  bool found_module = false;
   bool found_config = false;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(Prefix())) {
     found_config = found_config || entry.path().filename() == "taskfarmConfig.cmake";
+    found_module = found_module || (entry.path().filename() == "libtaskfarm-kinds.so" &&
+                                    entry.path().parent_path().filename() == "taskfarm");
   }
   EXPECT_TRUE(found_config);
+  EXPECT_TRUE(found_module) << "the index and geocode kinds' module, in LIBDIR/taskfarm";
   // The offline gazetteer and the aliases are installed, and found from the prefix.
   EXPECT_TRUE(std::filesystem::exists(Prefix() / "share/taskfarm/geonames/names.bin"));
   EXPECT_TRUE(std::filesystem::exists(Prefix() / "share/taskfarm/aliases.tsv"));
@@ -233,6 +237,7 @@ TEST(Package, DebHoldsTheProgramsDataManPagesAndCompletionAndRuns) {
   ASSERT_EQ(Shell("dpkg-deb -c '" + deb.string() + "'", tmp / "contents.txt"), 0);
   const std::string contents = ReadFile(tmp / "contents.txt");
   for (const char* file : {"./usr/bin/taskfarm", "./usr/bin/taskfarm-worker", "./usr/lib/libtaskfarm.so",
+                           "./usr/lib/taskfarm/libtaskfarm-kinds.so",
                            "./usr/share/taskfarm/geonames/names.bin", "./usr/share/taskfarm/aliases.tsv",
                            "./usr/share/man/man1/taskfarm-run.1",
                            "./usr/share/bash-completion/completions/taskfarm",
@@ -242,6 +247,7 @@ TEST(Package, DebHoldsTheProgramsDataManPagesAndCompletionAndRuns) {
   ASSERT_EQ(Shell("dpkg-deb -f '" + deb.string() + "' Depends", tmp / "depends.txt"), 0);
   const std::string depends = ReadFile(tmp / "depends.txt");
   EXPECT_NE(depends.find("libzmq5"), std::string::npos) << "found by dpkg-shlibdeps";
+  EXPECT_NE(depends.find("libarchive13"), std::string::npos) << "the kinds module's libraries too";
   // The gazetteer is compiled whole into the package: nothing else is read at run time (a
   // fresh Debian 12 has no iso-codes, which an earlier package read country names from).
   EXPECT_EQ(depends.find("iso-codes"), std::string::npos) << depends;

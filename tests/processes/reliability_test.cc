@@ -249,8 +249,9 @@ TEST(Reliability, AFolderThatCannotBeListedKeepsItsDocuments) {
   // The binaries are copied where nobody may run them (a clone may sit under /root).
   fs::create_directories(tmp / "bin");
   fs::copy_file(TASKFARM_BIN, tmp / "bin" / "taskfarm");
-  fs::copy_file(fs::path(TASKFARM_BIN).parent_path() / "taskfarm-worker",
-                tmp / "bin" / "taskfarm-worker");
+  for (const char* file : {"taskfarm-worker", "libtaskfarm-kinds.so"}) {
+    fs::copy_file(fs::path(TASKFARM_BIN).parent_path() / file, tmp / "bin" / file);
+  }
   fs::permissions(tmp / "bin", fs::perms::all);
   // The harness gives the wrapper env, TMPDIR=... and TASKFARM_BIN before the arguments.
   const std::vector<std::string> as_nobody{
