@@ -38,7 +38,8 @@ def recoll_conf(work, corpus, name, pdf_converter=None):
 
 
 def recoll_documents(conf):
-    """Recoll's documents as taskfarm names them (path, path!member), folders left out."""
+    """Recoll's documents as taskfarm names them (path, path!member), folders left out, the
+    pages of a large text file as the file."""
     import xapian
     db = xapian.Database(os.path.join(conf, "xapiandb"))
     by_id = {}
@@ -49,7 +50,12 @@ def recoll_documents(conf):
         if fields.get("mtype") == "inode/directory" or fields.get("ipath", "").endswith("/"):
             continue
         path = fields["url"][len("file://"):]
-        by_id[posting.docid] = path + ("!" + fields["ipath"] if fields.get("ipath") else "")
+        ipath = fields.get("ipath", "")
+        # Recoll splits a large text file into pages (textfilemaxpagekbs, 1,000 KB), each a
+        # document whose ipath is its byte offset: one file for taskfarm, which keeps it whole.
+        if re.fullmatch(r"\d+", ipath) and not re.search(r"\.(zip|tar|tgz|7z|cpio|ar|iso)(\.\w+)?$", path):
+            ipath = ""
+        by_id[posting.docid] = path + ("!" + ipath if ipath else "")
     return db, by_id
 
 
@@ -121,7 +127,7 @@ def main():
         row(name, samples)
 
     xdb, by_id = recoll_documents(confs["recollindex (default: pdftotext)"])
-    n_recoll, n_farm = len(by_id), taskfarm_documents(db)
+    n_recoll, n_farm = len(set(by_id.values())), taskfarm_documents(db)
     hits = pick_queries(xdb, by_id)
     found = total = 0
     misses = []
