@@ -43,11 +43,19 @@ std::string DetectType(std::string_view head, const std::string& extension) {
   return "";
 }
 
+// Types libmagic files under application/ that are text people read and search: scripts
+// and data (Recoll indexes them as text too).
+bool IsTextualApplication(std::string_view mime) {
+  static constexpr std::string_view kTextual[] = {"application/javascript", "application/json",
+                                                  "application/xml", "application/x-wine-extension-ini"};
+  return std::find(std::begin(kTextual), std::end(kTextual), mime) != std::end(kTextual);
+}
+
 std::string SniffType(std::string_view head, const MimeSnifferSource& sniffer, std::string& mime) {
   MimeSniffer* magic = sniffer ? sniffer() : nullptr;
   mime = magic != nullptr ? magic->MimeType(head) : "an unknown type";
   if (mime == "text/html") return "html";
-  if (mime.rfind("text/", 0) == 0) return "text";
+  if (mime.rfind("text/", 0) == 0 || IsTextualApplication(mime)) return "text";
   return "";
 }
 

@@ -24,8 +24,8 @@ inline constexpr std::size_t kSniffBytes = 16 * 1024;
 std::string DetectType(std::string_view head, const std::string& extension);
 
 /// The type of a file DetectType does not place, by libmagic: text/html is "html", other
-/// text/... (README, copyright, source code, logs) "text", the rest "" with `mime` set to
-/// what libmagic called it.
+/// text/... (README, copyright, source code, logs) and JavaScript, JSON, XML and INI files
+/// "text", the rest "" with `mime` set to what libmagic called it.
 std::string SniffType(std::string_view head, const MimeSnifferSource& sniffer, std::string& mime);
 
 /// Types read as a stream of chunks: text, markdown, html.

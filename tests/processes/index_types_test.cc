@@ -74,6 +74,8 @@ TEST(IndexTypes, FilesWithoutATellingNameAreTypedByTheirContent) {
   std::ofstream(docs / "tool.py") << "#!/usr/bin/env python3\nimport sys\n\ndef numbatword():\n"
                                      "    print(sys.argv)\n";
   std::ofstream(docs / "server.log") << "2026-12-04 10:00:01 INFO bilbyword started\n";
+  std::ofstream(docs / "tools.js") << "/* tools */\n\"use strict\";\n\nconst dholeword = (x) => x + 1;\n";
+  std::ofstream(docs / "data.json") << "{\"name\": \"kiwiword\", \"n\": [1, 2]}\n";
   // Compressed whole, by the real tools: each read as the file it holds.
   std::ofstream(tmp / "notes.txt") << "Plain dingoword text.\n";
   std::ofstream(tmp / "changelog") << "pkg (1.0-1) unstable; urgency=low\n\n  * Emuword fixed.\n";
@@ -90,7 +92,7 @@ TEST(IndexTypes, FilesWithoutATellingNameAreTypedByTheirContent) {
                                "--max-file-size", "50000", "--json", "--quiet"},
                               tmp);
   ASSERT_EQ(run.exit_code, 1) << "the decompression bomb failed; the rest was read: " << run.err;
-  for (const std::string word : {"quokkaword", "wombatword", "numbatword", "bilbyword"}) {
+  for (const std::string word : {"quokkaword", "wombatword", "numbatword", "bilbyword", "dholeword", "kiwiword"}) {
     EXPECT_EQ(Found(db, tmp, {word}).size(), 1u) << word << " is in a text file without a .txt";
   }
   EXPECT_EQ(DocumentField(db, "README", "type"), "text");
@@ -108,7 +110,7 @@ TEST(IndexTypes, FilesWithoutATellingNameAreTypedByTheirContent) {
             "no converter for application/octet-stream inside gzip");
   const auto summary = nlohmann::json::parse(run.out);
   EXPECT_EQ(summary["kinds"]["index"]["skipped"], 2) << summary;
-  EXPECT_EQ(summary["kinds"]["index"]["done"], 7) << summary;
+  EXPECT_EQ(summary["kinds"]["index"]["done"], 9) << summary;
   EXPECT_EQ(summary["kinds"]["index"]["failed"], 1) << summary;
   RunOutput report = RunTaskfarm({"report", "--db", db.string(), "--json"}, tmp);
   ASSERT_EQ(report.exit_code, 0) << report.err;
