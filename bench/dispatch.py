@@ -230,6 +230,7 @@ def main():
     print(f"  load average {harness.load_average():.2f} at the end")
     harness.check(all(s["tasks"] == n for s in noop["taskfarm"]), "every noop run finished all its tasks")
     harness.check(inner["taskfarm"] >= inner[bare_name] * 0.5, "taskfarm at least half the bare pipeline")
+    harness.check(0 < rss <= 8 * 1024, "an idle worker's RSS at most 8 MiB")
     return 1 if harness.failures() else 0
 
 
