@@ -8,51 +8,22 @@ hits every contender alike.
 2. A real conversion: gzip of small text files, against the ideal (the same gzips run one
    after another, divided by the cores).
 
-Each figure is the median (and min) of --repeat rounds; the load average is printed with
-them. Usage: bench/exec.py BUILD_DIR [--repeat N] [--tasks N] [--files N] [--workers N]
+On bench/harness.py: each figure is the median (and min) of --repeat rounds, the order
+reversed every other round, CPU by wait4 over each whole process tree; the load average is
+printed with them; the checks at the end can fail (exit 1). Usage: bench/exec.py BUILD_DIR [--repeat N] [--tasks N] [--files N] [--workers N]
 """
 import argparse
 import os
-import resource
 import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
+
+import harness
 
 
-def run(cmd, cwd, stdin=None):
-    """Wall seconds and CPU seconds (this command and its waited-for descendants)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    with open(stdin or os.devnull, "rb") as feed:
-        done = subprocess.run(cmd, cwd=cwd, stdin=feed, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE)
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode != 0:
-        raise RuntimeError(f"{cmd[0]} failed ({done.returncode}): {done.stderr.decode()[-500:]}")
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu
-
-
-def interleaved(contenders, rounds, prepare=None, check=None):
-    """{name: [(wall, cpu), ...]}, running each contender once per round, in turn."""
-    results = {name: [] for name, _ in contenders}
-    for _ in range(rounds):
-        for name, (cmd, cwd, stdin) in contenders:
-            if prepare:
-                prepare()
-            results[name].append(run(cmd, cwd, stdin))
-            if check:
-                check(name)
-    return results
-
-
-def median_min(samples, index=0):
-    values = [s[index] for s in samples]
-    return statistics.median(values), min(values)
+def contender(cmd, cwd, stdin=None):
+    """A variant for harness.interleave: one whole-process run of `cmd`."""
+    return lambda: harness.measure(cmd, cwd=cwd, stdin=stdin)
 
 
 def overhead(build, workers, tasks, rounds, tmp):
@@ -60,26 +31,27 @@ def overhead(build, workers, tasks, rounds, tmp):
     with open(inputs, "w") as f:
         f.writelines(f"{i}\n" for i in range(tasks))
     true = shutil.which("true")
-    contenders = [
-        ("taskfarm --exec", ([os.path.join(build, "taskfarm"), "run", "--quiet", "--workers",
-                              str(workers), "--exec", true, "--inputs", inputs], tmp, None)),
-        ("parallel -j", (["parallel", "--will-cite", "-j", str(workers), true, "::::", inputs],
-                         tmp, None)),
-        ("xargs -P -n1", (["xargs", "-P", str(workers), "-n", "1", true], tmp, inputs)),
-    ]
-    results = interleaved(contenders, rounds)
+    results = harness.interleave({
+        "taskfarm --exec": contender([os.path.join(build, "taskfarm"), "run", "--quiet", "--workers",
+                                      str(workers), "--exec", true, "--inputs", inputs], tmp),
+        "parallel -j": contender(["parallel", "--will-cite", "-j", str(workers), true, "::::",
+                                  inputs], tmp),
+        "xargs -P -n1": contender(["xargs", "-P", str(workers), "-n", "1", true], tmp, inputs),
+    }, rounds)
     print(f"per-task overhead: `true` x {tasks} inputs, {workers} workers "
           f"(median of {rounds} interleaved rounds; min in brackets)")
     print(f"{'':22}{'tasks/s':>12}{'(best)':>12}{'CPU ms/task':>14}")
     rates = {}
     for name, samples in results.items():
-        wall, best = median_min(samples)
-        cpu, _ = median_min(samples, 1)
+        wall, best = harness.median(samples, "wall_s"), harness.minimum(samples, "wall_s")
+        cpu = harness.median(samples, "cpu_s")
         rates[name] = tasks / wall
         print(f"{name:22}{tasks / wall:>12,.0f}{tasks / best:>12,.0f}{1000 * cpu / tasks:>14.3f}")
     tf = rates["taskfarm --exec"]
     print(f"taskfarm / parallel: {tf / rates['parallel -j']:.2f}x (goal >= 3x);  "
-          f"taskfarm / xargs: {tf / rates['xargs -P -n1']:.0%} (goal >= 95%)")
+          f"taskfarm / xargs: {tf / rates['xargs -P -n1']:.0%} (goal >= 95%)"
+          f"{'   <- xargs wins' if tf < rates['xargs -P -n1'] else ''}")
+    harness.check(tf >= 3 * rates["parallel -j"], "taskfarm --exec at least 3x GNU parallel on `true`")
     return rates
 
 
@@ -106,36 +78,43 @@ def conversion(build, workers, files, rounds, tmp):
             except FileNotFoundError:
                 pass
 
-    def check(name):
-        missing = [n for n in names if not os.path.exists(n + ".gz")]
-        if missing:
-            raise RuntimeError(f"{name}: {len(missing)} files not compressed")
+    complete = []
+
+    def check_and_clean(name):
+        """Before each run: the last run compressed every file (then its outputs go)."""
+        if complete:
+            complete[-1] = all(os.path.exists(n + ".gz") for n in names)
+        complete.append(None)
+        clean()
 
     gzip = shutil.which("gzip")
-    contenders = [
-        ("serial (xargs -P1)", (["xargs", "-P", "1", "-n", "1", gzip, "-kf"], tmp, listing)),
-        ("taskfarm --exec", ([os.path.join(build, "taskfarm"), "run", "--quiet", "--workers",
-                              str(workers), "--exec", f"{gzip} -kf {{}}", "--inputs", listing],
-                             tmp, None)),
-        ("parallel -j", (["parallel", "--will-cite", "-j", str(workers), gzip, "-kf", "{}",
-                          "::::", listing], tmp, None)),
-        ("xargs -P -n1", (["xargs", "-P", str(workers), "-n", "1", gzip, "-kf"], tmp, listing)),
-    ]
-    results = interleaved(contenders, rounds, prepare=clean, check=check)
-    serial, _ = median_min(results["serial (xargs -P1)"])
+    results = harness.interleave({
+        "serial (xargs -P1)": contender(["xargs", "-P", "1", "-n", "1", gzip, "-kf"], tmp, listing),
+        "taskfarm --exec": contender([os.path.join(build, "taskfarm"), "run", "--quiet",
+                                      "--workers", str(workers), "--exec", f"{gzip} -kf {{}}",
+                                      "--inputs", listing], tmp),
+        "parallel -j": contender(["parallel", "--will-cite", "-j", str(workers), gzip, "-kf",
+                                  "{}", "::::", listing], tmp),
+        "xargs -P -n1": contender(["xargs", "-P", str(workers), "-n", "1", gzip, "-kf"], tmp,
+                                  listing),
+    }, rounds, before_each=check_and_clean)
+    complete[-1] = all(os.path.exists(n + ".gz") for n in names)
+    serial = harness.median(results["serial (xargs -P1)"], "wall_s")
     ideal = serial / workers
     print(f"conversion: gzip of {files} text files of about 60 KB, {workers} workers "
           f"(median of {rounds} interleaved rounds)")
     print(f"{'':22}{'wall s':>10}{'(best)':>10}{'CPU s':>10}{'vs ideal':>10}")
     walls = {}
     for name, samples in results.items():
-        wall, best = median_min(samples)
-        cpu, _ = median_min(samples, 1)
+        wall, best = harness.median(samples, "wall_s"), harness.minimum(samples, "wall_s")
+        cpu = harness.median(samples, "cpu_s")
         walls[name] = wall
         print(f"{name:22}{wall:>10.2f}{best:>10.2f}{cpu:>10.2f}{wall / ideal:>10.2f}")
     print(f"ideal (serial / {workers}): {ideal:.2f} s;  taskfarm is {walls['taskfarm --exec'] / ideal - 1:+.0%} "
           f"from ideal (goal within 10%), {walls['parallel -j'] / walls['taskfarm --exec']:.2f}x "
           f"parallel's speed, {walls['xargs -P -n1'] / walls['taskfarm --exec']:.2f}x xargs's")
+    harness.check(all(complete), "every run of every contender compressed every file")
+    harness.check(walls["taskfarm --exec"] <= walls["parallel -j"], "taskfarm --exec no slower than GNU parallel on gzip")
 
 
 def main():
@@ -153,6 +132,7 @@ def main():
         print()
         conversion(build, args.workers, args.files, args.repeat, tmp)
     print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    return 1 if harness.failures() else 0
 
 
 if __name__ == "__main__":

@@ -48,19 +48,22 @@ def _rss_kb(pid):
 
 
 def measure(command, env=None, cwd=None, stdout=subprocess.DEVNULL, sample_s=0.05,
-            capture=False):
+            capture=False, stdin=None):
     """Runs `command`; returns {wall_s, cpu_s, max_rss_mb, tree_rss_mb, rc} (and, with
     `capture`, "stdout": what it printed, kept in a file while it runs). tree_rss_mb is the
     largest sum of the RSS of every process of the tree seen at once (sampled every
-    `sample_s`; pages shared between processes count once per process)."""
+    `sample_s`; pages shared between processes count once per process). `stdin`: a file
+    the command reads (else nothing)."""
     if capture:
         with tempfile.TemporaryFile("w+") as out:
-            result = measure(command, env, cwd, out, sample_s)
+            result = measure(command, env, cwd, out, sample_s, stdin=stdin)
             out.seek(0)
             result["stdout"] = out.read()
         return result
     start = time.perf_counter()
-    child = subprocess.Popen(command, env=env, cwd=cwd, stdout=stdout, stderr=subprocess.DEVNULL)
+    with open(stdin or os.devnull, "rb") as feed:
+        child = subprocess.Popen(command, env=env, cwd=cwd, stdin=feed, stdout=stdout,
+                                 stderr=subprocess.DEVNULL)
     peak = [0]
     done = threading.Event()
 
