@@ -120,8 +120,22 @@ void Farm::AddWorker(uint32_t id, std::unique_ptr<WorkerLink> link) {
   workers_.emplace(id, std::move(worker));
 }
 
+void Farm::SaveAWorkerForSuspect() {
+  const TaskRecord* next = ledger_.PeekReady(Lane::kNetwork);
+  if (next == nullptr || !next->suspect) return;
+  Worker* fewest = nullptr;
+  for (auto& [id, worker] : workers_) {
+    if (worker.state != WorkerState::kReady || worker.retiring) continue;
+    if (worker.saved_for_suspect || worker.held.empty()) return;  // one is, or will be, free
+    if (worker.running_alone != 0) continue;
+    if (fewest == nullptr || worker.held.size() < fewest->held.size()) fewest = &worker;
+  }
+  if (fewest != nullptr) fewest->saved_for_suspect = true;
+}
+
 void Farm::Dispatch() {
   if (draining_ || stop_now_ || (hosts_ && hosts_->Waiting(MonoClock::now() - started_))) return;
+  SaveAWorkerForSuspect();
   for (bool sent_any = true; sent_any;) {
     sent_any = false;
     // Start after the worker served last, so no worker is always first in line.
@@ -162,7 +176,12 @@ Farm::SendOutcome Farm::SendBatchTo(Worker& worker) {
       if (next == nullptr) break;
       any_ready = true;
       if (!MayTake(worker, *next)) break;
+      const bool suspect = next->suspect;
       batch.tasks.push_back(ledger_.TakeReady(worker.id, now, lane));
+      if (suspect) {  // alone: MayTake refuses it anything more while it runs
+        worker.running_alone = batch.tasks.back().id;
+        worker.saved_for_suspect = false;
+      }
       const uint64_t estimate = lane == Lane::kCpu ? credit_.Estimate(batch.tasks.back().kind) : 0;
       worker.held.emplace(batch.tasks.back().id, Worker::Held{estimate, lane});
       ++worker.held_count[static_cast<std::size_t>(lane)];
@@ -190,6 +209,9 @@ Farm::SendOutcome Farm::SendBatchTo(Worker& worker) {
 }
 
 bool Farm::MayTake(const Worker& worker, const TaskRecord& next) const {
+  if (worker.running_alone != 0) return false;
+  if (next.suspect) return worker.held.empty();
+  if (worker.saved_for_suspect) return false;
   if (next.lane == Lane::kNetwork) {
     return worker.held_count[static_cast<std::size_t>(Lane::kNetwork)] < config_.network_credit;
   }
@@ -297,6 +319,7 @@ void Farm::HandleResult(wire::Result& result) {
 }
 
 void Farm::ReleaseHeld(Worker& worker, uint64_t task_id) {
+  if (worker.running_alone == task_id) worker.running_alone = 0;
   auto it = worker.held.find(task_id);
   if (it == worker.held.end()) return;
   worker.held_ns -= it->second.estimate_ns;
@@ -329,12 +352,19 @@ void Farm::LoseWorker(Worker& worker, const std::string& why) {
                host == 0 ? "" : " on " + hosts_->HostName(host),
                never_started ? "failed to start: " : "died: ", why, worker.held.size());
   const uint64_t running = PresumedRunningTask(worker);
+  // A host lost (killed, cut off) takes its workers with it whatever they ran.
+  const bool blameable = !worker.link->LostWithItsHost();
   for (const auto& [task_id, held] : worker.held) {
     const TaskRecord* record = ledger_.Find(task_id);
     if (record == nullptr || record->worker != id) continue;
-    // Network tasks run side by side; only the CPU task can be blamed for a death.
-    const bool crashed = record->lane == Lane::kCpu &&
-                         (record->state == TaskState::kStarted || task_id == running);
+    // The CPU lane runs one task at a time: the one running is to blame. Network tasks run
+    // side by side: each becomes a suspect and runs alone from then on, and is blamed when
+    // its worker dies while it does. (Not only those known to have started: a task that
+    // kills its worker at once takes its Started note with it.)
+    const bool suspect = blameable && record->lane == Lane::kNetwork;
+    const bool crashed = blameable && (record->lane == Lane::kCpu
+                                           ? record->state == TaskState::kStarted || task_id == running
+                                           : BlameNetworkTask(worker, *record));
     if (crashed && record->crashes + 1 >= config_.max_attempts) {
       const ErrorCode code = worker.kill_reason.empty() ? ErrorCode::kQuarantined
                                                         : ErrorCode::kTimedOut;
@@ -342,7 +372,7 @@ void Farm::LoseWorker(Worker& worker, const std::string& why) {
                  "its worker died each of the " + std::to_string(record->crashes + 1) +
                      " times it ran (last: " + why + ")");
     } else {
-      ledger_.Requeue(task_id, crashed);
+      ledger_.Requeue(task_id, crashed, suspect);
     }
   }
   workers_.erase(id);
@@ -352,6 +382,12 @@ void Farm::LoseWorker(Worker& worker, const std::string& why) {
     return;
   }
   ReplaceWorker(host);
+}
+
+bool Farm::BlameNetworkTask(const Worker& worker, const TaskRecord& record) const {
+  // Alone, it is to blame even without its Started note (a worker killed at once by its
+  // task takes the note with it).
+  return worker.running_alone == record.id || worker.held.size() == 1;
 }
 
 uint64_t Farm::PresumedRunningTask(const Worker& worker) const {

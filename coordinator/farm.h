@@ -120,6 +120,8 @@ class Farm : private WorkerRoster {
     std::string kill_reason;  // why the coordinator killed it, if it did
     uint64_t rss_bytes = 0;   // as it last reported them (0: not yet)
     uint64_t cpu_ns = 0;
+    uint64_t running_alone = 0;     // a suspect task it holds with nothing else (0: none)
+    bool saved_for_suspect = false;  // takes nothing new until it holds nothing, then a suspect
   };
 
   enum class SendOutcome { kSent, kWorkerFull, kNoTask };
@@ -131,6 +133,12 @@ class Farm : private WorkerRoster {
   void Deliver(wire::Message& message) override { HandleMessage(message); }
   bool Ending() const override { return draining_ || stop_now_; }
 
+  /// When a suspect task waits and no worker holds nothing, one worker takes no more
+  /// tasks until it has finished those it holds, then runs the suspect alone.
+  void SaveAWorkerForSuspect();
+  /// Whether the death of `worker` is to be blamed on `record`, a network-lane task it
+  /// held: only when it held nothing else (as a suspect runs); else it becomes a suspect.
+  bool BlameNetworkTask(const Worker& worker, const TaskRecord& record) const;
   void StartLocalWorker();
   /// Starts a worker in place of one that left (on the same host), unless the run is
   /// stopping or the host is gone.

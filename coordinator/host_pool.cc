@@ -35,6 +35,7 @@ class RemoteWorker final : public WorkerLink {
   uint32_t host() const override { return host_; }
   std::optional<uint64_t> ResidentBytes() const override { return std::nullopt; }
   std::chrono::nanoseconds RoundTrip() const override { return pool_.RoundTrip(host_); }
+  bool LostWithItsHost() const override { return pool_.HostLost(host_); }
   // Its exit comes as a message from its host; a send refused for lack of room is simply
   // tried again on the Farm's next health check.
   std::size_t AddPollItems(std::vector<zmq::pollitem_t>&, bool) override { return 0; }
@@ -113,6 +114,8 @@ std::optional<std::string> HostPool::ExitOf(uint32_t host, uint32_t worker) cons
   if (auto exit = exits_.find({host, worker}); exit != exits_.end()) return exit->second;
   return std::nullopt;
 }
+
+bool HostPool::HostLost(uint32_t host) const { return lost_hosts_.count(host) != 0; }
 
 void HostPool::Forget(uint32_t host, uint32_t worker) { exits_.erase({host, worker}); }
 

@@ -62,6 +62,8 @@ class HostPool {
   // For the links: a remote worker is reached, and learns of its exit, through the pool.
   bool SendToWorker(uint32_t host, uint32_t worker, const wire::Message& message);
   std::optional<std::string> ExitOf(uint32_t host, uint32_t worker) const;
+  /// Whether `host` was lost (killed, cut off, or it left) with all its workers.
+  bool HostLost(uint32_t host) const;
   void Forget(uint32_t host, uint32_t worker);
 
  private:

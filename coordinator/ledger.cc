@@ -87,12 +87,13 @@ std::optional<TaskRecord> Ledger::Finish(uint64_t id) {
   return record;
 }
 
-std::optional<TaskRecord> Ledger::Requeue(uint64_t id, bool crashed) {
+std::optional<TaskRecord> Ledger::Requeue(uint64_t id, bool crashed, bool suspect) {
   auto it = in_flight_.find(id);
   if (it == in_flight_.end()) return std::nullopt;
   TaskRecord record = std::move(it->second);
   in_flight_.erase(it);
   if (crashed) record.crashes += 1;
+  record.suspect = record.suspect || suspect;
   record.state = TaskState::kReady;
   QueueOf(record.lane).ready.push_front(record);
   return record;

@@ -27,6 +27,10 @@ struct TaskRecord {
   TaskSpec spec;
   uint32_t attempt = 0;  // times sent so far
   uint32_t crashes = 0;  // times its worker died (or was killed) while running it
+  // A network-lane task its worker held beside others when it died: which of them killed
+  // it is unknown, so it runs alone from then on (Farm::MayTake) until it finishes or its
+  // worker dies again while it does (then it is to blame).
+  bool suspect = false;
   TaskState state = TaskState::kReady;
   uint32_t worker = 0;
   MonoClock::time_point sent_at{};
@@ -71,9 +75,10 @@ class Ledger {
   std::optional<TaskRecord> Finish(uint64_t id);
 
   /// Puts an in-flight task back at the front of the ready queue; `crashed` counts the
-  /// attempt against the task (its worker died running it). Returns the record, or nullopt
-  /// when the task is no longer in flight.
-  std::optional<TaskRecord> Requeue(uint64_t id, bool crashed);
+  /// attempt against the task (its worker died running it); `suspect` marks it to run alone
+  /// (TaskRecord::suspect; it stays marked). Returns the record, or nullopt when the task is
+  /// no longer in flight.
+  std::optional<TaskRecord> Requeue(uint64_t id, bool crashed, bool suspect = false);
 
   /// Finished with no result: the task leaves the ledger without being re-sent.
   std::optional<TaskRecord> Abandon(uint64_t id);

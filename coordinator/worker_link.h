@@ -42,6 +42,8 @@ class WorkerLink {
   /// How long a task takes to reach it and its result to come back, beyond running: zero for
   /// a worker on this machine, the measured round trip for a remote one.
   virtual std::chrono::nanoseconds RoundTrip() const { return std::chrono::nanoseconds(0); }
+  /// Whether it went with its whole host (then no task it ran is to blame).
+  virtual bool LostWithItsHost() const { return false; }
   /// Appends what to poll for it: readable once it exited and, with `want_space`, writable
   /// once a refused send would go through. A link that cannot be polled adds nothing (its
   /// exits and space are learnt elsewhere). Returns how many items it added.

@@ -271,6 +271,44 @@ TEST(Exec, ExecRateHoldsTheSharedLimitAcrossWorkers) {
   }
 }
 
+// A command on the network lane that kills its worker (its parent) every time it runs:
+// the tasks its worker held run alone from then on, so the one to blame is found and
+// quarantined after --max-attempts deaths, and every other input has its outcome. (It was
+// sent again to worker after worker for ever: only the CPU lane's task was ever blamed.)
+TEST(Exec, ANetworkLaneCommandThatKillsItsWorkerIsQuarantinedAndTheOthersFinish) {
+  TempDir tmp;
+  {
+    std::ofstream inputs(tmp / "inputs.txt");
+    for (int i = 1; i <= 60; ++i) inputs << (i == 41 ? std::string("die") : std::to_string(i)) << '\n';
+  }
+  RunOutput run = RunTaskfarm({"run", "--workers", "2", "--exec-lane", "io", "--max-attempts", "2",
+                               "--shell", "--exec",
+                               "if [ {} = die ]; then kill -9 $PPID; sleep 5; fi; sleep 0.05; echo {}",
+                               "--inputs", (tmp / "inputs.txt").string(), "--out",
+                               (tmp / "r.jsonl").string(), "--json", "--quiet"},
+                              tmp);
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+  const auto summary = nlohmann::json::parse(run.out);
+  EXPECT_EQ(summary["kinds"]["exec"]["done"], 59) << summary;
+  EXPECT_EQ(summary["kinds"]["exec"]["failed_by_reason"]["quarantined"], 1) << summary;
+  // One death beside the others, then one for each of the 2 attempts it runs alone; one
+  // more when a death comes before the coordinator heard of a task that had finished.
+  EXPECT_GE(summary["workers_lost"].get<int>(), 3) << run.err;
+  EXPECT_LE(summary["workers_lost"].get<int>(), 4) << run.err;
+  int rows = 0;
+  for (const auto& row : ReadJsonLines(tmp / "r.jsonl")) {
+    ++rows;
+    if (row["input"] == "die") {
+      EXPECT_EQ(row["error_code"], "quarantined") << row;
+    } else {
+      EXPECT_EQ(row["status"], "ok") << row;
+    }
+  }
+  EXPECT_EQ(rows, 60);
+  EXPECT_TRUE(WaitFor([&] { return ProcessesMentioning(tmp.path().string()).empty(); },
+                      std::chrono::seconds(10)));
+}
+
 TEST(Exec, WorkerKilledMidRunStillGivesEachInputOneOutcome) {
   TempDir tmp;
   const std::string marker = "0.0517";

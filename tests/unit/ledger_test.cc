@@ -47,6 +47,21 @@ TEST(Ledger, RequeuedTaskGoesFirstWithTheNextAttempt) {
   EXPECT_EQ(again.attempt, 2u);
 }
 
+TEST(Ledger, ASuspectStaysOneUntilItFinishes) {
+  CountedSource source("noop", 1, nullptr);
+  Ledger ledger(source);
+  ledger.PeekReady();
+  ledger.TakeReady(1, MonoClock::now());
+  ledger.Requeue(1, /*crashed=*/false, /*suspect=*/true);
+  ASSERT_NE(ledger.PeekReady(), nullptr);
+  EXPECT_TRUE(ledger.PeekReady()->suspect);
+  EXPECT_EQ(ledger.PeekReady()->crashes, 0u) << "a suspect is not blamed";
+  ledger.TakeReady(2, MonoClock::now());
+  ledger.Requeue(1, /*crashed=*/true);
+  EXPECT_TRUE(ledger.PeekReady()->suspect) << "still one";
+  EXPECT_EQ(ledger.PeekReady()->crashes, 1u);
+}
+
 TEST(Ledger, UntakeRestoresTheTaskAsItWas) {
   CountedSource source("noop", 2, nullptr);
   Ledger ledger(source);
