@@ -122,15 +122,17 @@ void Farm::AddWorker(uint32_t id, std::unique_ptr<WorkerLink> link) {
 
 void Farm::SaveAWorkerForSuspect() {
   const TaskRecord* next = ledger_.PeekReady(Lane::kNetwork);
-  if (next == nullptr || !next->suspect) return;
+  const bool suspect_waits = next != nullptr && next->suspect;
   Worker* fewest = nullptr;
+  bool saved_or_free = false;
   for (auto& [id, worker] : workers_) {
-    if (worker.state != WorkerState::kReady || worker.retiring) continue;
-    if (worker.saved_for_suspect || worker.held.empty()) return;  // one is, or will be, free
+    if (!suspect_waits) worker.saved_for_suspect = false;  // none to save a worker for now
+    if (!suspect_waits || worker.state != WorkerState::kReady || worker.retiring) continue;
+    saved_or_free = saved_or_free || worker.saved_for_suspect || worker.held.empty();
     if (worker.running_alone != 0) continue;
     if (fewest == nullptr || worker.held.size() < fewest->held.size()) fewest = &worker;
   }
-  if (fewest != nullptr) fewest->saved_for_suspect = true;
+  if (suspect_waits && !saved_or_free && fewest != nullptr) fewest->saved_for_suspect = true;
 }
 
 void Farm::Dispatch() {
