@@ -1,4 +1,4 @@
-// rate_limiter_bench: the shared token bucket's costs (bench/run prints them in its table).
+// rate_limiter_bench: the shared token bucket's costs (bench/rate.py runs it beside its Python baseline).
 //   - try_acquire latency, uncontended and with 2 processes contending on one bucket;
 //   - CPU time used by 16 processes blocked in acquire at 10/s for 3 s (must be near zero).
 
