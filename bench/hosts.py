@@ -80,7 +80,7 @@ def main():
     for sample_list in samples.values():
         for sample in sample_list:
             sample["busy_s"] = sample["summary"]["busy_s"]
-    print(f"  two workers, tasks/s from first send to last result (median; best in brackets)")
+    print("  two workers, tasks/s from first send to last result (median; best in brackets)")
     print(f"  {'':40}{'noop':>12}{'(best)':>12}{'burn 5 ms':>11}{'(best)':>9}{'vs local':>16}")
     names = {"local": "local pool (2 workers)",
              "curve": "1 local + host agent (1), TCP + CURVE",

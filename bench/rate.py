@@ -49,7 +49,7 @@ def main():
         "Python (multiprocessing.Lock + RawArray)":
             lambda: run(["/usr/bin/python3", os.path.join(HERE, "rate_baseline.py")], python_figures),
     }, rounds)
-    print(f"  try_acquire, ns per call (median; min in brackets)")
+    print("  try_acquire, ns per call (median; min in brackets)")
     print(f"  {'':42}{'granted':>9}{'':8}{'refused':>9}{'':8}{'contended':>9}   (granted, 2 processes)")
     for name, runs in samples.items():
         cells = "".join(f"{harness.median(runs, k):>9.1f} ({harness.minimum(runs, k):>5.1f})"

@@ -207,7 +207,7 @@ def churn(build, cluster, hosts_count=16, events_every_s=0.5, calm=False):
         while not os.path.exists(out) or os.path.getsize(out) == 0:
             time.sleep(0.05)
         rss = [(0, rss_mb(coordinator.pid))]
-        departures, event, spare, partitioned = 0, 0, hosts_count, {}
+        departures, event, partitioned = 0, 0, {}
         kinds = ["killed", "partitioned", "stopped"]
         counts = {k: 0 for k in kinds}
         start = time.time()

@@ -70,7 +70,7 @@ def main():
     def rate(layout, kind, pick=harness.median):
         return counts[kind] / pick(samples[(layout, kind)], "busy_s")
 
-    print(f"  three workers, tasks/s from first send to last result (median; best in brackets)")
+    print("  three workers, tasks/s from first send to last result (median; best in brackets)")
     print(f"  {'':48}{'burn 5 ms':>11}{'(best)':>9}{'noop':>12}{'(best)':>12}")
     for layout, name in (("local", "local pool (3 workers)"),
                          ("slurm", "1 local + 2 Slurm agents (1 each), TCP + CURVE")):
