@@ -122,17 +122,18 @@ void Farm::AddWorker(uint32_t id, std::unique_ptr<WorkerLink> link) {
 
 void Farm::SaveAWorkerForSuspect() {
   const TaskRecord* next = ledger_.PeekReady(Lane::kNetwork);
-  const bool suspect_waits = next != nullptr && next->suspect;
+  if (next == nullptr || !next->suspect) {
+    saved_for_suspect_ = 0;  // none waits (the saved worker, if any, took it)
+    return;
+  }
+  if (workers_.count(saved_for_suspect_) != 0) return;
   Worker* fewest = nullptr;
-  bool saved_or_free = false;
   for (auto& [id, worker] : workers_) {
-    if (!suspect_waits) worker.saved_for_suspect = false;  // none to save a worker for now
-    if (!suspect_waits || worker.state != WorkerState::kReady || worker.retiring) continue;
-    saved_or_free = saved_or_free || worker.saved_for_suspect || worker.held.empty();
-    if (worker.running_alone != 0) continue;
+    if (worker.state != WorkerState::kReady || worker.retiring || worker.running_alone != 0) continue;
+    if (worker.held.empty()) return;  // it takes the suspect
     if (fewest == nullptr || worker.held.size() < fewest->held.size()) fewest = &worker;
   }
-  if (suspect_waits && !saved_or_free && fewest != nullptr) fewest->saved_for_suspect = true;
+  if (fewest != nullptr) saved_for_suspect_ = fewest->id;
 }
 
 void Farm::Dispatch() {
@@ -182,7 +183,7 @@ Farm::SendOutcome Farm::SendBatchTo(Worker& worker) {
       batch.tasks.push_back(ledger_.TakeReady(worker.id, now, lane));
       if (suspect) {  // alone: MayTake refuses it anything more while it runs
         worker.running_alone = batch.tasks.back().id;
-        worker.saved_for_suspect = false;
+        if (saved_for_suspect_ == worker.id) saved_for_suspect_ = 0;
       }
       const uint64_t estimate = lane == Lane::kCpu ? credit_.Estimate(batch.tasks.back().kind) : 0;
       worker.held.emplace(batch.tasks.back().id, Worker::Held{estimate, lane});
@@ -213,7 +214,7 @@ Farm::SendOutcome Farm::SendBatchTo(Worker& worker) {
 bool Farm::MayTake(const Worker& worker, const TaskRecord& next) const {
   if (worker.running_alone != 0) return false;
   if (next.suspect) return worker.held.empty();
-  if (worker.saved_for_suspect) return false;
+  if (worker.id == saved_for_suspect_) return false;
   if (next.lane == Lane::kNetwork) {
     return worker.held_count[static_cast<std::size_t>(Lane::kNetwork)] < config_.network_credit;
   }

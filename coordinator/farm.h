@@ -120,8 +120,7 @@ class Farm : private WorkerRoster {
     std::string kill_reason;  // why the coordinator killed it, if it did
     uint64_t rss_bytes = 0;   // as it last reported them (0: not yet)
     uint64_t cpu_ns = 0;
-    uint64_t running_alone = 0;     // a suspect task it holds with nothing else (0: none)
-    bool saved_for_suspect = false;  // takes nothing new until it holds nothing, then a suspect
+    uint64_t running_alone = 0;  // a suspect task it holds with nothing else (0: none)
   };
 
   enum class SendOutcome { kSent, kWorkerFull, kNoTask };
@@ -133,8 +132,8 @@ class Farm : private WorkerRoster {
   void Deliver(wire::Message& message) override { HandleMessage(message); }
   bool Ending() const override { return draining_ || stop_now_; }
 
-  /// When a suspect task waits and no worker holds nothing, one worker takes no more
-  /// tasks until it has finished those it holds, then runs the suspect alone.
+  /// When a suspect task waits and no worker holds nothing, one worker (saved_for_suspect_)
+  /// takes no more tasks until it has finished those it holds, then runs the suspect alone.
   void SaveAWorkerForSuspect();
   /// Whether the death of `worker` is to be blamed on `record`, a network-lane task it
   /// held: only when it held nothing else (as a suspect runs); else it becomes a suspect.
@@ -188,6 +187,7 @@ class Farm : private WorkerRoster {
   std::map<uint32_t, Worker> workers_;
   uint32_t next_worker_id_ = 1;
   uint32_t rotate_from_ = 0;  // fairness: the worker after the one served last goes first
+  uint32_t saved_for_suspect_ = 0;  // a worker draining for a suspect task (0: none)
   unsigned failed_starts_in_a_row_ = 0;
   FarmExit exit_;
   bool draining_ = false;  // stop sending; wait for tasks in flight

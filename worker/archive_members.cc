@@ -249,22 +249,12 @@ class ArchiveReader {
   // file compressed whole is: text, Markdown and HTML; anything else inside is skipped.
   void ReadCompressed(IndexedMember& member, const std::string& bytes, uint64_t room) {
     DecompressedChunks inner(DecompressedChunks::InMemory{bytes}, limits_.max_member_size * 20);
-    const std::string_view first = inner.Next();
-    const std::string inside = " inside " + inner.compression();
-    std::string mime;
-    member.type = DetectType(first.substr(0, 512),
-                             std::filesystem::path(member.name).stem().extension().string());
-    if (member.type.empty()) member.type = SniffType(first.substr(0, kSniffBytes), sniffer_, mime);
-    if (!IsStreamedType(member.type)) {
-      const std::string what = mime.empty() ? member.type : mime;
-      member.type = inner.compression();
-      return Skip(member, "no converter for " + what + inside + " inside an archive");
-    }
-    ExtractedText extracted = ReadStreamedType(member.type, inner, first, room);
-    AddNote(extracted, "read" + inside);
+    CompressedContent content = ReadCompressedContent(inner, member.name, sniffer_, room);
+    member.type = content.type;
+    if (!content.skipped.empty()) return Skip(member, content.skipped + " inside an archive");
     unpacked_ += inner.bytes_read();
     if (unpacked_ > limits_.max_unpacked) throw UnpackLimitReached{};
-    Keep(member, std::move(extracted));
+    Keep(member, std::move(content.extracted));
   }
 
   void Keep(IndexedMember& member, ExtractedText extracted) {

@@ -1,6 +1,7 @@
 #include "worker/document_types.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <cctype>
 
 #include "shared/find_program.h"
@@ -65,6 +66,24 @@ bool IsStreamedType(std::string_view type) {
 
 bool IsOfficeType(std::string_view type) {
   return std::find(std::begin(kOfficeTypes), std::end(kOfficeTypes), type) != std::end(kOfficeTypes);
+}
+
+CompressedContent ReadCompressedContent(DecompressedChunks& inner, const std::string& name,
+                                        const MimeSnifferSource& sniffer, uint64_t max_text) {
+  CompressedContent content;
+  const std::string_view first = inner.Next();
+  const std::string inside = " inside " + inner.compression();
+  std::string mime;
+  content.type = DetectType(first.substr(0, 512), std::filesystem::path(name).stem().extension().string());
+  if (content.type.empty()) content.type = SniffType(first.substr(0, kSniffBytes), sniffer, mime);
+  if (!IsStreamedType(content.type)) {
+    content.skipped = "no converter for " + (mime.empty() ? content.type : mime) + inside;
+    content.type = inner.compression();
+    return content;
+  }
+  content.extracted = ReadStreamedType(content.type, inner, first, max_text);
+  AddNote(content.extracted, "read" + inside);
+  return content;
 }
 
 // MuPDF's mutool extracts PDF text in about a third of pdftotext's CPU time; both run as

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "worker/decompressed_chunks.h"
 #include "worker/mime_sniffer.h"
 #include "worker/text_extractors.h"
 
@@ -43,6 +44,19 @@ ExtractedText ReadStreamedType(std::string_view type, Chunks& chunks, std::strin
   }
   return reader->Finish();
 }
+
+/// What a file compressed whole holds (a changelog.Debian.gz on disk or in an archive), read
+/// as that file: `type` from `name` without the compression's extension, else its content;
+/// text, Markdown and HTML are read into `extracted` (noted "read inside gzip"); anything
+/// else leaves `skipped` saying so ("no converter for image/png inside gzip") and `type` the
+/// compression's name.
+struct CompressedContent {
+  std::string type;
+  ExtractedText extracted;
+  std::string skipped;
+};
+CompressedContent ReadCompressedContent(DecompressedChunks& inner, const std::string& name,
+                                        const MimeSnifferSource& sniffer, uint64_t max_text);
 
 /// The command that prints a PDF's text: MuPDF's mutool, else Poppler's pdftotext.
 std::vector<std::string> PdfCommand(const std::string& path);

@@ -79,21 +79,10 @@ void Skip(IndexedDocument& document, std::string type, std::string why) {
 ExtractedText ExtractCompressed(const IndexRequest& request, const MimeSnifferSource& sniffer,
                                 IndexedDocument& document) {
   DecompressedChunks inner(request.path, request.max_file_size * 20);
-  const std::string_view head = inner.Next();
-  const std::string inside = " inside " + inner.compression();
-  const std::string inner_extension =
-      std::filesystem::path(request.path).stem().extension().string();
-  std::string mime;
-  document.type = DetectType(head.substr(0, 512), inner_extension);
-  if (document.type.empty()) document.type = SniffType(head.substr(0, kSniffBytes), sniffer, mime);
-  if (!IsStreamedType(document.type)) {
-    Skip(document, inner.compression(),
-         "no converter for " + (mime.empty() ? document.type : mime) + inside);
-    return {};
-  }
-  ExtractedText extracted = ReadStreamedType(document.type, inner, head, request.max_text_bytes);
-  AddNote(extracted, "read" + inside);
-  return extracted;
+  CompressedContent content = ReadCompressedContent(inner, request.path, sniffer, request.max_text_bytes);
+  document.type = content.type;
+  if (!content.skipped.empty()) Skip(document, content.type, content.skipped);
+  return std::move(content.extracted);
 }
 
 // The file's members become documents of their own; the archive's text is their names.

@@ -185,6 +185,14 @@ std::vector<pid_t> ProcessesMentioning(const std::string& text) {
   return found;
 }
 
+std::vector<pid_t> WorkersOf(const TempDir& tmp, pid_t coordinator) {
+  std::vector<pid_t> workers;
+  for (pid_t pid : ProcessesMentioning(tmp.path().string())) {
+    if (pid != coordinator) workers.push_back(pid);
+  }
+  return workers;
+}
+
 std::vector<std::filesystem::path> RunDirectoriesIn(const std::filesystem::path& dir) {
   std::vector<std::filesystem::path> found;
   std::error_code ec;

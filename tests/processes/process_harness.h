@@ -105,6 +105,8 @@ std::string HttpGet(const std::string& url);
 
 /// PIDs of live (not zombie) processes whose command line contains `text`.
 std::vector<pid_t> ProcessesMentioning(const std::string& text);
+/// The workers of the run whose TMPDIR is `tmp` (its processes but the coordinator).
+std::vector<pid_t> WorkersOf(const TempDir& tmp, pid_t coordinator);
 
 /// Run directories (taskfarm-*) left in `dir`.
 std::vector<std::filesystem::path> RunDirectoriesIn(const std::filesystem::path& dir);

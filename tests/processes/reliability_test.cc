@@ -18,14 +18,6 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-std::vector<pid_t> WorkersOf(const TempDir& tmp, pid_t coordinator) {
-  std::vector<pid_t> workers;
-  for (pid_t pid : ProcessesMentioning(tmp.path().string())) {
-    if (pid != coordinator) workers.push_back(pid);
-  }
-  return workers;
-}
-
 
 TEST(Reliability, ChaosEveryTaskHasExactlyOneResult) {
   TempDir tmp;

@@ -16,24 +16,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The run's workers: processes of taskfarm-worker whose run directory is in `tmp`.
-std::vector<pid_t> WorkersOf(const TempDir& tmp) {
-  std::vector<pid_t> workers;
-  for (pid_t pid : ProcessesMentioning(tmp.path().string())) {
-    if (ReadFile("/proc/" + std::to_string(pid) + "/cmdline").find("taskfarm-worker") != std::string::npos) {
-      workers.push_back(pid);
-    }
-  }
-  return workers;
-}
-
 TEST(WorkerModules, AWorkerMapsTheIndexAndGeocodeLibrariesOnlyWhenItRunsThoseKinds) {
   TempDir tmp;
   Taskfarm run({"run", "--sleep", "3", "--sleep-ms", "1000", "--burn", "20", "--workers", "1",
                 "--quiet"},
                tmp);
   std::vector<pid_t> workers;
-  ASSERT_TRUE(WaitFor([&] { return !(workers = WorkersOf(tmp)).empty(); }, std::chrono::seconds(20)));
+  ASSERT_TRUE(WaitFor([&] { return !(workers = WorkersOf(tmp, run.pid())).empty(); },
+                      std::chrono::seconds(20)));
   // Read while the worker sleeps: it has run burn and sleep tasks, nothing else.
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   const std::string maps = ReadFile("/proc/" + std::to_string(workers.front()) + "/maps");
