@@ -121,8 +121,10 @@ def credit(build, cluster, rounds):
     harness.check(fifty >= 0.9 * local, f"50 ms away: {fifty / local:.1%} of a local worker (>= 90%)")
     print(f"load average {harness.load_average():.2f} at end\n")
 
+
+def uneven(cluster, rounds):
     print("## Uneven tasks on 4 remote workers 50 ms away (200 sleeps: 1,1,1,1,200 ms)")
-    spans = []
+    spans, returned = [], []
     for _ in range(rounds):
         with tempfile.TemporaryDirectory() as tmp:
             out = os.path.join(tmp, "r.jsonl")
@@ -131,7 +133,9 @@ def credit(build, cluster, rounds):
             run_ms = [json.loads(line)["run_ms"] for line in open(out)]
         best = max(sum(run_ms) / 4, max(run_ms)) / 1000
         spans.append((result["summary"]["busy_s"], best))
+        returned.append(result["summary"]["tasks_returned"])
     ratios = [busy / best for busy, best in spans]
+    print(f"tasks given back by one worker for an idle one, per run: {returned}")
     print(f"makespan / best schedule: median {statistics.median(ratios):.3f}, "
           f"min {min(ratios):.3f} (best {spans[0][1]:.2f} s; busy includes one round trip "
           f"at the start and one at the end)")
@@ -298,7 +302,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("build")
     parser.add_argument("which", nargs="?", default="all",
-                        choices=["credit", "hosts", "churn", "all"])
+                        choices=["credit", "uneven", "hosts", "churn", "all"])
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--hosts", default="10,50,100,200")
@@ -312,6 +316,8 @@ def main():
             cluster = Cluster(build, lan, keys)
             if args.which in ("credit", "all"):
                 credit(build, cluster, args.rounds)
+            if args.which in ("credit", "uneven", "all"):
+                uneven(cluster, args.rounds)
             if args.which in ("hosts", "all"):
                 hosts(build, cluster, max(1, args.rounds // 3), counts)
                 if args.profile:

@@ -13,9 +13,12 @@ constexpr uint64_t kUnknownEstimateNs = 1'000'000'000;
 
 void CreditPolicy::Observe(const std::string& kind, uint64_t run_ns) {
   const double sample = static_cast<double>(run_ns);
-  auto [it, inserted] = kinds_.try_emplace(kind, RunTimes{sample, 0, 1});
+  auto [it, inserted] = kinds_.try_emplace(kind, RunTimes{sample, 0, sample, 1});
   if (inserted) return;
   RunTimes& times = it->second;
+  times.short_ns = sample < times.short_ns
+                       ? sample
+                       : times.short_ns + kShortSmoothing * (sample - times.short_ns);
   times.deviation_ns += kSmoothing * (std::abs(sample - times.mean_ns) - times.deviation_ns);
   times.mean_ns += kSmoothing * (sample - times.mean_ns);
   ++times.runs;
@@ -24,6 +27,11 @@ void CreditPolicy::Observe(const std::string& kind, uint64_t run_ns) {
 uint64_t CreditPolicy::Estimate(const std::string& kind) const {
   auto it = kinds_.find(kind);
   return it == kinds_.end() ? kUnknownEstimateNs : static_cast<uint64_t>(it->second.mean_ns);
+}
+
+uint64_t CreditPolicy::ShortEstimate(const std::string& kind) const {
+  auto it = kinds_.find(kind);
+  return it == kinds_.end() ? kUnknownEstimateNs : static_cast<uint64_t>(it->second.short_ns);
 }
 
 bool CreditPolicy::IsSteady(const std::string& kind) const {
@@ -45,6 +53,9 @@ bool CreditPolicy::MayTake(std::size_t held, uint64_t held_ns, const std::string
   const uint64_t queued_after_ns =
       held_after_ns - std::min(held_after_ns, estimate + on_the_wire_ns);
   if (queued_after_ns <= static_cast<uint64_t>(kQueueTarget.count())) return true;
+  // Far away: the tasks queued behind the running one cover the wire even if all are short.
+  const uint64_t short_ns = std::max<uint64_t>(ShortEstimate(kind), 1);
+  if (round_trip.count() > 0 && (held - 1) * short_ns < on_the_wire_ns) return true;
   const bool round_trip_costs =
       static_cast<double>(round_trip.count()) > kRoundTripShare * static_cast<double>(estimate);
   return held == 1 && (IsSteady(kind) || round_trip_costs) && held_ns <= 2 * estimate;

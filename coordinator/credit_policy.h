@@ -18,6 +18,14 @@
 // one task outlasts the round trip by less than kRoundTripShare, the round trip would idle
 // the worker for a noticeable share of its time, so one task waits queued behind the
 // running one, as for a steady kind.
+//
+// Run times that differ a hundredfold within a kind (1 ms and 200 ms sleeps) defeat a credit
+// counted in mean run times: the two tasks a distant worker holds are often a long one and
+// a short one, and after the long one the worker idles a round trip. So a distant worker
+// holds at least enough tasks to cover the round trip even if each is as short as the
+// kind's short ones (kShortSmoothing follows the short end of its run times); the deep
+// queue this gives at the end of a run is evened out by taking tasks back from it
+// (coordinator/return_policy.h), and by that alone a long task never hides others for long.
 
 #include <chrono>
 #include <cstddef>
@@ -36,11 +44,16 @@ class CreditPolicy {
   static constexpr double kSteadyDeviation = 0.25;
   /// A round trip over a tenth of a task's time earns it one queued behind the running one.
   static constexpr double kRoundTripShare = 0.1;
+  /// How fast the short-end estimate rises towards a longer run time (it falls at once).
+  static constexpr double kShortSmoothing = 0.05;
 
   /// Learns from a finished task's run time (exponentially weighted moving averages).
   void Observe(const std::string& kind, uint64_t run_ns);
   /// The expected run time of a task of `kind`, in nanoseconds.
   uint64_t Estimate(const std::string& kind) const;
+  /// The short end of `kind`'s run times: the shortest seen, rising slowly when none as
+  /// short come any more.
+  uint64_t ShortEstimate(const std::string& kind) const;
   /// Whether tasks of `kind` take about the same time each.
   bool IsSteady(const std::string& kind) const;
   /// May a worker that holds `held` tasks worth `held_ns` take one more of `kind`, with
@@ -52,6 +65,7 @@ class CreditPolicy {
   struct RunTimes {
     double mean_ns = 0;
     double deviation_ns = 0;  // mean absolute deviation from mean_ns
+    double short_ns = 0;      // the short end (ShortEstimate)
     uint32_t runs = 0;
   };
   std::unordered_map<std::string, RunTimes> kinds_;

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "coordinator/return_policy.h"
 #include "shared/system_text.h"
 #include "shared/transport.h"
 
@@ -17,6 +18,10 @@ namespace {
 
 constexpr int kSinkHwm = 100'000;
 constexpr std::size_t kMaxMessagesPerDrain = 4096;
+// A worker that gave back fewer tasks than asked is not asked again for this long.
+constexpr std::chrono::milliseconds kReturnAskPause{5};
+// With nothing ready, the workers' holdings are compared at most this often.
+constexpr std::chrono::milliseconds kReturnScanInterval{1};
 // A pool whose workers die before saying Hello this many times in a row cannot start.
 constexpr unsigned kMaxFailedStartsInARow = 10;
 constexpr std::chrono::milliseconds kIdlePollTimeout{1000};
@@ -159,6 +164,7 @@ void Farm::Dispatch() {
         case SendOutcome::kWorkerFull:
           break;
         case SendOutcome::kNoTask:
+          AskForTasksBack();
           return;
       }
     }
@@ -181,6 +187,7 @@ Farm::SendOutcome Farm::SendBatchTo(Worker& worker) {
       if (!MayTake(worker, *next)) break;
       const bool suspect = next->suspect;
       batch.tasks.push_back(ledger_.TakeReady(worker.id, now, lane));
+      if (worker.reserved > 0) --worker.reserved;
       if (suspect) {  // alone: MayTake refuses it anything more while it runs
         worker.running_alone = batch.tasks.back().id;
         if (saved_for_suspect_ == worker.id) saved_for_suspect_ = 0;
@@ -211,8 +218,74 @@ Farm::SendOutcome Farm::SendBatchTo(Worker& worker) {
   return SendOutcome::kSent;
 }
 
+void Farm::AskForTasksBack() {
+  const auto now = MonoClock::now();
+  if (now < next_return_scan_) return;
+  next_return_scan_ = now + kReturnScanInterval;
+  std::vector<ReturnTaker> takers;
+  std::vector<ReturnGiver> givers;
+  for (auto& [id, worker] : workers_) {
+    if (worker.state != WorkerState::kReady || worker.return_asked || worker.awaiting_from != 0) {
+      continue;
+    }
+    if (!worker.retiring && !worker.blocked && id != saved_for_suspect_ &&
+        worker.running_alone == 0) {
+      takers.push_back({id, worker.held.size()});
+    }
+    if (worker.held.empty() || now < worker.next_return_ask) continue;
+    ReturnGiver giver{id, 0, false};
+    for (const auto& [task_id, held] : worker.held) {
+      const TaskRecord* record = ledger_.Find(task_id);
+      if (record == nullptr) continue;
+      if (record->state == TaskState::kStarted) {
+        giver.running = true;
+      } else if (held.lane == Lane::kCpu) {  // the network lane's are begun on arrival
+        ++giver.unbegun;
+      }
+    }
+    if (giver.unbegun > 0) givers.push_back(giver);
+  }
+  if (takers.empty() || givers.empty()) return;
+  for (const ReturnRequest& request : PlanReturns(std::move(takers), std::move(givers))) {
+    Worker& giver = workers_.at(request.giver);
+    if (!giver.link->Send(wire::ReturnTasks{request.count})) continue;
+    giver.return_asked = true;
+    giver.asked_back = request.count;
+    giver.return_for = request.taker;
+    workers_.at(request.taker).awaiting_from = request.giver;
+  }
+}
+
+void Farm::TakeBackReturned(Worker& giver, const wire::Report& report) {
+  std::size_t given_back = 0;
+  for (uint64_t task_id : report.returned) {
+    if (!giver.held.contains(task_id)) continue;  // not its task any more (it was lost)
+    ReleaseHeld(giver, task_id);
+    ledger_.Untake(task_id);  // first in line
+    summary_.RecordReturned();
+    ++given_back;
+  }
+  if (report.returns_answered == 0) return;
+  giver.return_asked = false;
+  if (report.returned.size() < giver.asked_back) {
+    // It had begun some: their Started notes are on their way. Asking again at once would
+    // ask for the same tasks.
+    giver.next_return_ask = MonoClock::now() + kReturnAskPause;
+  }
+  auto taker = workers_.find(giver.return_for);
+  if (taker == workers_.end() || taker->second.awaiting_from != giver.id) return;
+  taker->second.awaiting_from = 0;
+  if (given_back == 0 || taker->second.state != WorkerState::kReady || taker->second.blocked) {
+    return;  // what came back waits, ready, for whoever takes it next
+  }
+  taker->second.reserved = given_back;
+  SendBatchTo(taker->second);
+  taker->second.reserved = 0;
+}
+
 bool Farm::MayTake(const Worker& worker, const TaskRecord& next) const {
   if (worker.running_alone != 0) return false;
+  if (worker.reserved > 0 && !next.suspect) return true;  // given back for it
   if (next.suspect) return worker.held.empty();
   if (worker.id == saved_for_suspect_) return false;
   if (next.lane == Lane::kNetwork) {
@@ -277,6 +350,11 @@ void Farm::HandleMessage(wire::Message& message) {
       }
     }
     for (wire::Result& result : report->results) HandleResult(result);
+    if (!report->returned.empty() || report->returns_answered > 0) {
+      if (auto it = workers_.find(report->worker_id); it != workers_.end()) {
+        TakeBackReturned(it->second, *report);
+      }
+    }
   } else if (auto* hello = std::get_if<wire::Hello>(&message)) {
     HandleHello(*hello);
   } else if (auto* bye = std::get_if<wire::Bye>(&message)) {
@@ -379,6 +457,9 @@ void Farm::LoseWorker(Worker& worker, const std::string& why) {
     }
   }
   workers_.erase(id);
+  for (auto& [other_id, other] : workers_) {
+    if (other.awaiting_from == id) other.awaiting_from = 0;  // no answer will come
+  }
   // Only local starts count: a host that vanishes costs its own workers, not the run.
   if (never_started && host == 0 && ++failed_starts_in_a_row_ >= kMaxFailedStartsInARow) {
     Fail("workers keep failing to start (last: " + why + ")");

@@ -121,6 +121,14 @@ class Farm : private WorkerRoster {
     uint64_t rss_bytes = 0;   // as it last reported them (0: not yet)
     uint64_t cpu_ns = 0;
     uint64_t running_alone = 0;  // a suspect task it holds with nothing else (0: none)
+    // Taking tasks back (AskForTasksBack): as a giver, the request awaiting its answer, how
+    // many it asked for and for which worker; as a taker, the giver it awaits.
+    bool return_asked = false;
+    uint32_t asked_back = 0;
+    uint32_t return_for = 0;
+    MonoClock::time_point next_return_ask{};  // it gave back less than asked: not before
+    uint32_t awaiting_from = 0;
+    std::size_t reserved = 0;  // tasks given back for it, taken whatever its credit
   };
 
   enum class SendOutcome { kSent, kWorkerFull, kNoTask };
@@ -139,6 +147,12 @@ class Farm : private WorkerRoster {
   /// held: only when it held nothing else (as a suspect runs); else it becomes a suspect.
   bool BlameNetworkTask(const Worker& worker, const TaskRecord& record) const;
   void StartLocalWorker();
+  /// With no task ready, asks the workers that hold many tasks they have not begun to give
+  /// some back for those that hold few (coordinator/return_policy.h).
+  void AskForTasksBack();
+  /// A worker's answer to ReturnTasks: the tasks it gave back go to the worker they were
+  /// asked for (or wait, ready, when it is gone).
+  void TakeBackReturned(Worker& worker, const wire::Report& report);
   /// Starts a worker in place of one that left (on the same host), unless the run is
   /// stopping or the host is gone.
   void ReplaceWorker(uint32_t host);
@@ -188,6 +202,7 @@ class Farm : private WorkerRoster {
   uint32_t next_worker_id_ = 1;
   uint32_t rotate_from_ = 0;  // fairness: the worker after the one served last goes first
   uint32_t saved_for_suspect_ = 0;  // a worker draining for a suspect task (0: none)
+  MonoClock::time_point next_return_scan_{};  // AskForTasksBack looks again not before
   unsigned failed_starts_in_a_row_ = 0;
   FarmExit exit_;
   bool draining_ = false;  // stop sending; wait for tasks in flight

@@ -122,6 +122,7 @@ nlohmann::json RunSummary::ToJson() const {
       {"duplicate_places", duplicate_places_},
       {"unfinished", unfinished_},
       {"duplicates_dropped", duplicates_dropped_},
+      {"tasks_returned", tasks_returned_},
       {"interrupted", interrupted_by_ != 0},
       {"not_recorded", not_recorded_.empty() ? nlohmann::json(nullptr) : nlohmann::json(not_recorded_)},
       {"kinds", kinds},

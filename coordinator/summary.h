@@ -79,6 +79,8 @@ class RunSummary {
   void set_unfinished(uint64_t unfinished) { unfinished_ = unfinished; }
   void set_interrupted_by(int signal_number) { interrupted_by_ = signal_number; }
   void set_duplicates_dropped(uint64_t n) { duplicates_dropped_ = n; }
+  /// A worker gave a task back unbegun, for an idle one to run.
+  void RecordReturned() { ++tasks_returned_; }
   void set_buckets(std::vector<BucketSummary> buckets) { buckets_ = std::move(buckets); }
   /// Results could not be written: which file and why (the first failure).
   void set_not_recorded(std::string why) {
@@ -120,6 +122,7 @@ class RunSummary {
   uint64_t members_not_indexed_ = 0;
   uint64_t duplicate_places_ = 0;
   uint64_t duplicates_dropped_ = 0;
+  uint64_t tasks_returned_ = 0;
   int interrupted_by_ = 0;
   std::string not_recorded_;
   std::vector<BucketSummary> buckets_;

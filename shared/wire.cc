@@ -27,6 +27,7 @@ template <> constexpr MessageType TypeOf<Heartbeat>() { return MessageType::kHea
 template <> constexpr MessageType TypeOf<WorkerExited>() { return MessageType::kWorkerExited; }
 template <> constexpr MessageType TypeOf<StartWorker>() { return MessageType::kStartWorker; }
 template <> constexpr MessageType TypeOf<KillWorker>() { return MessageType::kKillWorker; }
+template <> constexpr MessageType TypeOf<ReturnTasks>() { return MessageType::kReturnTasks; }
 
 template <typename T>
 Message BodyAs(const msgpack::object& body) {
@@ -47,6 +48,7 @@ Message ConvertBody(MessageType type, const msgpack::object& body) {
     case MessageType::kWorkerExited: return BodyAs<WorkerExited>(body);
     case MessageType::kStartWorker: return BodyAs<StartWorker>(body);
     case MessageType::kKillWorker: return BodyAs<KillWorker>(body);
+    case MessageType::kReturnTasks: return BodyAs<ReturnTasks>(body);
   }
   throw std::runtime_error("unknown message type");
 }
@@ -86,7 +88,7 @@ Decoded Decode(std::span<const char> bytes) {
                                 " (this build speaks " + std::to_string(kWireVersion) + ")"};
     }
     if (fields[1].type != msgpack::type::POSITIVE_INTEGER || fields[1].via.u64 < 1 ||
-        fields[1].via.u64 > static_cast<uint64_t>(MessageType::kKillWorker)) {
+        fields[1].via.u64 > static_cast<uint64_t>(MessageType::kReturnTasks)) {
       return {std::nullopt, "unknown message type"};
     }
     if (fields[2].type != msgpack::type::ARRAY) return {std::nullopt, "body is not an array"};

@@ -4,7 +4,7 @@
 // Every ZeroMQ message is one msgpack array: [version, type, body], where body is the
 // msgpack array of the struct named by type (its fields in the order MSGPACK_DEFINE lists).
 //
-//   coordinator -> worker (one PUSH socket per worker):  TaskBatch, Stop
+//   coordinator -> worker (one PUSH socket per worker):  TaskBatch, ReturnTasks, Stop
 //   worker -> coordinator (one shared sink PULL socket): Hello, Report, Bye
 //
 // Remote hosts (taskfarm host) talk to the coordinator over one DEALER -> ROUTER connection
@@ -60,6 +60,7 @@ enum class MessageType : uint8_t {
   kWorkerExited = 10,
   kStartWorker = 11,
   kKillWorker = 12,
+  kReturnTasks = 13,
 };
 
 /// One unit of work. `payload` is opaque here; the handler for `kind` decodes it.
@@ -75,6 +76,14 @@ struct Task {
 struct TaskBatch {
   std::vector<Task> tasks;
   MSGPACK_DEFINE(tasks);
+};
+
+/// Asks a worker to give back up to `count` of the tasks it holds and has not begun (the
+/// last received first), so an idle worker can run them. The worker answers in its next
+/// Report (Report::returned, Report::returns_answered), at once, even while a task runs.
+struct ReturnTasks {
+  uint32_t count = 0;
+  MSGPACK_DEFINE(count);
 };
 
 /// Asks a worker to finish what it holds, say Bye and exit.
@@ -114,7 +123,10 @@ struct Report {
   // the dashboard shows for local and remote workers alike.
   uint64_t rss_bytes = 0;
   uint64_t cpu_ns = 0;  // its threads' and its reaped commands' CPU time
-  MSGPACK_DEFINE(worker_id, started, results, rss_bytes, cpu_ns);
+  // Tasks given back unbegun, and how many ReturnTasks requests this Report answers.
+  std::vector<uint64_t> returned;
+  uint32_t returns_answered = 0;
+  MSGPACK_DEFINE(worker_id, started, results, rss_bytes, cpu_ns, returned, returns_answered);
 };
 
 /// A worker's last message before it exits cleanly.
@@ -189,7 +201,8 @@ struct KillWorker {
 };
 
 using Message = std::variant<TaskBatch, Stop, Hello, Report, Bye, HostHello, HostWelcome,
-                             HostRates, Heartbeat, WorkerExited, StartWorker, KillWorker>;
+                             HostRates, Heartbeat, WorkerExited, StartWorker, KillWorker,
+                             ReturnTasks>;
 
 /// Encodes a message as [version, type, body] into `out` (cleared first).
 void Encode(const Message& message, msgpack::sbuffer& out);

@@ -33,7 +33,9 @@ Outbox::~Outbox() {
   sender_.join();
 }
 
-bool Outbox::HasPending() const { return !pending_.started.empty() || !pending_.results.empty(); }
+bool Outbox::HasPending() const {
+  return !pending_.started.empty() || !pending_.results.empty() || pending_.returns_answered > 0;
+}
 
 void Outbox::AddStarted(uint64_t task_id) {
   // No wake-up: the sender looks at least every kStartedNoteDelay.
@@ -59,6 +61,16 @@ void Outbox::AddResults(const std::vector<uint64_t>& started,
              pending_bytes_ >= kMaxPendingBytes;
   }
   if (notify) wake_.notify_one();  // the sender arms its kMaxDelay timer
+}
+
+void Outbox::AddReturned(const std::vector<uint64_t>& task_ids) {
+  {
+    std::lock_guard lock(mutex_);
+    pending_.returned.insert(pending_.returned.end(), task_ids.begin(), task_ids.end());
+    ++pending_.returns_answered;
+    flush_requested_ = true;
+  }
+  wake_.notify_one();
 }
 
 void Outbox::Flush() {

@@ -40,6 +40,8 @@ class Outbox {
   void AddStarted(uint64_t task_id);
   /// Adds tasks begun since the last call, then results (moved from `results`).
   void AddResults(const std::vector<uint64_t>& started, std::vector<wire::Result>& results);
+  /// Answers a ReturnTasks request: these tasks were given back unbegun. Sent at once.
+  void AddReturned(const std::vector<uint64_t>& task_ids);
   /// Sends what is waiting now, without waiting for the delay.
   void Flush();
   /// Sends `message` after everything added before it.

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <thread>
+
 #include <spdlog/spdlog.h>
 
 #include "shared/clock.h"
@@ -9,6 +11,7 @@
 #include "shared/transport.h"
 #include "worker/io_lane.h"
 #include "worker/outbox.h"
+#include "worker/task_queue.h"
 
 namespace taskfarm {
 namespace {
@@ -18,23 +21,8 @@ constexpr int kTaskQueueHwm = 1000;
 // Results of a batch of short tasks are handed to the outbox together, at least this often.
 constexpr std::chrono::microseconds kMaxResultDelay{500};
 
-// The next message for this worker, blocking only after the outbox was told to send what
-// it holds (so the coordinator hears of finished work before the worker sleeps).
-Received NextMessage(zmq::socket_t& tasks, Outbox& outbox) {
-  Received received = ReceiveMessage(tasks, /*dont_wait=*/true);
-  if (!received.nothing) return received;
-  outbox.Flush();
-  for (;;) {
-    try {
-      return ReceiveMessage(tasks, /*dont_wait=*/false);
-    } catch (const zmq::error_t& e) {
-      if (e.num() != EINTR) throw;
-    }
-  }
-}
-
-// A batch whose tasks so far took this long flushes the outbox before its last task.
-constexpr std::chrono::microseconds kSlowBatch{200};
+// A run of tasks that so far took this long flushes the outbox before its last task.
+constexpr std::chrono::microseconds kSlowRun{200};
 
 // Reading a thread's CPU clock is a system call that costs more than a no-op task, so it is
 // read once per group of tasks and the group's CPU time is shared by their wall times.
@@ -97,16 +85,51 @@ void FailUntaken(const wire::Task& task, uint32_t worker_id, const TaskError& er
   outbox.AddResults({task.id}, failed);
 }
 
-void RunBatch(const wire::TaskBatch& batch, uint32_t worker_id, const HandlerTable& handlers,
-              Outbox& outbox, const std::function<TaskLane&()>& network,
-              const std::function<IoLane&()>& io) {
+// Reads the coordinator's messages until Stop (or the context's shutdown): tasks go into
+// `queue`, a ReturnTasks request is answered at once from it. Closes the queue when done.
+void ReceiveTasks(zmq::socket_t& socket, TaskQueue& queue, Outbox& outbox) {
+  try {
+    for (;;) {
+      Received received;
+      try {
+        received = ReceiveMessage(socket, /*dont_wait=*/false);
+      } catch (const zmq::error_t& e) {
+        if (e.num() == EINTR) continue;
+        if (e.num() != ETERM) spdlog::error("receiving tasks: {}", e.what());
+        break;
+      }
+      if (!received.message) {
+        spdlog::warn("dropped a malformed message: {}", received.error);
+        continue;
+      }
+      if (std::holds_alternative<wire::Stop>(*received.message)) break;
+      if (auto* batch = std::get_if<wire::TaskBatch>(&*received.message)) {
+        queue.Push(std::move(batch->tasks));
+      } else if (auto* give_back = std::get_if<wire::ReturnTasks>(&*received.message)) {
+        outbox.AddReturned(queue.TakeBack(give_back->count));
+      } else {
+        spdlog::warn("ignored a message that is neither tasks nor a request about them");
+      }
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("receiving tasks: {}", e.what());
+  }
+  queue.Close();
+}
+
+// Runs the queue's tasks until it is closed and empty; returns how many it ran.
+uint64_t RunQueuedTasks(TaskQueue& queue, uint32_t worker_id, const HandlerTable& handlers,
+                        Outbox& outbox, const std::function<TaskLane&()>& network,
+                        const std::function<IoLane&()>& io) {
   // Tasks run in groups of at most kMaxResultDelay. The first task of a group is reported
   // started at once (the outbox sends it within its delay even if the task runs for hours);
   // the others start and finish within the group and are reported together with it.
   std::vector<uint64_t> started;
   std::vector<wire::Result> group;
-  const auto batch_start = MonoClock::now();
-  auto group_start = batch_start;
+  uint64_t tasks_run = 0;
+  bool was_idle = true;
+  auto run_start = MonoClock::now();  // since the queue was last found empty
+  auto group_start = run_start;
   uint64_t group_cpu_start = TaskCpuNanos();
   const auto send_group = [&] {
     const uint64_t cpu_now = TaskCpuNanos();
@@ -116,8 +139,20 @@ void RunBatch(const wire::TaskBatch& batch, uint32_t worker_id, const HandlerTab
     started.clear();
     group.clear();
   };
-  for (std::size_t i = 0; i < batch.tasks.size(); ++i) {
-    const wire::Task& task = batch.tasks[i];
+  const auto before_wait = [&] {
+    outbox.Flush();  // the coordinator hears of finished work before the worker sleeps
+    was_idle = true;
+  };
+  while (std::optional<wire::Task> next = queue.Pop(before_wait)) {
+    const wire::Task& task = *next;
+    ++tasks_run;
+    const bool first_of_run = was_idle;
+    if (was_idle) {
+      run_start = group_start = MonoClock::now();
+      group_cpu_start = TaskCpuNanos();
+      was_idle = false;
+    }
+    const bool last_queued = queue.Empty();
     const KindBinding* binding = handlers.Find(task.kind);
     if (binding != nullptr && binding->lane == Lane::kNetwork && !binding->handler) {
       try {
@@ -128,10 +163,10 @@ void RunBatch(const wire::TaskBatch& batch, uint32_t worker_id, const HandlerTab
     } else if (binding != nullptr && binding->lane == Lane::kNetwork) {
       io().Submit(task);
     } else {
-      if (i + 1 == batch.tasks.size() && (i == 0 || MonoClock::now() - batch_start >= kSlowBatch)) {
-        // The last task this batch holds: what the worker finished goes now, so the
+      if (last_queued && (first_of_run || MonoClock::now() - run_start >= kSlowRun)) {
+        // The last task queued here: what the worker finished goes now, so the
         // coordinator's next tasks arrive while this one runs instead of after it (on 1 ms
-        // tasks a round trip every batch cost 13% of one worker's time). A batch of tasks
+        // tasks a round trip every batch cost 13% of one worker's time). A run of tasks
         // that take microseconds (noop) ends too soon for this to matter: it sends its
         // results in one Report at its end.
         if (!group.empty()) send_group();
@@ -145,11 +180,12 @@ void RunBatch(const wire::TaskBatch& batch, uint32_t worker_id, const HandlerTab
       group.push_back(RunTask(task, worker_id, handlers));
     }
     const auto now = MonoClock::now();
-    if (i + 1 < batch.tasks.size() && now - group_start < kMaxResultDelay) continue;
+    if (!queue.Empty() && now - group_start < kMaxResultDelay) continue;
     if (!group.empty()) send_group();
     started.clear();
     group_start = now;
   }
+  return tasks_run;
 }
 
 int RunWorkerLoop(const WorkerConfig& config, const HandlerTable& handlers,
@@ -178,21 +214,16 @@ int RunWorkerLoop(const WorkerConfig& config, const HandlerTable& handlers,
     };
     outbox.SendControl(wire::Hello{config.worker_id, static_cast<int32_t>(getpid())});
     spdlog::debug("connected as pid {}", getpid());
-    for (;;) {
-      Received received = NextMessage(tasks, outbox);
-      if (!received.message) {
-        spdlog::warn("dropped a malformed message: {}", received.error);
-        continue;
-      }
-      if (std::holds_alternative<wire::Stop>(*received.message)) break;
-      auto* batch = std::get_if<wire::TaskBatch>(&*received.message);
-      if (batch == nullptr) {
-        spdlog::warn("ignored a message that is not a task batch");
-        continue;
-      }
-      RunBatch(*batch, config.worker_id, handlers, outbox, network, io);
-      tasks_done += batch->tasks.size();
+    TaskQueue queue;
+    std::thread receiver([&] { ReceiveTasks(tasks, queue, outbox); });
+    try {
+      tasks_done = RunQueuedTasks(queue, config.worker_id, handlers, outbox, network, io);
+    } catch (...) {
+      context.shutdown();  // the receiver's blocking read returns
+      receiver.join();
+      throw;
     }
+    receiver.join();  // it closed the queue on Stop: it has returned
     network_lane.reset();  // finishes its requests first
     io_lane.reset();
     spdlog::debug("stopping after {} tasks", tasks_done);

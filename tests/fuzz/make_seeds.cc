@@ -50,7 +50,9 @@ void WriteWireSeeds(const fs::path& dir) {
   WriteMessage(dir, "task-batch", batch);
   WriteMessage(dir, "stop", wire::Stop{"run finished"});
   WriteMessage(dir, "hello", wire::Hello{3, 4242, wire::kWireVersion});
-  WriteMessage(dir, "report", wire::Report{2, {5, 6}, {SomeResult(4, true), SomeResult(5, false)}});
+  WriteMessage(dir, "report", wire::Report{2, {5, 6}, {SomeResult(4, true), SomeResult(5, false)},
+                                           0, 0, {7}, 1});
+  WriteMessage(dir, "return-tasks", wire::ReturnTasks{3});
   WriteMessage(dir, "bye", wire::Bye{2, 12345});
 }
 

@@ -47,7 +47,7 @@ TEST(Wire, ReportRoundTripKeepsTheErrorValue) {
   result.payload = "p";
   result.run_ns = 123;
   result.cpu_ns = 45;
-  Report back = RoundTrip(Report{2, {7, 8}, {result}});
+  Report back = RoundTrip(Report{2, {7, 8}, {result}, 0, 0, {}, 0});
   EXPECT_EQ(back.worker_id, 2u);
   EXPECT_EQ(back.started, (std::vector<uint64_t>{7, 8}));
   ASSERT_EQ(back.results.size(), 1u);
@@ -60,6 +60,34 @@ TEST(Wire, ReportRoundTripKeepsTheErrorValue) {
   EXPECT_TRUE(r.error.retryable);
   EXPECT_EQ(r.run_ns, 123u);
   EXPECT_EQ(r.cpu_ns, 45u);
+}
+
+TEST(Wire, ATaskGivenBackTravelsInAReportThatSaysItAnswers) {
+  EXPECT_EQ(RoundTrip(ReturnTasks{12}).count, 12u);
+  Report back = RoundTrip(Report{2, {}, {}, 0, 0, {41, 40}, 1});
+  EXPECT_EQ(back.returned, (std::vector<uint64_t>{41, 40}));
+  EXPECT_EQ(back.returns_answered, 1u);
+}
+
+TEST(Wire, AReportWithoutTheReturnFieldsStillDecodes) {
+  // A worker built before ReturnTasks sends five fields: the new ones read as empty.
+  msgpack::sbuffer out;
+  msgpack::packer<msgpack::sbuffer> packer(out);
+  packer.pack_array(3);
+  packer.pack(kWireVersion);
+  packer.pack(static_cast<uint8_t>(MessageType::kReport));
+  packer.pack_array(5);
+  packer.pack(uint32_t{3});
+  packer.pack(std::vector<uint64_t>{9});
+  packer.pack(std::vector<Result>{});
+  packer.pack(uint64_t{0});
+  packer.pack(uint64_t{0});
+  const Decoded decoded = Decode({out.data(), out.size()});
+  ASSERT_TRUE(decoded.message) << decoded.error;
+  const auto& report = std::get<Report>(*decoded.message);
+  EXPECT_EQ(report.started, (std::vector<uint64_t>{9}));
+  EXPECT_TRUE(report.returned.empty());
+  EXPECT_EQ(report.returns_answered, 0u);
 }
 
 TEST(Wire, ControlMessagesRoundTrip) {
