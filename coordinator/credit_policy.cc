@@ -16,9 +16,7 @@ void CreditPolicy::Observe(const std::string& kind, uint64_t run_ns) {
   auto [it, inserted] = kinds_.try_emplace(kind, RunTimes{sample, 0, sample, 1});
   if (inserted) return;
   RunTimes& times = it->second;
-  times.short_ns = sample < times.short_ns
-                       ? sample
-                       : times.short_ns + kShortSmoothing * (sample - times.short_ns);
+  times.short_ns = std::min(sample, times.short_ns * (1 + kShortRise));
   times.deviation_ns += kSmoothing * (std::abs(sample - times.mean_ns) - times.deviation_ns);
   times.mean_ns += kSmoothing * (sample - times.mean_ns);
   ++times.runs;
@@ -55,7 +53,7 @@ bool CreditPolicy::MayTake(std::size_t held, uint64_t held_ns, const std::string
   if (queued_after_ns <= static_cast<uint64_t>(kQueueTarget.count())) return true;
   // Far away: the tasks queued behind the running one cover the wire even if all are short.
   const uint64_t short_ns = std::max<uint64_t>(ShortEstimate(kind), 1);
-  if (round_trip.count() > 0 && (held - 1) * short_ns < on_the_wire_ns) return true;
+  if (round_trip.count() > 0 && held * short_ns < on_the_wire_ns) return true;
   const bool round_trip_costs =
       static_cast<double>(round_trip.count()) > kRoundTripShare * static_cast<double>(estimate);
   return held == 1 && (IsSteady(kind) || round_trip_costs) && held_ns <= 2 * estimate;

@@ -23,7 +23,7 @@
 // counted in mean run times: the two tasks a distant worker holds are often a long one and
 // a short one, and after the long one the worker idles a round trip. So a distant worker
 // holds at least enough tasks to cover the round trip even if each is as short as the
-// kind's short ones (kShortSmoothing follows the short end of its run times); the deep
+// kind's short ones (ShortEstimate follows the short end of its run times); the deep
 // queue this gives at the end of a run is evened out by taking tasks back from it
 // (coordinator/return_policy.h), and by that alone a long task never hides others for long.
 
@@ -44,8 +44,9 @@ class CreditPolicy {
   static constexpr double kSteadyDeviation = 0.25;
   /// A round trip over a tenth of a task's time earns it one queued behind the running one.
   static constexpr double kRoundTripShare = 0.1;
-  /// How fast the short-end estimate rises towards a longer run time (it falls at once).
-  static constexpr double kShortSmoothing = 0.05;
+  /// The short-end estimate falls to a shorter run time at once and rises by at most this
+  /// share a run towards a longer one (from 1 ms to 200 ms in about 110 runs).
+  static constexpr double kShortRise = 0.05;
 
   /// Learns from a finished task's run time (exponentially weighted moving averages).
   void Observe(const std::string& kind, uint64_t run_ns);

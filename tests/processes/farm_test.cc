@@ -83,6 +83,34 @@ TEST(Farm, UnevenTasksAreBalancedNearTheBestSchedule) {
       << " ms after the first)";
 }
 
+TEST(Farm, ATaskQueuedBehindALongOneIsGivenBackToAWorkerWithNothingToDo) {
+  // Ten 100 ms sleeps make the kind steady, so a worker holds one task queued behind the one
+  // it runs; the 11th sleeps 2 s, and the worker running it takes one more to queue. The
+  // other worker runs the last eight in about 0.4 s and would then idle while that one
+  // waits behind the long one; it is given back instead, and runs on the idle worker.
+  TempDir tmp;
+  const auto db = tmp / "j.db";
+  RunOutput run = RunTaskfarm({"run", "--sleep", "19", "--sleep-ms",
+                               "100,100,100,100,100,100,100,100,100,100,2000,100,100,100,100,"
+                               "100,100,100,100",
+                               "--workers", "2", "--db", db.string(), "--json", "--quiet"},
+                              tmp);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const auto summary = nlohmann::json::parse(run.out);
+  EXPECT_GE(summary["tasks_returned"].get<int>(), 1);
+  const int64_t long_finished = QueryInt(db, "SELECT finished_ms FROM results WHERE run_ms >= 1900");
+  const int64_t long_worker = QueryInt(db, "SELECT worker FROM results WHERE run_ms >= 1900");
+  EXPECT_EQ(QueryInt(db, "SELECT count(*) FROM results WHERE run_ms < 1900 AND started_ms >= " +
+                             std::to_string(long_finished)),
+            0)
+      << "a task waited behind the long one";
+  EXPECT_EQ(QueryInt(db, "SELECT count(*) FROM results WHERE worker = " +
+                             std::to_string(long_worker) + " AND started_ms > (SELECT started_ms "
+                             "FROM results WHERE run_ms >= 1900)"),
+            0)
+      << "the worker running the long one began nothing after it";
+}
+
 TEST(Farm, ThrowingHandlerGivesErrorResultsAndTheRunEnds) {
   TempDir tmp;
   RunOutput run = RunTaskfarm({"run", "--noop", "50", "--fault", "5", "--fault-mode", "throw",

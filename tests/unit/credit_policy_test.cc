@@ -64,13 +64,31 @@ TEST(CreditPolicy, ARemoteWorkerHoldsARoundTripsWorthMore) {
   EXPECT_FALSE(policy.MayTake(7, 70'000'000, "burn", round_trip));
 }
 
-TEST(CreditPolicy, ALongTaskFarAwayHasOneQueuedBehindItUnlessTheRoundTripIsSmall) {
+TEST(CreditPolicy, AnUnevenKindFarAwayQueuesShortOnesEnoughToCoverTheRoundTrip) {
+  // 1 ms and 200 ms sleeps, 50 ms away: about 60 queued, as if each were 1 ms (the long
+  // ones among them are taken back for idle workers at the end: return_policy.h).
   CreditPolicy policy;
   for (int i = 0; i < 20; ++i) policy.Observe("sleep", i % 5 == 4 ? 200'000'000 : 1'000'000);
+  EXPECT_NEAR(static_cast<double>(policy.ShortEstimate("sleep")), 1'050'000.0, 1'000.0)
+      << "one long run after the last short one lifts the short end by 5%";
   const uint64_t estimate = policy.Estimate("sleep");
-  EXPECT_TRUE(policy.MayTake(1, estimate, "sleep", std::chrono::nanoseconds(estimate / 5)));
-  EXPECT_FALSE(policy.MayTake(2, 2 * estimate, "sleep", std::chrono::nanoseconds(estimate / 5)));
-  EXPECT_FALSE(policy.MayTake(1, estimate, "sleep", std::chrono::nanoseconds(estimate / 20)));
+  const auto far = std::chrono::milliseconds(50);
+  EXPECT_TRUE(policy.MayTake(50, 50 * estimate, "sleep", far));
+  EXPECT_FALSE(policy.MayTake(64, 64 * estimate, "sleep", far));
+  const auto near = std::chrono::milliseconds(2);  // 2.5 ms on the wire: two short ones
+  EXPECT_TRUE(policy.MayTake(1, estimate, "sleep", near));
+  EXPECT_FALSE(policy.MayTake(3, 3 * estimate, "sleep", near));
+  EXPECT_FALSE(policy.MayTake(1, estimate, "sleep")) << "on this machine, one at a time";
+}
+
+TEST(CreditPolicy, TheShortEndFallsAtOnceAndRisesSlowly) {
+  CreditPolicy policy;
+  policy.Observe("sleep", 100'000'000);
+  policy.Observe("sleep", 1'000'000);
+  EXPECT_EQ(policy.ShortEstimate("sleep"), 1'000'000u);
+  for (int i = 0; i < 10; ++i) policy.Observe("sleep", 100'000'000);
+  EXPECT_NEAR(static_cast<double>(policy.ShortEstimate("sleep")), 1'628'895.0, 1'000.0)
+      << "1.05 to the 10th";
 }
 
 TEST(CreditPolicy, EstimateFollowsRecentRunTimes) {
