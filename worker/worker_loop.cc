@@ -2,7 +2,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <thread>
+#include <unordered_map>
 
 #include <spdlog/spdlog.h>
 
@@ -143,6 +145,11 @@ uint64_t RunQueuedTasks(TaskQueue& queue, uint32_t worker_id, const HandlerTable
     outbox.Flush();  // the coordinator hears of finished work before the worker sleeps
     was_idle = true;
   };
+  // The longest run of each kind here. A task of a kind that has not finished here yet, or
+  // has run longer than kMaxResultDelay, begins only after the results before it are handed
+  // over: a task that hangs never holds the results of others hostage (the coordinator
+  // would take the last task it heard begin for the one that hangs).
+  std::unordered_map<std::string, uint64_t> longest_run_ns;
   while (std::optional<wire::Task> next = queue.Pop(before_wait)) {
     const wire::Task& task = *next;
     ++tasks_run;
@@ -172,12 +179,19 @@ uint64_t RunQueuedTasks(TaskQueue& queue, uint32_t worker_id, const HandlerTable
         if (!group.empty()) send_group();
         outbox.Flush();
       }
+      const auto seen = longest_run_ns.find(task.kind);
+      if (!group.empty() && (seen == longest_run_ns.end() ||
+                             seen->second > static_cast<uint64_t>(ToNanos(kMaxResultDelay)))) {
+        send_group();
+      }
       if (group.empty()) {
         outbox.AddStarted(task.id);
       } else {
         started.push_back(task.id);
       }
       group.push_back(RunTask(task, worker_id, handlers));
+      uint64_t& longest = longest_run_ns[task.kind];
+      longest = std::max(longest, group.back().run_ns);
     }
     const auto now = MonoClock::now();
     if (!queue.Empty() && now - group_start < kMaxResultDelay) continue;
