@@ -149,7 +149,8 @@ void HostPool::HostJoined(RemoteHost& host) {
     AddRemoteWorker(host.id, welcome.worker_ids.back());
   }
   welcome.worker_args = config_.worker_args;
-  welcome.rates = ToWire(ShareOf(config_.rate_specs, host.workers, RateWeight()));
+  welcome.rates =
+      ToWire(ShareOf(config_.rate_specs, RateWeightBefore(host.id), host.workers, RateWeight()));
   welcome.heartbeat_ms = static_cast<uint32_t>(config_.listen.heartbeat.count());
   welcome.timeout_ms = static_cast<uint32_t>(config_.listen.timeout.count());
   hosts_.Send(host.id, 0, welcome);
@@ -181,6 +182,15 @@ void HostPool::LoseHost(const RemoteHost& host, const std::string& why) {
   DivideRates();
 }
 
+uint32_t HostPool::RateWeightBefore(uint32_t host_id) const {
+  uint32_t before = config_.local_workers;
+  for (const auto& [id, host] : hosts_.hosts()) {
+    if (id == host_id) break;
+    before += host.workers;
+  }
+  return before;
+}
+
 uint32_t HostPool::RateWeight() const {
   uint32_t total = config_.local_workers;
   for (const auto& [id, host] : hosts_.hosts()) total += host.workers;
@@ -191,15 +201,19 @@ void HostPool::DivideRates(uint32_t except) {
   if (config_.rate_specs.empty()) return;
   const uint32_t total = RateWeight();
   if (config_.local_limiter != nullptr && config_.local_workers > 0) {
-    for (const RateSpec& share : ShareOf(config_.rate_specs, config_.local_workers, total)) {
+    for (const RateSpec& share : ShareOf(config_.rate_specs, 0, config_.local_workers, total)) {
       if (TokenBucket* bucket = config_.local_limiter->Find(share.name)) {
         bucket->SetRate(share, MonotonicNanos());
       }
     }
   }
+  uint32_t before = config_.local_workers;  // the order of RateWeightBefore
   for (const auto& [id, host] : hosts_.hosts()) {
+    const uint32_t weight_before = before;
+    before += host.workers;
     if (host.workers == 0 || id == except) continue;
-    hosts_.Send(id, 0, wire::HostRates{ToWire(ShareOf(config_.rate_specs, host.workers, total))});
+    hosts_.Send(id, 0, wire::HostRates{ToWire(
+                           ShareOf(config_.rate_specs, weight_before, host.workers, total))});
   }
 }
 

@@ -75,6 +75,9 @@ class HostPool {
   void DivideRates(uint32_t except = 0);
   /// Workers on every host, the local pool included.
   uint32_t RateWeight() const;
+  /// The weight before a host in the order strict rates are shared out in (rate_shares.h):
+  /// the local workers, then the hosts by id.
+  uint32_t RateWeightBefore(uint32_t host_id) const;
 
   HostPoolConfig config_;
   WorkerRoster& roster_;

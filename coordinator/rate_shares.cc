@@ -1,16 +1,37 @@
 #include "coordinator/rate_shares.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace taskfarm {
 
-std::vector<RateSpec> ShareOf(const std::vector<RateSpec>& specs, uint32_t weight,
-                              uint32_t total_weight) {
+namespace {
+
+// Grants a strict window gives those of weight up to `weight` out of `total`, whole.
+double WholeGrantsUpTo(double grants_per_span, uint32_t weight, uint32_t total) {
+  constexpr double kRounding = 1e-9;  // 40 x 8 / 16 is 20, not 19.999...
+  return std::floor(grants_per_span * weight / total + kRounding);
+}
+
+}  // namespace
+
+std::vector<RateSpec> ShareOf(const std::vector<RateSpec>& specs, uint32_t weight_before,
+                              uint32_t weight, uint32_t total_weight) {
   const double fraction =
       total_weight == 0 ? 1.0 : static_cast<double>(weight) / static_cast<double>(total_weight);
   std::vector<RateSpec> shares = specs;
   for (RateSpec& spec : shares) {
     for (RateWindow& window : spec.windows) {
+      if (window.strict_span_s > 0 && total_weight > 0) {
+        const double per_span = window.per_second * window.strict_span_s;
+        const double whole = WholeGrantsUpTo(per_span, weight_before + weight, total_weight) -
+                             WholeGrantsUpTo(per_span, weight_before, total_weight);
+        if (whole >= 1) {
+          window.per_second = whole / window.strict_span_s;
+          window.burst = 1;
+          continue;
+        }
+      }
       window.per_second *= fraction;
       window.burst = std::max(1.0, window.burst * fraction);
     }

@@ -115,6 +115,7 @@ void ApplyStrict(RateSpec& spec, std::chrono::milliseconds jitter) {
     const double per_window = window.per_second * window.window_s;
     window.per_second = per_window / (window.window_s + jitter_s);
     window.burst = 1;
+    window.strict_span_s = window.window_s + jitter_s;
   }
 }
 

@@ -16,6 +16,8 @@ struct RateWindow {
   double per_second = 0;  // the sustained rate
   double burst = 0;       // capacity in tokens; 0 means one second's worth (at least 1)
   double window_s = 1;    // the unit it was written in: 60/min counts per 60 s
+  // Strict (ApplyStrict): per_second x strict_span_s grants in any span of this length.
+  double strict_span_s = 0;  // 0: not strict
 };
 
 struct RateSpec {

@@ -188,6 +188,26 @@ TEST(RemoteHosts, GlobalRateHoldsAcrossTwoHostsAndTheLocalPool) {
       << "300 at 60/s (one second's burst) cannot take much less than 4 s";
 }
 
+TEST(RemoteHosts, AStrictRateSharedByHostsNeverGivesTheServiceMoreThanItsCount) {
+  // 20 a second strictly, shared by the local pool and two hosts: a third each (6.67) would
+  // let each bucket grant 7 in some second, 21 in all; whole shares (6, 7, 7) add up to 20.
+  // The service refuses a request that would make 21 in the last second (sliding).
+  TempDir tmp;
+  GeoServerProcess server({"--max-rate", "20"}, tmp);
+  const Cluster cluster = MakeCluster(tmp);
+  auto first = StartHost(cluster, tmp, 1);
+  auto second = StartHost(cluster, tmp, 1);
+  const auto summary = RunOnEveryHost(
+      {"run", "--geocode", PlacesFile(tmp, 120).string(), "--provider", "nominatim",
+       "--endpoint", server.url(), "--rate", "nominatim=20/s", "--strict-rate", "--workers",
+       "1", "--json", "--quiet"},
+      cluster, 2, tmp);
+  const auto stats = server.Stats();
+  EXPECT_EQ(stats["requests"], 120) << stats.dump();
+  EXPECT_EQ(stats["refused"], 0) << stats.dump();
+  EXPECT_LE(stats["max_in_a_second"].get<int>(), 20) << stats.dump();
+}
+
 TEST(RemoteHosts, HostsInNetworkNamespacesOfTheirOwnShareTheTasksAndTheRate) {
   std::unique_ptr<NetworkLan> lan;
   try {
