@@ -279,7 +279,8 @@ def churn(build, cluster, hosts_count=16, events_every_s=0.5, calm=False, strict
     if strict:
         harness.check(stats["max_in_a_second"] <= 40, "--strict-rate: at most 40 in any second")
     else:
-        harness.check(stats["max_in_a_second"] <= 60, "at most 1.5x the rate in any second")
+        # The bucket's contract: over any span L at most L x rate + burst (a second's worth).
+        harness.check(stats["max_in_a_second"] <= 80, "at most rate + burst (80) in any second")
 
 
 def hosts(build, cluster, rounds, counts):

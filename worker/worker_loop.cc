@@ -87,9 +87,36 @@ void FailUntaken(const wire::Task& task, uint32_t worker_id, const TaskError& er
   outbox.AddResults({task.id}, failed);
 }
 
-// Reads the coordinator's messages until Stop (or the context's shutdown): tasks go into
-// `queue`, a ReturnTasks request is answered at once from it. Closes the queue when done.
-void ReceiveTasks(zmq::socket_t& socket, TaskQueue& queue, Outbox& outbox) {
+// The lanes of network-lane kinds, each started on its first task.
+struct NetworkLanes {
+  std::function<TaskLane&()> http;  // geocode
+  std::function<IoLane&()> io;      // --exec-lane io, a program's I/O kinds
+};
+
+// Hands a network-lane task to its lane, which reports it started when it begins (they run
+// side by side, so they never wait behind the CPU lane's queue); false for any other task.
+bool SubmitIfNetwork(const wire::Task& task, uint32_t worker_id, const HandlerTable& handlers,
+                     Outbox& outbox, const NetworkLanes& lanes) {
+  const KindBinding* binding = handlers.Find(task.kind);
+  if (binding == nullptr || binding->lane != Lane::kNetwork) return false;
+  if (binding->handler) {
+    lanes.io().Submit(task);
+    return true;
+  }
+  try {
+    lanes.http().Submit(task);
+  } catch (const TaskFailure& failure) {
+    FailUntaken(task, worker_id, failure.error(), outbox);
+  }
+  return true;
+}
+
+// Reads the coordinator's messages until Stop (or the context's shutdown): network-lane
+// tasks go to their lanes, the others into `queue`, and a ReturnTasks request is answered
+// at once from the queue. Closes the queue when done; returns the network tasks it handed on.
+uint64_t ReceiveTasks(zmq::socket_t& socket, TaskQueue& queue, uint32_t worker_id,
+                      const HandlerTable& handlers, Outbox& outbox, const NetworkLanes& lanes) {
+  uint64_t handed_on = 0;
   try {
     for (;;) {
       Received received;
@@ -106,7 +133,15 @@ void ReceiveTasks(zmq::socket_t& socket, TaskQueue& queue, Outbox& outbox) {
       }
       if (std::holds_alternative<wire::Stop>(*received.message)) break;
       if (auto* batch = std::get_if<wire::TaskBatch>(&*received.message)) {
-        queue.Push(std::move(batch->tasks));
+        std::vector<wire::Task> cpu_lane;
+        for (wire::Task& task : batch->tasks) {
+          if (SubmitIfNetwork(task, worker_id, handlers, outbox, lanes)) {
+            ++handed_on;
+          } else {
+            cpu_lane.push_back(std::move(task));
+          }
+        }
+        queue.Push(std::move(cpu_lane));
       } else if (auto* give_back = std::get_if<wire::ReturnTasks>(&*received.message)) {
         outbox.AddReturned(queue.TakeBack(give_back->count));
       } else {
@@ -117,12 +152,13 @@ void ReceiveTasks(zmq::socket_t& socket, TaskQueue& queue, Outbox& outbox) {
     spdlog::error("receiving tasks: {}", e.what());
   }
   queue.Close();
+  return handed_on;
 }
 
-// Runs the queue's tasks until it is closed and empty; returns how many it ran.
+// Runs the queue's tasks (the CPU lane's) in order until it is closed and empty; returns
+// how many it ran.
 uint64_t RunQueuedTasks(TaskQueue& queue, uint32_t worker_id, const HandlerTable& handlers,
-                        Outbox& outbox, const std::function<TaskLane&()>& network,
-                        const std::function<IoLane&()>& io) {
+                        Outbox& outbox) {
   // Tasks run in groups of at most kMaxResultDelay. The first task of a group is reported
   // started at once (the outbox sends it within its delay even if the task runs for hours);
   // the others start and finish within the group and are reported together with it.
@@ -160,39 +196,28 @@ uint64_t RunQueuedTasks(TaskQueue& queue, uint32_t worker_id, const HandlerTable
       was_idle = false;
     }
     const bool last_queued = queue.Empty();
-    const KindBinding* binding = handlers.Find(task.kind);
-    if (binding != nullptr && binding->lane == Lane::kNetwork && !binding->handler) {
-      try {
-        network().Submit(task);  // the HTTP lane reports it started when its request begins
-      } catch (const TaskFailure& failure) {
-        FailUntaken(task, worker_id, failure.error(), outbox);
-      }
-    } else if (binding != nullptr && binding->lane == Lane::kNetwork) {
-      io().Submit(task);
-    } else {
-      if (last_queued && (first_of_run || MonoClock::now() - run_start >= kSlowRun)) {
-        // The last task queued here: what the worker finished goes now, so the
-        // coordinator's next tasks arrive while this one runs instead of after it (on 1 ms
-        // tasks a round trip every batch cost 13% of one worker's time). A run of tasks
-        // that take microseconds (noop) ends too soon for this to matter: it sends its
-        // results in one Report at its end.
-        if (!group.empty()) send_group();
-        outbox.Flush();
-      }
-      const auto seen = longest_run_ns.find(task.kind);
-      if (!group.empty() && (seen == longest_run_ns.end() ||
-                             seen->second > static_cast<uint64_t>(ToNanos(kMaxResultDelay)))) {
-        send_group();
-      }
-      if (group.empty()) {
-        outbox.AddStarted(task.id);
-      } else {
-        started.push_back(task.id);
-      }
-      group.push_back(RunTask(task, worker_id, handlers));
-      uint64_t& longest = longest_run_ns[task.kind];
-      longest = std::max(longest, group.back().run_ns);
+    if (last_queued && (first_of_run || MonoClock::now() - run_start >= kSlowRun)) {
+      // The last task queued here: what the worker finished goes now, so the coordinator's
+      // next tasks arrive while this one runs instead of after it (on 1 ms tasks a round
+      // trip every batch cost 13% of one worker's time). A run of tasks that take
+      // microseconds (noop) ends too soon for this to matter: it sends its results in one
+      // Report at its end.
+      if (!group.empty()) send_group();
+      outbox.Flush();
     }
+    const auto seen = longest_run_ns.find(task.kind);
+    if (!group.empty() && (seen == longest_run_ns.end() ||
+                           seen->second > static_cast<uint64_t>(ToNanos(kMaxResultDelay)))) {
+      send_group();
+    }
+    if (group.empty()) {
+      outbox.AddStarted(task.id);
+    } else {
+      started.push_back(task.id);
+    }
+    group.push_back(RunTask(task, worker_id, handlers));
+    uint64_t& longest = longest_run_ns[task.kind];
+    longest = std::max(longest, group.back().run_ns);
     const auto now = MonoClock::now();
     if (!queue.Empty() && now - group_start < kMaxResultDelay) continue;
     if (!group.empty()) send_group();
@@ -211,7 +236,8 @@ int RunWorkerLoop(const WorkerConfig& config, const HandlerTable& handlers,
   {
     Outbox outbox(context, config.sink_endpoint, config.worker_id);
     std::unique_ptr<TaskLane> network_lane;  // started on the first geocode task
-    const std::function<TaskLane&()> network = [&]() -> TaskLane& {
+    NetworkLanes lanes;
+    lanes.http = [&]() -> TaskLane& {
       if (!network_lane) {
         network_lane = resources.heavy_kinds().StartHttpLane(
             config.network, config.worker_id, resources.rate_limiter.get(), outbox);
@@ -219,7 +245,7 @@ int RunWorkerLoop(const WorkerConfig& config, const HandlerTable& handlers,
       return *network_lane;
     };
     std::unique_ptr<IoLane> io_lane;  // likewise, on the first I/O-lane task
-    const std::function<IoLane&()> io = [&]() -> IoLane& {
+    lanes.io = [&]() -> IoLane& {
       if (!io_lane) {
         io_lane = std::make_unique<IoLane>(config.network.concurrency, config.worker_id, handlers,
                                            outbox);
@@ -229,15 +255,19 @@ int RunWorkerLoop(const WorkerConfig& config, const HandlerTable& handlers,
     outbox.SendControl(wire::Hello{config.worker_id, static_cast<int32_t>(getpid())});
     spdlog::debug("connected as pid {}", getpid());
     TaskQueue queue;
-    std::thread receiver([&] { ReceiveTasks(tasks, queue, outbox); });
+    uint64_t handed_on = 0;
+    std::thread receiver([&] {
+      handed_on = ReceiveTasks(tasks, queue, config.worker_id, handlers, outbox, lanes);
+    });
     try {
-      tasks_done = RunQueuedTasks(queue, config.worker_id, handlers, outbox, network, io);
+      tasks_done = RunQueuedTasks(queue, config.worker_id, handlers, outbox);
     } catch (...) {
       context.shutdown();  // the receiver's blocking read returns
       receiver.join();
       throw;
     }
     receiver.join();  // it closed the queue on Stop: it has returned
+    tasks_done += handed_on;
     network_lane.reset();  // finishes its requests first
     io_lane.reset();
     spdlog::debug("stopping after {} tasks", tasks_done);
