@@ -13,7 +13,8 @@ void TaskQueue::Push(std::vector<wire::Task> tasks) {
   arrived_.notify_one();
 }
 
-std::optional<wire::Task> TaskQueue::Pop(const std::function<void()>& before_wait) {
+std::optional<wire::Task> TaskQueue::Pop(const std::function<void()>& before_wait,
+                                         bool& was_last) {
   std::unique_lock lock(mutex_);
   if (tasks_.empty() && !closed_) {
     lock.unlock();
@@ -24,12 +25,8 @@ std::optional<wire::Task> TaskQueue::Pop(const std::function<void()>& before_wai
   if (tasks_.empty()) return std::nullopt;
   wire::Task task = std::move(tasks_.front());
   tasks_.pop_front();
+  was_last = tasks_.empty();
   return task;
-}
-
-bool TaskQueue::Empty() const {
-  std::lock_guard lock(mutex_);
-  return tasks_.empty();
 }
 
 std::vector<uint64_t> TaskQueue::TakeBack(std::size_t count) {

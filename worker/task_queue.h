@@ -21,17 +21,16 @@ namespace taskfarm {
 class TaskQueue {
  public:
   void Push(std::vector<wire::Task> tasks);
-  /// The next task to run. When none is queued it calls `before_wait` (once) and waits;
-  /// nullopt once the queue is closed and empty.
-  std::optional<wire::Task> Pop(const std::function<void()>& before_wait);
-  bool Empty() const;
+  /// The next task to run, and whether it was the last one queued. When none is queued it
+  /// calls `before_wait` (once) and waits; nullopt once the queue is closed and empty.
+  std::optional<wire::Task> Pop(const std::function<void()>& before_wait, bool& was_last);
   /// Removes up to `count` tasks, the last received first, and returns their ids.
   std::vector<uint64_t> TakeBack(std::size_t count);
   /// No task will come any more: Pop returns nullopt once the queue is empty.
   void Close();
 
  private:
-  mutable std::mutex mutex_;
+  std::mutex mutex_;
   std::condition_variable arrived_;
   std::deque<wire::Task> tasks_;  // guarded by mutex_
   bool closed_ = false;           // guarded by mutex_

@@ -186,7 +186,8 @@ uint64_t RunQueuedTasks(TaskQueue& queue, uint32_t worker_id, const HandlerTable
   // over: a task that hangs never holds the results of others hostage (the coordinator
   // would take the last task it heard begin for the one that hangs).
   std::unordered_map<std::string, uint64_t> longest_run_ns;
-  while (std::optional<wire::Task> next = queue.Pop(before_wait)) {
+  bool last_queued = false;
+  while (std::optional<wire::Task> next = queue.Pop(before_wait, last_queued)) {
     const wire::Task& task = *next;
     ++tasks_run;
     const bool first_of_run = was_idle;
@@ -195,7 +196,6 @@ uint64_t RunQueuedTasks(TaskQueue& queue, uint32_t worker_id, const HandlerTable
       group_cpu_start = TaskCpuNanos();
       was_idle = false;
     }
-    const bool last_queued = queue.Empty();
     if (last_queued && (first_of_run || MonoClock::now() - run_start >= kSlowRun)) {
       // The last task queued here: what the worker finished goes now, so the coordinator's
       // next tasks arrive while this one runs instead of after it (on 1 ms tasks a round
@@ -219,7 +219,7 @@ uint64_t RunQueuedTasks(TaskQueue& queue, uint32_t worker_id, const HandlerTable
     uint64_t& longest = longest_run_ns[task.kind];
     longest = std::max(longest, group.back().run_ns);
     const auto now = MonoClock::now();
-    if (!queue.Empty() && now - group_start < kMaxResultDelay) continue;
+    if (!last_queued && now - group_start < kMaxResultDelay) continue;
     if (!group.empty()) send_group();
     started.clear();
     group_start = now;
