@@ -215,9 +215,10 @@ uint64_t RunQueuedTasks(TaskQueue& queue, uint32_t worker_id, const HandlerTable
     } else {
       started.push_back(task.id);
     }
-    group.push_back(RunTask(task, worker_id, handlers));
+    wire::Result result = RunTask(task, worker_id, handlers);
     uint64_t& longest = longest_run_ns[task.kind];
-    longest = std::max(longest, group.back().run_ns);
+    longest = std::max(longest, result.run_ns);
+    group.push_back(std::move(result));
     const auto now = MonoClock::now();
     if (!last_queued && now - group_start < kMaxResultDelay) continue;
     if (!group.empty()) send_group();

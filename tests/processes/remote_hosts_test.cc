@@ -166,17 +166,26 @@ TEST(RemoteHosts, KilledHostCostsARetryAndEveryTaskHasExactlyOneResult) {
   ExpectNothingLeft(tmp);
 }
 
-TEST(RemoteHosts, GlobalRateHoldsAcrossTwoHostsAndTheLocalPool) {
-  TempDir tmp;
-  GeoServerProcess server({"--latency-ms", "10"}, tmp);
+// Geocodes `places` places on the local pool (one worker) and two hosts of one worker each,
+// against `server`, with `rate_args`; returns the run's summary.
+nlohmann::json GeocodeOnTwoHostsAndTheLocalPool(const TempDir& tmp, const GeoServerProcess& server,
+                                                int places,
+                                                std::vector<std::string> rate_args) {
   const Cluster cluster = MakeCluster(tmp);
   auto first = StartHost(cluster, tmp, 1);
   auto second = StartHost(cluster, tmp, 1);
-  const auto summary = RunOnEveryHost(
-      {"run", "--geocode", PlacesFile(tmp, 300).string(), "--provider", "nominatim",
-       "--endpoint", server.url(), "--rate", "nominatim=60/s", "--workers", "1", "--json",
-       "--quiet"},
-      cluster, 2, tmp);
+  return RunOnEveryHost(Concat({"run", "--geocode", PlacesFile(tmp, places).string(),
+                                "--provider", "nominatim", "--endpoint", server.url(),
+                                "--workers", "1", "--json", "--quiet"},
+                               std::move(rate_args)),
+                        cluster, 2, tmp);
+}
+
+TEST(RemoteHosts, GlobalRateHoldsAcrossTwoHostsAndTheLocalPool) {
+  TempDir tmp;
+  GeoServerProcess server({"--latency-ms", "10"}, tmp);
+  const auto summary =
+      GeocodeOnTwoHostsAndTheLocalPool(tmp, server, 300, {"--rate", "nominatim=60/s"});
   const auto stats = server.Stats();
   EXPECT_EQ(stats["requests"], 300);
   // Each of the three buckets has its share (20/s each), so the sum is the limit: 60 in a
@@ -194,14 +203,7 @@ TEST(RemoteHosts, AStrictRateSharedByHostsNeverGivesTheServiceMoreThanItsCount) 
   // The service refuses a request that would make 21 in the last second (sliding).
   TempDir tmp;
   GeoServerProcess server({"--max-rate", "20"}, tmp);
-  const Cluster cluster = MakeCluster(tmp);
-  auto first = StartHost(cluster, tmp, 1);
-  auto second = StartHost(cluster, tmp, 1);
-  const auto summary = RunOnEveryHost(
-      {"run", "--geocode", PlacesFile(tmp, 120).string(), "--provider", "nominatim",
-       "--endpoint", server.url(), "--rate", "nominatim=20/s", "--strict-rate", "--workers",
-       "1", "--json", "--quiet"},
-      cluster, 2, tmp);
+  GeocodeOnTwoHostsAndTheLocalPool(tmp, server, 120, {"--rate", "nominatim=20/s", "--strict-rate"});
   const auto stats = server.Stats();
   EXPECT_EQ(stats["requests"], 120) << stats.dump();
   EXPECT_EQ(stats["refused"], 0) << stats.dump();
