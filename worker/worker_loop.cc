@@ -178,7 +178,11 @@ uint64_t RunQueuedTasks(TaskQueue& queue, uint32_t worker_id, const HandlerTable
     group.clear();
   };
   const auto before_wait = [&] {
-    outbox.Flush();  // the coordinator hears of finished work before the worker sleeps
+    // The coordinator hears of finished work before the worker sleeps. The group may hold
+    // results still: the queue can empty without the last task being run here (the tasks
+    // behind it were given back).
+    if (!group.empty()) send_group();
+    outbox.Flush();
     was_idle = true;
   };
   // The longest run of each kind here. A task of a kind that has not finished here yet, or

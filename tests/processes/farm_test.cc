@@ -111,6 +111,26 @@ TEST(Farm, ATaskQueuedBehindALongOneIsGivenBackToAWorkerWithNothingToDo) {
       << "the worker running the long one began nothing after it";
 }
 
+TEST(Farm, AWorkerWhoseQueueWasGivenBackStillSendsTheResultsItHolds) {
+  // At the end of a run of short tasks a worker gives back what it has not begun; if that is
+  // all its queue held, it must still hand over the results of the tasks it ran just before
+  // (they wait, grouped, for the next task) before it sleeps. Once they were kept until the
+  // task timeout killed the worker. Several runs, as the moment of giving back varies.
+  TempDir tmp;
+  int returned = 0;
+  for (int round = 0; round < 8; ++round) {
+    RunOutput run = RunTaskfarm({"run", "--noop", "4000", "--burn", "4000", "--burn-us", "300",
+                                 "--workers", "2", "--task-timeout", "3", "--json", "--quiet"},
+                                tmp);
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    const auto summary = nlohmann::json::parse(run.out);
+    ASSERT_EQ(summary["workers_lost"], 0) << "round " << round << ": " << run.err;
+    EXPECT_EQ(summary["tasks"], 8000);
+    returned += summary["tasks_returned"].get<int>();
+  }
+  EXPECT_GT(returned, 0) << "tasks were given back in some round";
+}
+
 TEST(Farm, ThrowingHandlerGivesErrorResultsAndTheRunEnds) {
   TempDir tmp;
   RunOutput run = RunTaskfarm({"run", "--noop", "50", "--fault", "5", "--fault-mode", "throw",
