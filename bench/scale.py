@@ -5,17 +5,21 @@ link a round trip (and jitter). Needs root.
 
   credit  one remote worker at each round trip (0.2, 5, 20, 50, 100 ms) against one local
           worker, on 10 ms tasks (sleep: the figure is the farm's, not the cores'), tasks per
-          second of busy time, interleaved; and a run of uneven tasks on 4 remote workers
-          50 ms away against the best schedule of the run times they measured.
+          second of busy time, interleaved; then uneven.
+  uneven  uneven tasks (sleeps of 1,1,1,1,200 ms) on 4 remote workers 50 ms away against
+          the best schedule of the run times they measured, and the tasks given back.
   hosts   10, 50, 100, 200 hosts of one worker each, 20 ms away: noop dispatch and short
           burn tasks, the coordinator's CPU share and peak RSS; with --profile, where the
           coordinator's time goes (perf) at the largest count.
   churn   16 hosts 20 ms away (0.1% loss) running 100,000 tasks beside rate-limited lookups,
           while every half second a host is killed, partitioned (its link down for 3 s) or
           stopped cleanly and a new one joins: every task exactly once, the service never
-          above the rate, and the coordinator's memory against the hosts that left.
+          above the rate (the bucket's rate + burst; with --strict-rate, its N in any
+          second), and the coordinator's memory against the hosts that left
+          (--churn-tasks N for a longer run).
 
-Usage: bench/scale.py BUILD_DIR [credit|hosts|churn|all] [--rounds N] [--profile]
+Usage: bench/scale.py BUILD_DIR [credit|uneven|hosts|churn|all] [--rounds N] [--profile]
+       [--strict-rate] [--churn-tasks N]
 """
 import argparse
 import json
