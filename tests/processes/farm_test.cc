@@ -119,13 +119,13 @@ TEST(Farm, AWorkerWhoseQueueWasGivenBackStillSendsTheResultsItHolds) {
   TempDir tmp;
   int returned = 0;
   for (int round = 0; round < 8; ++round) {
-    RunOutput run = RunTaskfarm({"run", "--noop", "4000", "--burn", "4000", "--burn-us", "300",
+    RunOutput run = RunTaskfarm({"run", "--noop", "2000", "--burn", "2000", "--burn-us", "300",
                                  "--workers", "2", "--task-timeout", "3", "--json", "--quiet"},
                                 tmp);
     ASSERT_EQ(run.exit_code, 0) << run.err;
     const auto summary = nlohmann::json::parse(run.out);
     ASSERT_EQ(summary["workers_lost"], 0) << "round " << round << ": " << run.err;
-    EXPECT_EQ(summary["tasks"], 8000);
+    EXPECT_EQ(summary["tasks"], 4000);
     returned += summary["tasks_returned"].get<int>();
   }
   EXPECT_GT(returned, 0) << "tasks were given back in some round";
