@@ -190,6 +190,7 @@ uint64_t RunQueuedTasks(TaskQueue& queue, uint32_t worker_id, const HandlerTable
   // over: a task that hangs never holds the results of others hostage (the coordinator
   // would take the last task it heard begin for the one that hangs).
   std::unordered_map<std::string, uint64_t> longest_run_ns;
+  constexpr uint64_t kNeverFinished = UINT64_MAX;
   bool last_queued = false;
   while (std::optional<wire::Task> next = queue.Pop(before_wait, last_queued)) {
     const wire::Task& task = *next;
@@ -209,9 +210,9 @@ uint64_t RunQueuedTasks(TaskQueue& queue, uint32_t worker_id, const HandlerTable
       if (!group.empty()) send_group();
       outbox.Flush();
     }
-    const auto seen = longest_run_ns.find(task.kind);
-    if (!group.empty() && (seen == longest_run_ns.end() ||
-                           seen->second > static_cast<uint64_t>(ToNanos(kMaxResultDelay)))) {
+    // One lookup a task: a kind not finished here yet is entered as never finished.
+    const auto longest = longest_run_ns.try_emplace(task.kind, kNeverFinished).first;
+    if (!group.empty() && longest->second > static_cast<uint64_t>(ToNanos(kMaxResultDelay))) {
       send_group();
     }
     if (group.empty()) {
@@ -220,8 +221,9 @@ uint64_t RunQueuedTasks(TaskQueue& queue, uint32_t worker_id, const HandlerTable
       started.push_back(task.id);
     }
     wire::Result result = RunTask(task, worker_id, handlers);
-    uint64_t& longest = longest_run_ns[task.kind];
-    longest = std::max(longest, result.run_ns);
+    longest->second = longest->second == kNeverFinished
+                          ? result.run_ns
+                          : std::max(longest->second, result.run_ns);
     group.push_back(std::move(result));
     const auto now = MonoClock::now();
     if (!last_queued && now - group_start < kMaxResultDelay) continue;
