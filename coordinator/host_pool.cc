@@ -207,13 +207,11 @@ void HostPool::DivideRates(uint32_t except) {
       }
     }
   }
-  uint32_t before = config_.local_workers;  // the order of RateWeightBefore
   for (const auto& [id, host] : hosts_.hosts()) {
-    const uint32_t weight_before = before;
-    before += host.workers;
     if (host.workers == 0 || id == except) continue;
-    hosts_.Send(id, 0, wire::HostRates{ToWire(
-                           ShareOf(config_.rate_specs, weight_before, host.workers, total))});
+    // RateWeightBefore walks the hosts again: only when one joins or leaves.
+    hosts_.Send(id, 0, wire::HostRates{ToWire(ShareOf(config_.rate_specs, RateWeightBefore(id),
+                                                      host.workers, total))});
   }
 }
 
