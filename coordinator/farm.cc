@@ -142,6 +142,7 @@ void Farm::SaveAWorkerForSuspect() {
 }
 
 void Farm::Dispatch() {
+  return_wake_ = MonoClock::time_point::max();
   if (draining_ || stop_now_ || (hosts_ && hosts_->Waiting(MonoClock::now() - started_))) return;
   SaveAWorkerForSuspect();
   for (bool sent_any = true; sent_any;) {
@@ -220,7 +221,10 @@ Farm::SendOutcome Farm::SendBatchTo(Worker& worker) {
 
 void Farm::AskForTasksBack() {
   const auto now = MonoClock::now();
-  if (now < next_return_scan_) return;
+  if (now < next_return_scan_) {
+    return_wake_ = next_return_scan_;
+    return;
+  }
   next_return_scan_ = now + kReturnScanInterval;
   std::vector<ReturnTaker> takers;
   std::vector<ReturnGiver> givers;
@@ -232,7 +236,11 @@ void Farm::AskForTasksBack() {
         worker.running_alone == 0) {
       takers.push_back({id, worker.held.size()});
     }
-    if (worker.held.empty() || now < worker.next_return_ask) continue;
+    if (worker.held.empty()) continue;
+    if (now < worker.next_return_ask) {  // its pause ends: ask then
+      return_wake_ = std::min(return_wake_, worker.next_return_ask);
+      continue;
+    }
     ReturnGiver giver{id, 0, false};
     for (const auto& [task_id, held] : worker.held) {
       const TaskRecord* record = ledger_.Find(task_id);
@@ -663,20 +671,22 @@ void Farm::PublishIfDue(bool finished) {
 }
 
 std::chrono::milliseconds Farm::NextTimeout() const {
-  if (config_.publish) {
-    const auto until_publish = std::chrono::duration_cast<std::chrono::milliseconds>(
-        next_publish_ - MonoClock::now());
-    return std::clamp(until_publish + std::chrono::milliseconds(1), std::chrono::milliseconds(1),
-                      progress_ ? std::min(progress_->TimeUntilDue(MonoClock::now()) +
-                                               std::chrono::milliseconds(1),
-                                           kPublishInterval)
-                                : kPublishInterval);
+  using std::chrono::milliseconds;
+  const auto now = MonoClock::now();
+  // Rounded up: a poll that wakes just before a deadline would only poll again at once.
+  const auto until = [now](MonoClock::time_point when) {
+    return std::max(std::chrono::ceil<milliseconds>(when - now), milliseconds(0));
+  };
+  // The loop wakes for the first of: the drain's deadline, the next health check, a request
+  // for tasks back that was put off, the next snapshot, the progress display.
+  milliseconds timeout = draining_ ? DrainTimeout() : kIdlePollTimeout;
+  timeout = std::min(timeout, until(next_health_check_));
+  if (return_wake_ != MonoClock::time_point::max()) timeout = std::min(timeout, until(return_wake_));
+  if (config_.publish) timeout = std::min(timeout, until(next_publish_));
+  if (progress_) {  // written so that an off display's "never" cannot overflow
+    timeout = std::min(timeout - milliseconds(1), progress_->TimeUntilDue(now)) + milliseconds(1);
   }
-  if (progress_) {
-    return std::min(progress_->TimeUntilDue(MonoClock::now()) + std::chrono::milliseconds(1),
-                    draining_ ? DrainTimeout() : kIdlePollTimeout);
-  }
-  return draining_ ? DrainTimeout() : kIdlePollTimeout;
+  return timeout;
 }
 
 std::chrono::milliseconds Farm::DrainTimeout() const {

@@ -203,6 +203,9 @@ class Farm : private WorkerRoster {
   uint32_t rotate_from_ = 0;  // fairness: the worker after the one served last goes first
   uint32_t saved_for_suspect_ = 0;  // a worker draining for a suspect task (0: none)
   MonoClock::time_point next_return_scan_{};  // AskForTasksBack looks again not before
+  // When the loop must wake to ask for tasks back (a scan or a giver's pause it put off);
+  // max when nothing waits. Dispatch clears it; AskForTasksBack sets it.
+  MonoClock::time_point return_wake_ = MonoClock::time_point::max();
   unsigned failed_starts_in_a_row_ = 0;
   FarmExit exit_;
   bool draining_ = false;  // stop sending; wait for tasks in flight

@@ -51,7 +51,9 @@ bool ProgressDisplay::Due(std::chrono::steady_clock::time_point now) const {
 
 std::chrono::milliseconds ProgressDisplay::TimeUntilDue(
     std::chrono::steady_clock::time_point now) const {
-  if (mode_ == Mode::kOff || now >= next_) return std::chrono::milliseconds(0);
+  // Off is never due: the loop's poll must not wake every millisecond for it.
+  if (mode_ == Mode::kOff) return std::chrono::milliseconds::max();
+  if (now >= next_) return std::chrono::milliseconds(0);
   return std::chrono::duration_cast<std::chrono::milliseconds>(next_ - now);
 }
 

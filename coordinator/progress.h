@@ -57,7 +57,8 @@ class ProgressDisplay {
   ProgressDisplay(Mode mode, std::chrono::milliseconds interval, FILE* out);
   /// True when the next Show() is due.
   bool Due(std::chrono::steady_clock::time_point now) const;
-  /// How long until it is due (the loop's poll timeout takes it into account).
+  /// How long until it is due (the loop's poll timeout takes it into account); the largest
+  /// duration there is when the display is off.
   std::chrono::milliseconds TimeUntilDue(std::chrono::steady_clock::time_point now) const;
   void Show(const ProgressSnapshot& snapshot, std::chrono::steady_clock::time_point now);
   /// Clears the in-place lines, so the summary follows on a clean screen.
