@@ -78,7 +78,12 @@ TEST(Farm, UnevenTasksAreBalancedNearTheBestSchedule) {
   const double best_ms = std::max((total_ms + late_start_ms) / 2, longest_ms);
   const double busy_ms = nlohmann::json::parse(run.out)["busy_s"].get<double>() * 1000;
   EXPECT_GE(busy_ms, std::max(total_ms / 2, longest_ms) * 0.99);
-  EXPECT_LE(busy_ms, best_ms * 1.15)
+  // Under ThreadSanitizer the coordinator's loop now and then stalls for about 190 ms (timed
+  // step by step: inside a poll or a drain of the sink, never in taskfarm's own work; 1 run
+  // in 7 there, none in 100 release runs), which no schedule can make up for: a sanitizer
+  // build allows two such stalls.
+  const double stalls_ms = SanitizerBuild() ? 2 * 200 : 0;
+  EXPECT_LE(busy_ms, best_ms * 1.15 + stalls_ms)
       << "best possible " << best_ms << " ms (the second worker began " << late_start_ms
       << " ms after the first)";
 }
