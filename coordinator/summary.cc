@@ -7,22 +7,6 @@
 #include <fmt/format.h>
 
 namespace taskfarm {
-namespace {
-
-double Percentile(std::vector<uint64_t> samples, double fraction) {
-  if (samples.empty()) return 0;
-  const auto index = static_cast<std::size_t>(fraction * static_cast<double>(samples.size() - 1));
-  std::nth_element(samples.begin(), samples.begin() + static_cast<std::ptrdiff_t>(index),
-                   samples.end());
-  return static_cast<double>(samples[index]) / 1e6;
-}
-
-double MaxMillis(const std::vector<uint64_t>& samples) {
-  return samples.empty() ? 0 : static_cast<double>(*std::max_element(samples.begin(),
-                                                                     samples.end())) / 1e6;
-}
-
-}  // namespace
 
 void RunSummary::RecordOutcome(const TaskRecord& record, const wire::Result& result) {
   RecordOutcome(record.spec.kind, result.ok,
@@ -39,7 +23,7 @@ void RunSummary::RecordOutcome(const std::string& kind_name, bool ok, const std:
     ++kind.failed;
     ++kind.failed_by_reason[reason];
   }
-  kind.run_ns.push_back(run_ns);
+  kind.run_times.Add(run_ns);
   kind.cpu_ns += cpu_ns;
 }
 
@@ -67,9 +51,9 @@ nlohmann::json RunSummary::ToJson() const {
         {"retried", kind.retried},
         {"failed_by_reason", kind.failed_by_reason},
         {"skipped_by_reason", kind.skipped_by_reason},
-        {"run_ms", {{"p50", Percentile(kind.run_ns, 0.50)},
-                    {"p95", Percentile(kind.run_ns, 0.95)},
-                    {"max", MaxMillis(kind.run_ns)}}},
+        {"run_ms", {{"p50", kind.run_times.PercentileMillis(0.50)},
+                    {"p95", kind.run_times.PercentileMillis(0.95)},
+                    {"max", kind.run_times.MaxMillis()}}},
         {"cpu_s", static_cast<double>(kind.cpu_ns) / 1e9},
         {"tasks_per_s", wall_seconds_ > 0 ? static_cast<double>(kind.done + kind.failed) /
                                                 wall_seconds_
@@ -164,8 +148,8 @@ void RunSummary::Print(std::ostream& out) const {
     out << fmt::format("  {:<8} {:>8} ok{} {:>6} failed {:>6} retried   run p50 {:.2f} ms  "
                        "p95 {:.2f} ms  max {:.2f} ms   CPU {:.2f} s",
                        name, kind.done - kind.skipped, skipped, kind.failed, kind.retried,
-                       Percentile(kind.run_ns, 0.5),
-                       Percentile(kind.run_ns, 0.95), MaxMillis(kind.run_ns),
+                       kind.run_times.PercentileMillis(0.5),
+                       kind.run_times.PercentileMillis(0.95), kind.run_times.MaxMillis(),
                        static_cast<double>(kind.cpu_ns) / 1e9);
     for (const auto& [reason, count] : kind.failed_by_reason) {
       out << fmt::format("  [{}: {}]", reason, count);

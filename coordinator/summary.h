@@ -11,6 +11,7 @@
 
 #include "coordinator/index_source.h"
 #include "coordinator/ledger.h"
+#include "coordinator/run_time_distribution.h"
 #include "shared/token_bucket.h"
 #include "shared/wire.h"
 
@@ -23,7 +24,7 @@ struct KindSummary {
   uint64_t retried = 0;  // times a task of this kind was sent again
   std::map<std::string, uint64_t> failed_by_reason;  // ErrorCodeName -> count
   std::map<std::string, uint64_t> skipped_by_reason;  // why: "no converter for application/gzip"
-  std::vector<uint64_t> run_ns;                      // one per finished task, for percentiles
+  RunTimeDistribution run_times;                      // for the percentiles, in fixed memory
   uint64_t cpu_ns = 0;
 };
 
