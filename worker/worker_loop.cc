@@ -43,20 +43,32 @@ void ShareCpuTime(std::vector<wire::Result>& group, uint64_t cpu_ns) {
   }
 }
 
-}  // namespace
-
-wire::Result RunTask(const wire::Task& task, uint32_t worker_id, const HandlerTable& handlers) {
+// The result of `task` run here, without its outcome yet.
+wire::Result ResultOf(const wire::Task& task, uint32_t worker_id) {
   wire::Result result;
   result.task_id = task.id;
   result.worker_id = worker_id;
   result.attempt = task.attempt;
+  return result;
+}
+
+wire::Result FailedResult(const wire::Task& task, uint32_t worker_id, TaskError error) {
+  wire::Result result = ResultOf(task, worker_id);
+  result.ok = false;
+  result.error = std::move(error);
+  return result;
+}
+
+}  // namespace
+
+wire::Result RunTask(const wire::Task& task, uint32_t worker_id, const HandlerTable& handlers) {
   const KindBinding* binding = handlers.Find(task.kind);
   if (binding == nullptr || !binding->handler) {
-    result.ok = false;
-    result.error = {ErrorCode::kUnknownKind, "no handler for task kind '" + task.kind + "'",
-                    false};
-    return result;
+    return FailedResult(task, worker_id,
+                        {ErrorCode::kUnknownKind, "no handler for task kind '" + task.kind + "'",
+                         false});
   }
+  wire::Result result = ResultOf(task, worker_id);
   const auto wall_start = MonoClock::now();
   try {
     result.payload = binding->handler(task);
@@ -78,12 +90,7 @@ wire::Result RunTask(const wire::Task& task, uint32_t worker_id, const HandlerTa
 // A task its lane could not take (the HTTP lane's module could not be loaded): its result
 // says why, as a handler's failure would.
 void FailUntaken(const wire::Task& task, uint32_t worker_id, const TaskError& error, Outbox& outbox) {
-  std::vector<wire::Result> failed(1);
-  failed[0].task_id = task.id;
-  failed[0].worker_id = worker_id;
-  failed[0].attempt = task.attempt;
-  failed[0].ok = false;
-  failed[0].error = error;
+  std::vector<wire::Result> failed{FailedResult(task, worker_id, error)};
   outbox.AddResults({task.id}, failed);
 }
 
