@@ -2,6 +2,8 @@
 
 #include <exception>
 
+#include "shared/wire_columns.h"
+
 namespace taskfarm::wire {
 namespace {
 
@@ -36,10 +38,10 @@ Message BodyAs(const msgpack::object& body) {
 
 Message ConvertBody(MessageType type, const msgpack::object& body) {
   switch (type) {
-    case MessageType::kTaskBatch: return BodyAs<TaskBatch>(body);
+    case MessageType::kTaskBatch: return UnpackTaskBatch(body);
     case MessageType::kStop: return BodyAs<Stop>(body);
     case MessageType::kHello: return BodyAs<Hello>(body);
-    case MessageType::kReport: return BodyAs<Report>(body);
+    case MessageType::kReport: return UnpackReport(body);
     case MessageType::kBye: return BodyAs<Bye>(body);
     case MessageType::kHostHello: return BodyAs<HostHello>(body);
     case MessageType::kHostWelcome: return BodyAs<HostWelcome>(body);
@@ -64,7 +66,13 @@ void Encode(const Message& message, msgpack::sbuffer& out) {
       [&](const auto& body) {
         using T = std::decay_t<decltype(body)>;
         packer.pack(static_cast<uint8_t>(TypeOf<T>()));
-        packer.pack(body);
+        if constexpr (std::is_same_v<T, TaskBatch>) {
+          PackTaskBatch(packer, body);
+        } else if constexpr (std::is_same_v<T, Report>) {
+          PackReport(packer, body);
+        } else {
+          packer.pack(body);
+        }
       },
       message);
 }
@@ -74,8 +82,11 @@ Decoded Decode(std::span<const char> bytes) {
                                      kMaxExtBytes, kMaxDepth);
   try {
     std::size_t offset = 0;
+    // Strings and bins point into `bytes` instead of being copied: everything is converted
+    // into owned values before this returns.
+    const auto refer = [](msgpack::type::object_type, std::size_t, void*) { return true; };
     msgpack::object_handle handle =
-        msgpack::unpack(bytes.data(), bytes.size(), offset, nullptr, nullptr, limits);
+        msgpack::unpack(bytes.data(), bytes.size(), offset, refer, nullptr, limits);
     if (offset != bytes.size()) return {std::nullopt, "trailing bytes after the message"};
     const msgpack::object& root = handle.get();
     if (root.type != msgpack::type::ARRAY || root.via.array.size != 3) {

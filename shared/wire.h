@@ -2,7 +2,8 @@
 // The wire format between the coordinator and its workers.
 //
 // Every ZeroMQ message is one msgpack array: [version, type, body], where body is the
-// msgpack array of the struct named by type (its fields in the order MSGPACK_DEFINE lists).
+// msgpack array of the struct named by type (its fields in the order MSGPACK_DEFINE lists,
+// or, for TaskBatch and Report, the columns wire_columns.h describes).
 //
 //   coordinator -> worker (one PUSH socket per worker):  TaskBatch, ReturnTasks, Stop
 //   worker -> coordinator (one shared sink PULL socket): Hello, Report, Bye
@@ -19,7 +20,10 @@
 // A worker sends its Report at once when it runs out of work, and otherwise within about a
 // millisecond, so a Started note never waits behind a long task.
 //
-// Version 1. A change that an older peer cannot read bumps kWireVersion; a peer drops
+// TaskBatch and Report, which carry an entry per task, travel as columns (wire_columns.h);
+// the other messages as the msgpack array of their fields.
+//
+// Version 2 (columns). A change that an older peer cannot read bumps kWireVersion; a peer drops
 // messages of another version (and says so in its log) instead of misreading them.
 //
 // Decoding treats every message as untrusted: the unpacker's six size limits are set, the
@@ -39,7 +43,7 @@
 
 namespace taskfarm::wire {
 
-inline constexpr uint32_t kWireVersion = 1;
+inline constexpr uint32_t kWireVersion = 2;
 
 /// Upper bound of one message, also set as ZMQ_MAXMSGSIZE on receiving sockets.
 inline constexpr int64_t kMaxMessageBytes = int64_t{64} << 20;
@@ -75,7 +79,6 @@ struct Task {
 /// Tasks for one worker, to run in order.
 struct TaskBatch {
   std::vector<Task> tasks;
-  MSGPACK_DEFINE(tasks);
 };
 
 /// Asks a worker to give back up to `count` of the tasks it holds and has not begun (the
@@ -126,7 +129,6 @@ struct Report {
   // Tasks given back unbegun, and how many ReturnTasks requests this Report answers.
   std::vector<uint64_t> returned;
   uint32_t returns_answered = 0;
-  MSGPACK_DEFINE(worker_id, started, results, rss_bytes, cpu_ns, returned, returns_answered);
 };
 
 /// A worker's last message before it exits cleanly.

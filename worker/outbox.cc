@@ -90,6 +90,23 @@ void Outbox::SendControl(wire::Message message) {
   wake_.notify_one();
 }
 
+wire::Report Outbox::TakePending() {
+  wire::Report report;
+  report.worker_id = worker_id_;
+  std::swap(report, pending_);
+  pending_bytes_ = 0;
+  if (report.results.size() > wire::kMaxBatch) {  // a Report holds kMaxBatch at most
+    const auto rest = report.results.begin() + wire::kMaxBatch;
+    pending_.results.assign(std::make_move_iterator(rest),
+                            std::make_move_iterator(report.results.end()));
+    report.results.erase(rest, report.results.end());
+    for (const wire::Result& result : pending_.results) {
+      pending_bytes_ += result.payload.size() + result.error.message.size();
+    }
+  }
+  return report;
+}
+
 void Outbox::AddVitals(wire::Report& report) {
   const auto now = MonoClock::now();
   if (now < next_vitals_) return;
@@ -119,10 +136,7 @@ void Outbox::Run() {
                                       pending_bytes_ >= kMaxPendingBytes ||
                                       MonoClock::now() >= deadline_);
     if (due) {
-      wire::Report report;
-      report.worker_id = worker_id_;
-      std::swap(report, pending_);
-      pending_bytes_ = 0;
+      wire::Report report = TakePending();
       flush_requested_ = false;
       lock.unlock();
       AddVitals(report);

@@ -50,6 +50,8 @@ class Outbox {
  private:
   void Run();
   bool HasPending() const;  // requires mutex_
+  /// The next Report: what is pending, up to kMaxBatch results (the rest stay). Requires mutex_.
+  wire::Report TakePending();
   /// Adds the worker's RSS and CPU time to `report` when kVitalsInterval has passed.
   void AddVitals(wire::Report& report);
 

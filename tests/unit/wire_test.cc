@@ -1,5 +1,7 @@
 #include "shared/wire.h"
 
+#include <functional>
+
 #include <gtest/gtest.h>
 
 namespace taskfarm::wire {
@@ -69,25 +71,106 @@ TEST(Wire, ATaskGivenBackTravelsInAReportThatSaysItAnswers) {
   EXPECT_EQ(back.returns_answered, 1u);
 }
 
-TEST(Wire, AReportWithoutTheReturnFieldsStillDecodes) {
-  // A worker built before ReturnTasks sends five fields: the new ones read as empty.
+// [version, Report, body] with `results` as the body's results field.
+std::string ReportWithResults(const std::function<void(msgpack::packer<msgpack::sbuffer>&)>& results) {
   msgpack::sbuffer out;
   msgpack::packer<msgpack::sbuffer> packer(out);
   packer.pack_array(3);
   packer.pack(kWireVersion);
   packer.pack(static_cast<uint8_t>(MessageType::kReport));
-  packer.pack_array(5);
+  packer.pack_array(7);
   packer.pack(uint32_t{3});
-  packer.pack(std::vector<uint64_t>{9});
-  packer.pack(std::vector<Result>{});
+  packer.pack_bin(0);
+  results(packer);
   packer.pack(uint64_t{0});
   packer.pack(uint64_t{0});
-  const Decoded decoded = Decode({out.data(), out.size()});
+  packer.pack_bin(0);
+  packer.pack(uint32_t{0});
+  return std::string(out.data(), out.size());
+}
+
+void PackU64s(msgpack::packer<msgpack::sbuffer>& packer, std::vector<uint64_t> values) {
+  packer.pack_bin(static_cast<uint32_t>(values.size() * 8));
+  packer.pack_bin_body(reinterpret_cast<const char*>(values.data()),
+                       static_cast<uint32_t>(values.size() * 8));
+}
+
+void PackU32s(msgpack::packer<msgpack::sbuffer>& packer, std::vector<uint32_t> values) {
+  packer.pack_bin(static_cast<uint32_t>(values.size() * 4));
+  packer.pack_bin_body(reinterpret_cast<const char*>(values.data()),
+                       static_cast<uint32_t>(values.size() * 4));
+}
+
+// Two results (ids 5 and 6) whose columns are as given.
+std::string TwoResults(std::vector<uint32_t> attempts, std::string payload_bytes,
+                       std::vector<uint32_t> payload_ends, uint32_t failed_index) {
+  return ReportWithResults([&](msgpack::packer<msgpack::sbuffer>& packer) {
+    packer.pack_array(7);
+    PackU64s(packer, {5, 6});
+    PackU32s(packer, attempts);
+    PackU64s(packer, {10, 20});
+    PackU64s(packer, {1, 2});
+    packer.pack_bin(static_cast<uint32_t>(payload_bytes.size()));
+    packer.pack_bin_body(payload_bytes.data(), static_cast<uint32_t>(payload_bytes.size()));
+    PackU32s(packer, payload_ends);
+    packer.pack_array(1);
+    packer.pack_array(4);
+    packer.pack(failed_index);
+    packer.pack(ErrorCode::kBadInput);
+    packer.pack(std::string("bad line"));
+    packer.pack(false);
+  });
+}
+
+TEST(Wire, AReportsColumnsAreReadIntoItsResults) {
+  const Decoded decoded = DecodeString(TwoResults({1, 2}, "abcde", {2, 5}, 1));
   ASSERT_TRUE(decoded.message) << decoded.error;
-  const auto& report = std::get<Report>(*decoded.message);
-  EXPECT_EQ(report.started, (std::vector<uint64_t>{9}));
-  EXPECT_TRUE(report.returned.empty());
-  EXPECT_EQ(report.returns_answered, 0u);
+  const auto& results = std::get<Report>(*decoded.message).results;
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_EQ(results[0].payload, "ab");
+  EXPECT_TRUE(results[0].ok);
+  EXPECT_EQ(results[0].worker_id, 3u);  // the Report's
+  EXPECT_EQ(results[1].payload, "cde");
+  EXPECT_EQ(results[1].attempt, 2u);
+  EXPECT_EQ(results[1].run_ns, 20u);
+  EXPECT_FALSE(results[1].ok);
+  EXPECT_EQ(results[1].error.message, "bad line");
+}
+
+TEST(Wire, AReportWhoseColumnsDisagreeIsRejected) {
+  const std::vector<std::string> malformed = {
+      TwoResults({1}, "abcde", {2, 5}, 1),        // a column one short
+      TwoResults({1, 2, 3}, "abcde", {2, 5}, 1),  // one too long
+      TwoResults({1, 2}, "abcde", {2, 6}, 1),     // a payload past the bytes
+      TwoResults({1, 2}, "abcde", {2, 4}, 1),     // bytes left over
+      TwoResults({1, 2}, "abcde", {4, 2}, 1),     // offsets going back
+      TwoResults({1, 2}, "abcde", {2, 5}, 2),     // a failure of no result
+  };
+  for (std::size_t i = 0; i < malformed.size(); ++i) {
+    const Decoded decoded = DecodeString(malformed[i]);
+    EXPECT_FALSE(decoded.message.has_value()) << "case " << i;
+    EXPECT_FALSE(decoded.error.empty()) << "case " << i;
+  }
+}
+
+TEST(Wire, AReportOfMoreResultsThanABatchIsRejected) {
+  Report report{2, {}, std::vector<Result>(kMaxBatch + 1), 0, 0, {}, 0};
+  EXPECT_FALSE(DecodeString(EncodeToString(report)).message.has_value());
+  report.results.resize(kMaxBatch);
+  EXPECT_EQ(RoundTrip(report).results.size(), kMaxBatch);
+}
+
+TEST(Wire, ABatchOfManyKindsKeepsEachTasksKind) {
+  TaskBatch batch;
+  for (uint64_t i = 0; i < 300; ++i) {
+    batch.tasks.push_back(Task{i + 1, "kind" + std::to_string(i % 7), 1, std::to_string(i)});
+  }
+  const TaskBatch back = RoundTrip(batch);
+  ASSERT_EQ(back.tasks.size(), 300u);
+  for (std::size_t i = 0; i < 300; ++i) {
+    EXPECT_EQ(back.tasks[i].kind, batch.tasks[i].kind);
+    EXPECT_EQ(back.tasks[i].payload, batch.tasks[i].payload);
+  }
 }
 
 TEST(Wire, ControlMessagesRoundTrip) {
@@ -129,9 +212,9 @@ TEST(Wire, RejectsAnotherVersion) {
 
 TEST(Wire, RejectsWrongShapes) {
   // A string where the body should be, an unknown type, a body of the wrong type.
-  for (const std::string& bytes : {std::string("\x93\x01\x02\xa1x", 5),
-                                   std::string("\x93\x01\x63\x90", 4),
-                                   std::string("\x93\x01\x01\x94\xa1x\xa1y\xa1z\xa1w", 12),
+  for (const std::string& bytes : {std::string("\x93\x02\x02\xa1x", 5),
+                                   std::string("\x93\x02\x63\x90", 4),
+                                   std::string("\x93\x02\x01\x94\xa1x\xa1y\xa1z\xa1w", 12),
                                    std::string("\xc1", 1), std::string()}) {
     EXPECT_FALSE(DecodeString(bytes).message.has_value());
   }
@@ -140,7 +223,7 @@ TEST(Wire, RejectsWrongShapes) {
 TEST(Wire, OversizedClaimsAreRejectedWithoutAllocating) {
   // A 5-byte array32 header claiming 4 billion items, and a str32 claiming 4 GiB.
   EXPECT_FALSE(DecodeString(std::string("\xdd\xff\xff\xff\xff", 5)).message.has_value());
-  EXPECT_FALSE(DecodeString(std::string("\x93\x01\x01\xdb\xff\xff\xff\xff", 8)).message.has_value());
+  EXPECT_FALSE(DecodeString(std::string("\x93\x02\x01\xdb\xff\xff\xff\xff", 8)).message.has_value());
   // Nesting deeper than any message.
   EXPECT_FALSE(DecodeString(std::string(100, '\x91')).message.has_value());
 }
