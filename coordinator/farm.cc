@@ -118,7 +118,7 @@ void Farm::StartLocalWorker() {
 }
 
 void Farm::AddWorker(uint32_t id, std::unique_ptr<WorkerLink> link) {
-  Worker worker;
+  Worker worker(&held_memory_);
   worker.id = id;
   worker.link = std::move(link);
   worker.spawned_at = MonoClock::now();

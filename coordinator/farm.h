@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <memory_resource>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -103,6 +104,7 @@ class Farm : private WorkerRoster {
  private:
   enum class WorkerState { kStarting, kReady, kStopping };
   struct Worker {
+    explicit Worker(std::pmr::memory_resource* held_memory) : held(held_memory) {}
     uint32_t id = 0;
     std::unique_ptr<WorkerLink> link;
     WorkerState state = WorkerState::kStarting;
@@ -111,7 +113,7 @@ class Farm : private WorkerRoster {
       uint64_t estimate_ns = 0;  // CPU lane: its expected run time
       Lane lane = Lane::kCpu;
     };
-    std::unordered_map<uint64_t, Held> held;  // every task it holds, both lanes
+    std::pmr::unordered_map<uint64_t, Held> held;  // every task it holds, both lanes
     std::array<std::size_t, kLaneCount> held_count{};
     uint64_t held_ns = 0;  // CPU lane: expected work queued
     bool blocked = false;  // its socket refused a send; wait for POLLOUT
@@ -198,6 +200,7 @@ class Farm : private WorkerRoster {
   zmq::context_t context_;
   zmq::socket_t sink_;
   std::unique_ptr<HostPool> hosts_;  // null unless listening; outlives the links in workers_
+  std::pmr::unsynchronized_pool_resource held_memory_;  // Worker::held's nodes; outlives them
   std::map<uint32_t, Worker> workers_;
   uint32_t next_worker_id_ = 1;
   uint32_t rotate_from_ = 0;  // fairness: the worker after the one served last goes first

@@ -20,7 +20,7 @@ bool Ledger::FillReady(LaneQueue& lane) {
       break;
     }
     const uint64_t id = lane.source.first_id + lane.produced++;
-    if (skip_.count(id)) {
+    if (!skip_.empty() && skip_.contains(id)) {
       ++skipped_;
       continue;
     }

@@ -6,6 +6,7 @@
 #include <array>
 #include <deque>
 #include <map>
+#include <memory_resource>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -110,7 +111,9 @@ class Ledger {
   uint64_t duplicates_ = 0;
   std::unordered_set<uint64_t> skip_;
   uint64_t skipped_ = 0;
-  std::unordered_map<uint64_t, TaskRecord> in_flight_;
+  // A task in flight is a map node: nodes come from a pool, not a malloc and free each.
+  std::pmr::unsynchronized_pool_resource in_flight_memory_;
+  std::pmr::unordered_map<uint64_t, TaskRecord> in_flight_{&in_flight_memory_};
 };
 
 }  // namespace taskfarm
