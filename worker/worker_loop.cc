@@ -62,7 +62,10 @@ wire::Result FailedResult(const wire::Task& task, uint32_t worker_id, TaskError 
 }  // namespace
 
 wire::Result RunTask(const wire::Task& task, uint32_t worker_id, const HandlerTable& handlers) {
-  const KindBinding* binding = handlers.Find(task.kind);
+  return RunTask(task, worker_id, handlers.Find(task.kind));
+}
+
+wire::Result RunTask(const wire::Task& task, uint32_t worker_id, const KindBinding* binding) {
   if (binding == nullptr || !binding->handler) {
     return FailedResult(task, worker_id,
                         {ErrorCode::kUnknownKind, "no handler for task kind '" + task.kind + "'",
@@ -100,11 +103,33 @@ struct NetworkLanes {
   std::function<IoLane&()> io;      // --exec-lane io, a program's I/O kinds
 };
 
+// A table lookup per run of tasks of one kind, not per task: a batch is mostly one kind.
+template <typename Value>
+class LastKindCache {
+ public:
+  explicit LastKindCache(std::function<Value(const std::string&)> look_up)
+      : look_up_(std::move(look_up)) {}
+  Value& operator()(const std::string& kind) {
+    if (last_ == nullptr || kind != last_kind_) {
+      if (values_.size() >= kMaxKinds && !values_.contains(kind)) values_.clear();
+      last_ = &values_.try_emplace(kind, look_up_(kind)).first->second;
+      last_kind_ = kind;
+    }
+    return *last_;
+  }
+
+ private:
+  static constexpr std::size_t kMaxKinds = 256;  // whatever kinds arrive, memory is bounded
+  std::function<Value(const std::string&)> look_up_;
+  std::unordered_map<std::string, Value> values_;  // nodes: `last_` stays valid
+  std::string last_kind_;
+  Value* last_ = nullptr;
+};
+
 // Hands a network-lane task to its lane, which reports it started when it begins (they run
 // side by side, so they never wait behind the CPU lane's queue); false for any other task.
-bool SubmitIfNetwork(const wire::Task& task, uint32_t worker_id, const HandlerTable& handlers,
+bool SubmitIfNetwork(const wire::Task& task, uint32_t worker_id, const KindBinding* binding,
                      Outbox& outbox, const NetworkLanes& lanes) {
-  const KindBinding* binding = handlers.Find(task.kind);
   if (binding == nullptr || binding->lane != Lane::kNetwork) return false;
   if (binding->handler) {
     lanes.io().Submit(task);
@@ -124,6 +149,8 @@ bool SubmitIfNetwork(const wire::Task& task, uint32_t worker_id, const HandlerTa
 uint64_t ReceiveTasks(zmq::socket_t& socket, TaskQueue& queue, uint32_t worker_id,
                       const HandlerTable& handlers, Outbox& outbox, const NetworkLanes& lanes) {
   uint64_t handed_on = 0;
+  LastKindCache<const KindBinding*> binding_of(
+      [&handlers](const std::string& kind) { return handlers.Find(kind); });
   try {
     for (;;) {
       Received received;
@@ -142,7 +169,7 @@ uint64_t ReceiveTasks(zmq::socket_t& socket, TaskQueue& queue, uint32_t worker_i
       if (auto* batch = std::get_if<wire::TaskBatch>(&*received.message)) {
         std::vector<wire::Task> cpu_lane;
         for (wire::Task& task : batch->tasks) {
-          if (SubmitIfNetwork(task, worker_id, handlers, outbox, lanes)) {
+          if (SubmitIfNetwork(task, worker_id, binding_of(task.kind), outbox, lanes)) {
             ++handed_on;
           } else {
             cpu_lane.push_back(std::move(task));
@@ -196,8 +223,14 @@ uint64_t RunQueuedTasks(TaskQueue& queue, uint32_t worker_id, const HandlerTable
   // has run longer than kMaxResultDelay, begins only after the results before it are handed
   // over: a task that hangs never holds the results of others hostage (the coordinator
   // would take the last task it heard begin for the one that hangs).
-  std::unordered_map<std::string, uint64_t> longest_run_ns;
   constexpr uint64_t kNeverFinished = UINT64_MAX;
+  struct KindState {
+    const KindBinding* binding = nullptr;
+    uint64_t longest_run_ns = kNeverFinished;  // not finished here yet
+  };
+  LastKindCache<KindState> kind_state([&handlers](const std::string& kind) {
+    return KindState{handlers.Find(kind)};
+  });
   bool last_queued = false;
   while (std::optional<wire::Task> next = queue.Pop(before_wait, last_queued)) {
     const wire::Task& task = *next;
@@ -217,9 +250,8 @@ uint64_t RunQueuedTasks(TaskQueue& queue, uint32_t worker_id, const HandlerTable
       if (!group.empty()) send_group();
       outbox.Flush();
     }
-    // One lookup a task: a kind not finished here yet is entered as never finished.
-    const auto longest = longest_run_ns.try_emplace(task.kind, kNeverFinished).first;
-    if (!group.empty() && longest->second > static_cast<uint64_t>(ToNanos(kMaxResultDelay))) {
+    KindState& kind = kind_state(task.kind);
+    if (!group.empty() && kind.longest_run_ns > static_cast<uint64_t>(ToNanos(kMaxResultDelay))) {
       send_group();
     }
     if (group.empty()) {
@@ -227,10 +259,10 @@ uint64_t RunQueuedTasks(TaskQueue& queue, uint32_t worker_id, const HandlerTable
     } else {
       started.push_back(task.id);
     }
-    wire::Result result = RunTask(task, worker_id, handlers);
-    longest->second = longest->second == kNeverFinished
-                          ? result.run_ns
-                          : std::max(longest->second, result.run_ns);
+    wire::Result result = RunTask(task, worker_id, kind.binding);
+    kind.longest_run_ns = kind.longest_run_ns == kNeverFinished
+                              ? result.run_ns
+                              : std::max(kind.longest_run_ns, result.run_ns);
     group.push_back(std::move(result));
     const auto now = MonoClock::now();
     if (!last_queued && now - group_start < kMaxResultDelay) continue;

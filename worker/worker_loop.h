@@ -25,5 +25,7 @@ int RunWorkerLoop(const WorkerConfig& config, const HandlerTable& handlers,
 /// Runs one task through the table, turning every failure into an error result. Measures
 /// its wall time (run_ns); the caller accounts CPU time (cpu_ns).
 wire::Result RunTask(const wire::Task& task, uint32_t worker_id, const HandlerTable& handlers);
+/// The same with the task's binding already looked up (nullptr: none for its kind).
+wire::Result RunTask(const wire::Task& task, uint32_t worker_id, const KindBinding* binding);
 
 }  // namespace taskfarm
