@@ -312,6 +312,19 @@ TEST(Operator, NothingPointsOutsideTheRepository) {
   EXPECT_TRUE(offenders.empty()) << "these point at " << outside << ": " << offenders.front();
 }
 
+// The programs find their libraries where they were installed (or built), never in the
+// directory they are started from: a file there named like one of them is not loaded.
+TEST(Operator, ALibraryInTheWorkingDirectoryIsNotLoaded) {
+  TempDir tmp;
+  for (const char* name : {"libzmq.so.5", "libspdlog.so.1.10", "libfmt.so.9", "libcsv.so.3"}) {
+    std::ofstream(tmp / name) << "not a library";
+  }
+  const std::string command = "cd '" + tmp.path().string() + "' && TMPDIR='" +
+                              tmp.path().string() + "' '" + TASKFARM_BIN +
+                              "' run --noop 100 --workers 2 --quiet >out.txt 2>err.txt";
+  EXPECT_EQ(std::system(command.c_str()), 0) << ReadFile(tmp / "err.txt");
+}
+
 // The README's "Where things live" names every folder of the tree, and only those.
 TEST(Operator, WhereThingsLiveMatchesTheTree) {
   const std::string readme = ReadFile(std::string(TASKFARM_SOURCE_DIR) + "/README.md");
