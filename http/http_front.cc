@@ -1,6 +1,6 @@
 #include "http/http_front.h"
 
-#include <curl/curl.h>
+#include <glib.h>
 
 #include <optional>
 #include <stdexcept>
@@ -23,18 +23,18 @@ using tcp = asio::ip::tcp;
 constexpr std::size_t kMaxHeadBytes = 8 * 1024;
 constexpr std::size_t kMaxBodyBytes = 64 * 1024;
 
-// A query component: '+' is a space, then %XX escapes (libcurl's decoder).
+// A query component: '+' is a space, then %XX escapes (GLib's URI decoder). A component
+// with a malformed escape, or an escaped NUL, is taken as it came.
 std::string DecodeQueryPart(std::string_view part) {
   std::string plus_as_space(part);
   for (char& c : plus_as_space) {
     if (c == '+') c = ' ';
   }
-  int length = 0;
-  char* decoded = curl_easy_unescape(nullptr, plus_as_space.data(),
-                                     static_cast<int>(plus_as_space.size()), &length);
+  char* decoded = g_uri_unescape_segment(plus_as_space.data(),
+                                         plus_as_space.data() + plus_as_space.size(), nullptr);
   if (decoded == nullptr) return plus_as_space;
-  std::string text(decoded, static_cast<std::size_t>(length));
-  curl_free(decoded);
+  std::string text(decoded);
+  g_free(decoded);
   return text;
 }
 
