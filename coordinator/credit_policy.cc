@@ -11,11 +11,23 @@ constexpr uint64_t kUnknownEstimateNs = 1'000'000'000;
 
 }  // namespace
 
+const CreditPolicy::RunTimes* CreditPolicy::Find(const std::string& kind) const {
+  if (last_found_.times != nullptr && last_found_.kind == kind) return last_found_.times;
+  auto it = kinds_.find(kind);
+  if (it == kinds_.end()) return nullptr;
+  last_found_.kind = kind;
+  last_found_.times = &it->second;
+  return last_found_.times;
+}
+
 void CreditPolicy::Observe(const std::string& kind, uint64_t run_ns) {
   const double sample = static_cast<double>(run_ns);
-  auto [it, inserted] = kinds_.try_emplace(kind, RunTimes{sample, 0, sample, 1});
-  if (inserted) return;
-  RunTimes& times = it->second;
+  const RunTimes* found = Find(kind);
+  if (found == nullptr) {
+    kinds_.try_emplace(kind, RunTimes{sample, 0, sample, 1});
+    return;
+  }
+  RunTimes& times = const_cast<RunTimes&>(*found);  // a node of kinds_, which this owns
   times.short_ns = std::min(sample, times.short_ns * (1 + kShortRise));
   times.deviation_ns += kSmoothing * (std::abs(sample - times.mean_ns) - times.deviation_ns);
   times.mean_ns += kSmoothing * (sample - times.mean_ns);
@@ -23,19 +35,19 @@ void CreditPolicy::Observe(const std::string& kind, uint64_t run_ns) {
 }
 
 uint64_t CreditPolicy::Estimate(const std::string& kind) const {
-  auto it = kinds_.find(kind);
-  return it == kinds_.end() ? kUnknownEstimateNs : static_cast<uint64_t>(it->second.mean_ns);
+  const RunTimes* times = Find(kind);
+  return times == nullptr ? kUnknownEstimateNs : static_cast<uint64_t>(times->mean_ns);
 }
 
 uint64_t CreditPolicy::ShortEstimate(const std::string& kind) const {
-  auto it = kinds_.find(kind);
-  return it == kinds_.end() ? kUnknownEstimateNs : static_cast<uint64_t>(it->second.short_ns);
+  const RunTimes* times = Find(kind);
+  return times == nullptr ? kUnknownEstimateNs : static_cast<uint64_t>(times->short_ns);
 }
 
 bool CreditPolicy::IsSteady(const std::string& kind) const {
-  auto it = kinds_.find(kind);
-  return it != kinds_.end() && it->second.runs >= kSteadyAfterRuns &&
-         it->second.deviation_ns <= kSteadyDeviation * it->second.mean_ns;
+  const RunTimes* times = Find(kind);
+  return times != nullptr && times->runs >= kSteadyAfterRuns &&
+         times->deviation_ns <= kSteadyDeviation * times->mean_ns;
 }
 
 bool CreditPolicy::MayTake(std::size_t held, uint64_t held_ns, const std::string& kind,

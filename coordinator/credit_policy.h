@@ -69,7 +69,23 @@ class CreditPolicy {
     double short_ns = 0;      // the short end (ShortEstimate)
     uint32_t runs = 0;
   };
-  std::unordered_map<std::string, RunTimes> kinds_;
+  /// The kind's run times, or nullptr when none has finished yet.
+  const RunTimes* Find(const std::string& kind) const;
+
+  std::unordered_map<std::string, RunTimes> kinds_;  // nodes: a RunTimes never moves
+  // Dispatch asks about one kind many times in a row: the last kind found is remembered.
+  // A copy of the policy remembers nothing (the pointer would be into the original).
+  struct LastFound {
+    std::string kind;
+    const RunTimes* times = nullptr;
+    LastFound() = default;
+    LastFound(const LastFound&) {}
+    LastFound& operator=(const LastFound&) {
+      times = nullptr;
+      return *this;
+    }
+  };
+  mutable LastFound last_found_;
 };
 
 }  // namespace taskfarm
