@@ -11,6 +11,19 @@ Ledger::Ledger(std::array<LaneSource, kLaneCount> sources) {
   }
 }
 
+Ledger::~Ledger() {
+  for (LaneQueue& lane : lanes_) {
+    for (TaskRecord* record : lane.ready) records_.delete_object(record);
+  }
+  for (auto& [id, record] : in_flight_) records_.delete_object(record);
+}
+
+TaskRecord Ledger::Release(TaskRecord* record) {
+  TaskRecord contents = std::move(*record);
+  records_.delete_object(record);
+  return contents;
+}
+
 bool Ledger::FillReady(LaneQueue& lane) {
   if (!lane.ready.empty()) return true;
   while (!lane.exhausted) {
@@ -24,11 +37,11 @@ bool Ledger::FillReady(LaneQueue& lane) {
       ++skipped_;
       continue;
     }
-    TaskRecord record;
-    record.id = id;
-    record.lane = static_cast<Lane>(&lane - lanes_.data());
-    record.spec = std::move(*spec);
-    lane.ready.push_back(std::move(record));
+    TaskRecord* record = records_.new_object<TaskRecord>();
+    record->id = id;
+    record->lane = static_cast<Lane>(&lane - lanes_.data());
+    record->spec = std::move(*spec);
+    lane.ready.push_back(record);
     return true;
   }
   return false;
@@ -36,20 +49,19 @@ bool Ledger::FillReady(LaneQueue& lane) {
 
 const TaskRecord* Ledger::PeekReady(Lane lane) {
   LaneQueue& queue = QueueOf(lane);
-  return FillReady(queue) ? &queue.ready.front() : nullptr;
+  return FillReady(queue) ? queue.ready.front() : nullptr;
 }
 
 wire::Task Ledger::TakeReady(uint32_t worker, MonoClock::time_point now, Lane lane) {
   LaneQueue& queue = QueueOf(lane);
-  TaskRecord record = std::move(queue.ready.front());
+  TaskRecord* record = queue.ready.front();
   queue.ready.pop_front();
-  record.attempt += 1;
-  record.state = TaskState::kSent;
-  record.worker = worker;
-  record.sent_at = now;
-  wire::Task task{record.id, record.spec.kind, record.attempt, record.spec.payload};
-  in_flight_.emplace(record.id, std::move(record));
-  return task;
+  record->attempt += 1;
+  record->state = TaskState::kSent;
+  record->worker = worker;
+  record->sent_at = now;
+  in_flight_.emplace(record->id, record);
+  return wire::Task{record->id, record->spec.kind, record->attempt, record->spec.payload};
 }
 
 uint64_t Ledger::tasks_created() const {
@@ -61,18 +73,18 @@ uint64_t Ledger::tasks_created() const {
 void Ledger::Untake(uint64_t id) {
   auto it = in_flight_.find(id);
   if (it == in_flight_.end()) return;
-  TaskRecord record = std::move(it->second);
+  TaskRecord* record = it->second;
   in_flight_.erase(it);
-  record.attempt -= 1;
-  record.state = TaskState::kReady;
-  QueueOf(record.lane).ready.push_front(std::move(record));
+  record->attempt -= 1;
+  record->state = TaskState::kReady;
+  QueueOf(record->lane).ready.push_front(record);
 }
 
 bool Ledger::MarkStarted(uint64_t id, uint32_t worker, MonoClock::time_point now) {
   auto it = in_flight_.find(id);
-  if (it == in_flight_.end() || it->second.worker != worker) return false;
-  it->second.state = TaskState::kStarted;
-  it->second.started_at = now;
+  if (it == in_flight_.end() || it->second->worker != worker) return false;
+  it->second->state = TaskState::kStarted;
+  it->second->started_at = now;
   return true;
 }
 
@@ -82,34 +94,34 @@ std::optional<TaskRecord> Ledger::Finish(uint64_t id) {
     ++duplicates_;
     return std::nullopt;
   }
-  TaskRecord record = std::move(it->second);
+  TaskRecord* record = it->second;
   in_flight_.erase(it);
-  return record;
+  return Release(record);
 }
 
 std::optional<TaskRecord> Ledger::Requeue(uint64_t id, bool crashed, bool suspect) {
   auto it = in_flight_.find(id);
   if (it == in_flight_.end()) return std::nullopt;
-  TaskRecord record = std::move(it->second);
+  TaskRecord* record = it->second;
   in_flight_.erase(it);
-  if (crashed) record.crashes += 1;
-  record.suspect = record.suspect || suspect;
-  record.state = TaskState::kReady;
-  QueueOf(record.lane).ready.push_front(record);
-  return record;
+  if (crashed) record->crashes += 1;
+  record->suspect = record->suspect || suspect;
+  record->state = TaskState::kReady;
+  QueueOf(record->lane).ready.push_front(record);
+  return *record;
 }
 
 std::optional<TaskRecord> Ledger::Abandon(uint64_t id) {
   auto it = in_flight_.find(id);
   if (it == in_flight_.end()) return std::nullopt;
-  TaskRecord record = std::move(it->second);
+  TaskRecord* record = it->second;
   in_flight_.erase(it);
-  return record;
+  return Release(record);
 }
 
 const TaskRecord* Ledger::Find(uint64_t id) const {
   auto it = in_flight_.find(id);
-  return it == in_flight_.end() ? nullptr : &it->second;
+  return it == in_flight_.end() ? nullptr : it->second;
 }
 
 uint64_t Ledger::Unfinished() const {
@@ -129,7 +141,7 @@ uint64_t Ledger::Unfinished() const {
 
 std::map<std::string, uint64_t> Ledger::InFlightByKind() const {
   std::map<std::string, uint64_t> counts;
-  for (const auto& [id, record] : in_flight_) ++counts[record.spec.kind];
+  for (const auto& [id, record] : in_flight_) ++counts[record->spec.kind];
   return counts;
 }
 

@@ -53,6 +53,9 @@ inline constexpr uint64_t kNetworkLaneFirstId = uint64_t{1} << 40;
 class Ledger {
  public:
   explicit Ledger(std::array<LaneSource, kLaneCount> sources);
+  ~Ledger();
+  Ledger(const Ledger&) = delete;
+  Ledger& operator=(const Ledger&) = delete;
   /// One source, CPU lane (tests).
   explicit Ledger(TaskSource& source) : Ledger({LaneSource{&source, 1}, LaneSource{}}) {}
 
@@ -102,18 +105,24 @@ class Ledger {
     LaneSource source;
     bool exhausted = false;
     uint64_t produced = 0;
-    std::deque<TaskRecord> ready;
+    std::deque<TaskRecord*> ready;
   };
   bool FillReady(LaneQueue& lane);
   LaneQueue& QueueOf(Lane lane) { return lanes_[static_cast<std::size_t>(lane)]; }
+  /// The record leaves the ledger: its contents are moved out and its memory freed.
+  TaskRecord Release(TaskRecord* record);
 
   std::array<LaneQueue, kLaneCount> lanes_;
   uint64_t duplicates_ = 0;
   std::unordered_set<uint64_t> skip_;
   uint64_t skipped_ = 0;
-  // A task in flight is a map node: nodes come from a pool, not a malloc and free each.
-  std::pmr::unsynchronized_pool_resource in_flight_memory_;
-  std::pmr::unordered_map<uint64_t, TaskRecord> in_flight_{&in_flight_memory_};
+  // A task's record is made once, when its source yields it, and stays where it is until
+  // the task leaves the ledger: ready queues and the in-flight map hold pointers to it, so
+  // it is not moved (with its kind and payload strings) at every step. Records and map
+  // nodes come from a pool, not a malloc and a free each.
+  std::pmr::unsynchronized_pool_resource memory_;
+  std::pmr::polymorphic_allocator<TaskRecord> records_{&memory_};
+  std::pmr::unordered_map<uint64_t, TaskRecord*> in_flight_{&memory_};
 };
 
 }  // namespace taskfarm
