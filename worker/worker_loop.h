@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include "shared/clock.h"
 #include "worker/handler_table.h"
 #include "worker/network_lane_config.h"
 
@@ -27,5 +28,8 @@ int RunWorkerLoop(const WorkerConfig& config, const HandlerTable& handlers,
 wire::Result RunTask(const wire::Task& task, uint32_t worker_id, const HandlerTable& handlers);
 /// The same with the task's binding already looked up (nullptr: none for its kind).
 wire::Result RunTask(const wire::Task& task, uint32_t worker_id, const KindBinding* binding);
+/// The same, saying when the task finished (the clock read that ended its run time).
+wire::Result RunTask(const wire::Task& task, uint32_t worker_id, const KindBinding* binding,
+                     MonoClock::time_point& finished_at);
 
 }  // namespace taskfarm
