@@ -134,7 +134,7 @@ void Farm::SaveAWorkerForSuspect() {
   if (workers_.count(saved_for_suspect_) != 0) return;
   Worker* fewest = nullptr;
   for (auto& [id, worker] : workers_) {
-    if (worker.state != WorkerState::kReady || worker.retiring || worker.running_alone != 0) continue;
+    if (worker.state != WorkerState::kReady || Retiring(worker) || worker.running_alone != 0) continue;
     if (worker.held.empty()) return;  // it takes the suspect
     if (fewest == nullptr || worker.held.size() < fewest->held.size()) fewest = &worker;
   }
@@ -156,7 +156,7 @@ void Farm::Dispatch() {
       order.push_back(&it->second);
     }
     for (Worker* worker : order) {
-      if (worker->state != WorkerState::kReady || worker->blocked || worker->retiring) continue;
+      if (worker->state != WorkerState::kReady || worker->blocked || Retiring(*worker)) continue;
       switch (SendBatchTo(*worker)) {
         case SendOutcome::kSent:
           sent_any = true;
@@ -212,9 +212,6 @@ Farm::SendOutcome Farm::SendBatchTo(Worker& worker) {
     if (task.attempt > 1) summary_.RecordRetry(task.kind);
   }
   worker.sent += batch.tasks.size();
-  if (config_.max_tasks_per_worker > 0 && worker.sent >= config_.max_tasks_per_worker) {
-    worker.retiring = true;
-  }
   if (!first_send_) first_send_ = now;
   return SendOutcome::kSent;
 }
@@ -232,7 +229,7 @@ void Farm::AskForTasksBack() {
     if (worker.state != WorkerState::kReady || worker.return_asked || worker.awaiting_from != 0) {
       continue;
     }
-    if (!worker.retiring && !worker.blocked && id != saved_for_suspect_ &&
+    if (!Retiring(worker) && !worker.blocked && id != saved_for_suspect_ &&
         worker.running_alone == 0) {
       takers.push_back({id, worker.held.size()});
     }
@@ -273,6 +270,7 @@ void Farm::TakeBackReturned(Worker& giver, const wire::Report& report) {
     summary_.RecordReturned();
     ++given_back;
   }
+  giver.sent -= given_back;  // not run there: --max-tasks-per-worker counts what a worker runs
   if (report.returns_answered == 0) return;
   giver.return_asked = false;
   if (report.returned.size() < giver.asked_back) {
@@ -549,12 +547,12 @@ void Farm::CheckTaskTimeouts() {
 void Farm::CheckWorkerMemory() {
   if (config_.max_worker_rss_bytes == 0) return;
   for (auto& [id, worker] : workers_) {
-    if (worker.state != WorkerState::kReady || worker.retiring) continue;
+    if (worker.state != WorkerState::kReady || Retiring(worker)) continue;
     const std::optional<uint64_t> rss = worker.link->ResidentBytes();
     if (!rss || *rss <= config_.max_worker_rss_bytes) continue;
     spdlog::info("worker {} uses {} MB, over --max-worker-rss: replacing it between tasks", id,
                  *rss >> 20);
-    worker.retiring = true;
+    worker.over_memory = true;
     RetireIfDone(worker);
   }
 }
@@ -572,8 +570,13 @@ void Farm::ReplaceWorker(uint32_t host) {
   }
 }
 
+bool Farm::Retiring(const Worker& worker) const {
+  return worker.over_memory ||
+         (config_.max_tasks_per_worker > 0 && worker.sent >= config_.max_tasks_per_worker);
+}
+
 void Farm::RetireIfDone(Worker& worker) {
-  if (!worker.retiring || !worker.held.empty() || worker.state != WorkerState::kReady) return;
+  if (!Retiring(worker) || !worker.held.empty() || worker.state != WorkerState::kReady) return;
   if (!worker.link->Send(wire::Stop{"retired"})) worker.link->Signal(SIGTERM);
   worker.state = WorkerState::kStopping;
   summary_.RecordWorkerRetired();

@@ -118,7 +118,7 @@ class Farm : private WorkerRoster {
     uint64_t held_ns = 0;  // CPU lane: expected work queued
     bool blocked = false;  // its socket refused a send; wait for POLLOUT
     uint64_t sent = 0;       // tasks sent to it
-    bool retiring = false;   // gets no more tasks; stopped once it holds none
+    bool over_memory = false;  // over --max-worker-rss: retiring (Farm::Retiring)
     std::string kill_reason;  // why the coordinator killed it, if it did
     uint64_t rss_bytes = 0;   // as it last reported them (0: not yet)
     uint64_t cpu_ns = 0;
@@ -176,6 +176,9 @@ class Farm : private WorkerRoster {
   void CheckStartupTimeouts();
   void CheckTaskTimeouts();
   void CheckWorkerMemory();
+  /// Gets no more tasks and is stopped once it holds none: over --max-worker-rss, or sent
+  /// --max-tasks-per-worker tasks (less those it gave back).
+  bool Retiring(const Worker& worker) const;
   void RetireIfDone(Worker& worker);
   std::chrono::milliseconds TimeoutFor(const std::string& kind) const;
   void HandleSignals();
