@@ -203,8 +203,8 @@ uint64_t RunQueuedTasks(TaskQueue& queue, uint32_t worker_id, const HandlerTable
                         Outbox& outbox) {
   // Tasks run in groups of at most kMaxResultDelay. The first task of a group is reported
   // started at once (the outbox sends it within its delay even if the task runs for hours);
-  // the others start and finish within the group and are reported together with it.
-  std::vector<uint64_t> started;
+  // the others start and finish within the group, and their results, sent together, say
+  // so: they need no Started note of their own.
   std::vector<wire::Result> group;
   uint64_t tasks_run = 0;
   bool was_idle = true;
@@ -214,9 +214,8 @@ uint64_t RunQueuedTasks(TaskQueue& queue, uint32_t worker_id, const HandlerTable
   const auto send_group = [&] {
     const uint64_t cpu_now = TaskCpuNanos();
     ShareCpuTime(group, cpu_now - group_cpu_start);
-    outbox.AddResults(started, group);
+    outbox.AddResults({}, group);
     group_cpu_start = cpu_now;
-    started.clear();
     group.clear();
   };
   const auto before_wait = [&] {
@@ -262,11 +261,7 @@ uint64_t RunQueuedTasks(TaskQueue& queue, uint32_t worker_id, const HandlerTable
     if (!group.empty() && kind.longest_run_ns > static_cast<uint64_t>(ToNanos(kMaxResultDelay))) {
       send_group();
     }
-    if (group.empty()) {
-      outbox.AddStarted(task.id);
-    } else {
-      started.push_back(task.id);
-    }
+    if (group.empty()) outbox.AddStarted(task.id);
     MonoClock::time_point now;  // when the task finished: a clock read costs a no-op's time
     wire::Result result = RunTask(task, worker_id, kind.binding, now);
     kind.longest_run_ns = kind.longest_run_ns == kNeverFinished
@@ -275,7 +270,6 @@ uint64_t RunQueuedTasks(TaskQueue& queue, uint32_t worker_id, const HandlerTable
     group.push_back(std::move(result));
     if (!last_queued && now - group_start < kMaxResultDelay) continue;
     if (!group.empty()) send_group();
-    started.clear();
     group_start = now;
   }
   return tasks_run;
