@@ -13,14 +13,27 @@ Ledger::Ledger(std::array<LaneSource, kLaneCount> sources) {
 
 Ledger::~Ledger() {
   for (LaneQueue& lane : lanes_) {
-    for (TaskRecord* record : lane.ready) records_.delete_object(record);
+    for (TaskRecord* record : lane.ready) delete record;
   }
-  for (auto& [id, record] : in_flight_) records_.delete_object(record);
+  for (auto& [id, record] : in_flight_) delete record;
+  for (TaskRecord* record : spare_records_) delete record;
+}
+
+TaskRecord* Ledger::NewRecord() {
+  if (spare_records_.empty()) return new TaskRecord();
+  TaskRecord* record = spare_records_.back();
+  spare_records_.pop_back();
+  return record;
 }
 
 TaskRecord Ledger::Release(TaskRecord* record) {
   TaskRecord contents = std::move(*record);
-  records_.delete_object(record);
+  if (spare_records_.size() < kMaxSpareRecords) {
+    *record = TaskRecord{};
+    spare_records_.push_back(record);
+  } else {
+    delete record;
+  }
   return contents;
 }
 
@@ -37,7 +50,7 @@ bool Ledger::FillReady(LaneQueue& lane) {
       ++skipped_;
       continue;
     }
-    TaskRecord* record = records_.new_object<TaskRecord>();
+    TaskRecord* record = NewRecord();
     record->id = id;
     record->lane = static_cast<Lane>(&lane - lanes_.data());
     record->spec = std::move(*spec);

@@ -109,7 +109,9 @@ class Ledger {
   };
   bool FillReady(LaneQueue& lane);
   LaneQueue& QueueOf(Lane lane) { return lanes_[static_cast<std::size_t>(lane)]; }
-  /// The record leaves the ledger: its contents are moved out and its memory freed.
+  /// A blank record: a spare one if there is one.
+  TaskRecord* NewRecord();
+  /// The record leaves the ledger: its contents are moved out and it is kept as a spare.
   TaskRecord Release(TaskRecord* record);
 
   std::array<LaneQueue, kLaneCount> lanes_;
@@ -117,11 +119,12 @@ class Ledger {
   std::unordered_set<uint64_t> skip_;
   uint64_t skipped_ = 0;
   // A task's record is made once, when its source yields it, and stays where it is until
-  // the task leaves the ledger: ready queues and the in-flight map hold pointers to it, so
-  // it is not moved (with its kind and payload strings) at every step. Records and map
-  // nodes come from a pool, not a malloc and a free each.
+  // the task leaves the ledger: ready queues and the in-flight map hold pointers to it (the
+  // ledger owns them), so it is not moved with its strings at every step. A finished task's
+  // record is kept for the next (at most kMaxSpareRecords); map nodes come from a pool.
+  static constexpr std::size_t kMaxSpareRecords = 4096;
+  std::vector<TaskRecord*> spare_records_;
   std::pmr::unsynchronized_pool_resource memory_;
-  std::pmr::polymorphic_allocator<TaskRecord> records_{&memory_};
   std::pmr::unordered_map<uint64_t, TaskRecord*> in_flight_{&memory_};
 };
 
