@@ -117,7 +117,7 @@ class Farm : private WorkerRoster {
     std::array<std::size_t, kLaneCount> held_count{};
     uint64_t held_ns = 0;  // CPU lane: expected work queued
     bool blocked = false;  // its socket refused a send; wait for POLLOUT
-    uint64_t sent = 0;       // tasks sent to it
+    uint64_t sent = 0;       // tasks sent to it, less those it gave back
     bool over_memory = false;  // over --max-worker-rss: retiring (Farm::Retiring)
     std::string kill_reason;  // why the coordinator killed it, if it did
     uint64_t rss_bytes = 0;   // as it last reported them (0: not yet)

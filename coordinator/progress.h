@@ -32,7 +32,7 @@ struct WorkerProgress {
   int pid = 0;           // on its host (a remote worker's is the host's)
   std::string host;      // "local", or the host agent's name
   uint64_t held = 0;     // tasks in its hands (running and queued)
-  uint64_t sent = 0;     // tasks sent to it since it started
+  uint64_t sent = 0;     // tasks sent to it since it started, less those it gave back
   std::string running;   // the kind of the task it runs now ("" when idle)
   uint64_t rss_bytes = 0;  // as the worker last reported (0: not yet)
   double cpu_s = 0;        // its CPU time, its commands' included, as last reported
