@@ -89,21 +89,21 @@ std::string ReportWithResults(const std::function<void(msgpack::packer<msgpack::
   return std::string(out.data(), out.size());
 }
 
-void PackU64s(msgpack::packer<msgpack::sbuffer>& packer, std::vector<uint64_t> values) {
+void PackU64s(msgpack::packer<msgpack::sbuffer>& packer, const std::vector<uint64_t>& values) {
   packer.pack_bin(static_cast<uint32_t>(values.size() * 8));
   packer.pack_bin_body(reinterpret_cast<const char*>(values.data()),
                        static_cast<uint32_t>(values.size() * 8));
 }
 
-void PackU32s(msgpack::packer<msgpack::sbuffer>& packer, std::vector<uint32_t> values) {
+void PackU32s(msgpack::packer<msgpack::sbuffer>& packer, const std::vector<uint32_t>& values) {
   packer.pack_bin(static_cast<uint32_t>(values.size() * 4));
   packer.pack_bin_body(reinterpret_cast<const char*>(values.data()),
                        static_cast<uint32_t>(values.size() * 4));
 }
 
 // Two results (ids 5 and 6) whose columns are as given.
-std::string TwoResults(std::vector<uint32_t> attempts, std::string payload_bytes,
-                       std::vector<uint32_t> payload_ends, uint32_t failed_index) {
+std::string TwoResults(const std::vector<uint32_t>& attempts, const std::string& payload_bytes,
+                       const std::vector<uint32_t>& payload_ends, uint32_t failed_index) {
   return ReportWithResults([&](msgpack::packer<msgpack::sbuffer>& packer) {
     packer.pack_array(7);
     PackU64s(packer, {5, 6});
