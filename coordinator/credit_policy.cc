@@ -12,12 +12,12 @@ constexpr uint64_t kUnknownEstimateNs = 1'000'000'000;
 }  // namespace
 
 const CreditPolicy::RunTimes* CreditPolicy::Find(const std::string& kind) const {
-  if (last_found_.times != nullptr && last_found_.kind == kind) return last_found_.times;
+  if (last_times_ != nullptr && last_kind_ == kind) return last_times_;
   auto it = kinds_.find(kind);
   if (it == kinds_.end()) return nullptr;
-  last_found_.kind = kind;
-  last_found_.times = &it->second;
-  return last_found_.times;
+  last_kind_ = kind;
+  last_times_ = &it->second;
+  return last_times_;
 }
 
 void CreditPolicy::Observe(const std::string& kind, uint64_t run_ns) {

@@ -37,6 +37,10 @@ namespace taskfarm {
 
 class CreditPolicy {
  public:
+  CreditPolicy() = default;
+  CreditPolicy(const CreditPolicy&) = delete;
+  CreditPolicy& operator=(const CreditPolicy&) = delete;
+
   static constexpr std::chrono::nanoseconds kQueueTarget = std::chrono::milliseconds(2);
   static constexpr std::size_t kMaxCredit = 1024;
   /// A kind is steady once this many runs vary on average by at most kSteadyDeviation.
@@ -73,19 +77,10 @@ class CreditPolicy {
   const RunTimes* Find(const std::string& kind) const;
 
   std::unordered_map<std::string, RunTimes> kinds_;  // nodes: a RunTimes never moves
-  // Dispatch asks about one kind many times in a row: the last kind found is remembered.
-  // A copy of the policy remembers nothing (the pointer would be into the original).
-  struct LastFound {
-    std::string kind;
-    const RunTimes* times = nullptr;
-    LastFound() = default;
-    LastFound(const LastFound&) {}
-    LastFound& operator=(const LastFound&) {
-      times = nullptr;
-      return *this;
-    }
-  };
-  mutable LastFound last_found_;
+  // Dispatch asks about one kind many times in a row: the last kind found is remembered
+  // (a pointer into kinds_, which is why the policy is not copied).
+  mutable std::string last_kind_;
+  mutable const RunTimes* last_times_ = nullptr;
 };
 
 }  // namespace taskfarm

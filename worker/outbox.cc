@@ -16,6 +16,11 @@ namespace {
 constexpr std::chrono::milliseconds kSinkLinger{5000};
 constexpr int kSinkHwm = 1000;
 
+// What a result adds to the pending Report's size (Outbox::kMaxPendingBytes).
+std::size_t PendingBytesOf(const wire::Result& result) {
+  return result.payload.size() + result.error.message.size();
+}
+
 }  // namespace
 
 Outbox::Outbox(zmq::context_t& context, std::string sink_endpoint, uint32_t worker_id)
@@ -54,7 +59,7 @@ void Outbox::AddResults(const std::vector<uint64_t>& started,
     if (!HasPending() || (!had_results && due < deadline_)) deadline_ = due;
     pending_.started.insert(pending_.started.end(), started.begin(), started.end());
     for (wire::Result& result : results) {
-      pending_bytes_ += result.payload.size() + result.error.message.size();
+      pending_bytes_ += PendingBytesOf(result);
       pending_.results.push_back(std::move(result));
     }
     notify = !had_results || pending_.results.size() >= wire::kMaxBatch ||
@@ -100,9 +105,7 @@ wire::Report Outbox::TakePending() {
     pending_.results.assign(std::make_move_iterator(rest),
                             std::make_move_iterator(report.results.end()));
     report.results.erase(rest, report.results.end());
-    for (const wire::Result& result : pending_.results) {
-      pending_bytes_ += result.payload.size() + result.error.message.size();
-    }
+    for (const wire::Result& result : pending_.results) pending_bytes_ += PendingBytesOf(result);
   }
   return report;
 }

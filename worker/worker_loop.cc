@@ -62,12 +62,8 @@ wire::Result FailedResult(const wire::Task& task, uint32_t worker_id, TaskError 
 }  // namespace
 
 wire::Result RunTask(const wire::Task& task, uint32_t worker_id, const HandlerTable& handlers) {
-  return RunTask(task, worker_id, handlers.Find(task.kind));
-}
-
-wire::Result RunTask(const wire::Task& task, uint32_t worker_id, const KindBinding* binding) {
   MonoClock::time_point finished_at;
-  return RunTask(task, worker_id, binding, finished_at);
+  return RunTask(task, worker_id, handlers.Find(task.kind), finished_at);
 }
 
 wire::Result RunTask(const wire::Task& task, uint32_t worker_id, const KindBinding* binding,

@@ -26,9 +26,8 @@ int RunWorkerLoop(const WorkerConfig& config, const HandlerTable& handlers,
 /// Runs one task through the table, turning every failure into an error result. Measures
 /// its wall time (run_ns); the caller accounts CPU time (cpu_ns).
 wire::Result RunTask(const wire::Task& task, uint32_t worker_id, const HandlerTable& handlers);
-/// The same with the task's binding already looked up (nullptr: none for its kind).
-wire::Result RunTask(const wire::Task& task, uint32_t worker_id, const KindBinding* binding);
-/// The same, saying when the task finished (the clock read that ended its run time).
+/// The same with the task's binding already looked up (nullptr: none for its kind), saying
+/// when the task finished (the clock read that ended its run time).
 wire::Result RunTask(const wire::Task& task, uint32_t worker_id, const KindBinding* binding,
                      MonoClock::time_point& finished_at);
 
