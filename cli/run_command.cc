@@ -988,6 +988,13 @@ int RunFarm(RunOptions options, const Program& program) {  // a copy: --launcher
   return status;
 }
 
+// A count or a limit held in an unsigned: CLI11 would read "-5" as 2^64 - 5.
+const CLI::Validator kNotNegative(
+    [](const std::string& text) {
+      return text.starts_with('-') ? "must not be negative (got " + text + ")" : std::string();
+    },
+    "", "NotNegative");
+
 }  // namespace
 
 void AddRunCommand(CLI::App& app, RunCommandContext context, int* exit_status) {
@@ -1011,8 +1018,10 @@ run (workers fail to start, no shared memory); 130/143 interrupted by SIGINT/SIG
                   "local worker processes (default: number of cores; 0 with --listen: remote "
                   "hosts only)")
       ->check(CLI::Range(0u, defaults::kMaxWorkers));
-  run->add_option("--noop", tasks.noop, "COUNT no-op tasks (measures the farm itself)");
-  run->add_option("--burn", tasks.burn, "COUNT CPU tasks of about --burn-us each");
+  run->add_option("--noop", tasks.noop, "COUNT no-op tasks (measures the farm itself)")
+      ->check(kNotNegative);
+  run->add_option("--burn", tasks.burn, "COUNT CPU tasks of about --burn-us each")
+      ->check(kNotNegative);
   run->add_option("--burn-us", tasks.burn_us, "CPU time of one burn task, in microseconds")
       ->capture_default_str()
       ->check(CLI::Range(uint64_t{0}, uint64_t{3'600'000'000}));
@@ -1256,20 +1265,25 @@ run (workers fail to start, no shared memory); 130/143 interrupted by SIGINT/SIG
       ->group(reliability);
   run->add_option("--max-tasks-per-worker", options->max_tasks_per_worker,
                   "replace a worker cleanly after this many tasks (default: never)")
+      ->check(kNotNegative)
       ->group(reliability);
   run->add_option("--max-worker-rss", options->max_worker_rss_mb,
                   "replace a worker cleanly, between tasks, once it uses more than MB of "
                   "memory (default: never)")
+      ->check(kNotNegative)
       ->group(reliability);
 
   const std::string testing = "Testing and diagnostics";
-  run->add_option("--sleep", tasks.sleep, "COUNT tasks that sleep (no CPU)")->group(testing);
+  run->add_option("--sleep", tasks.sleep, "COUNT tasks that sleep (no CPU)")
+      ->check(kNotNegative)
+      ->group(testing);
   run->add_option("--sleep-ms", tasks.sleep_ms,
                   "milliseconds each sleep task takes; a list cycles: 1,1,1,1,200")
       ->delimiter(',')
       ->check(CLI::Range(uint64_t{0}, uint64_t{3'600'000}))
       ->group(testing);
   run->add_option("--fault", tasks.fault, "COUNT tasks that misbehave as --fault-mode says")
+      ->check(kNotNegative)
       ->group(testing);
   run->add_option("--fault-mode", tasks.fault_mode,
                   "throw, abort, exit or hang; with -once (abort-once...) only the first attempt")
@@ -1277,6 +1291,7 @@ run (workers fail to start, no shared memory); 130/143 interrupted by SIGINT/SIG
                              "exit-once", "hang-once"}))
       ->group(testing);
   run->add_option("--tick", tasks.tick, "COUNT tasks that each take one rate-limit token")
+      ->check(kNotNegative)
       ->group(testing);
   run->add_option("--tick-bucket", tasks.tick_bucket,
                   "the bucket --tick tasks draw from (default: the first --rate)")

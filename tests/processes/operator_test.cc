@@ -312,6 +312,19 @@ TEST(Operator, NothingPointsOutsideTheRepository) {
   EXPECT_TRUE(offenders.empty()) << "these point at " << outside << ": " << offenders.front();
 }
 
+// A negative count is refused, naming the option: read into an unsigned it was 2^64 - 5
+// tasks, and `run --noop -5` ran until killed.
+TEST(Operator, ANegativeCountIsRefusedNamingTheOption) {
+  TempDir tmp;
+  for (const std::string option : {"--noop", "--burn", "--sleep", "--fault", "--tick",
+                                   "--max-tasks-per-worker", "--max-worker-rss"}) {
+    const RunOutput run = RunTaskfarm({"run", "--noop", "3", option, "-5", "--quiet"}, tmp);
+    EXPECT_EQ(run.exit_code, 2) << option;
+    EXPECT_NE(run.err.find(option + ": must not be negative (got -5)"), std::string::npos)
+        << run.err;
+  }
+}
+
 // The programs find their libraries where they were installed (or built), never in the
 // directory they are started from: a file there named like one of them is not loaded.
 TEST(Operator, ALibraryInTheWorkingDirectoryIsNotLoaded) {
