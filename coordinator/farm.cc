@@ -118,7 +118,7 @@ void Farm::StartLocalWorker() {
 }
 
 void Farm::AddWorker(uint32_t id, std::unique_ptr<WorkerLink> link) {
-  Worker worker(&held_memory_);
+  Worker worker;
   worker.id = id;
   worker.link = std::move(link);
   worker.spawned_at = MonoClock::now();
@@ -136,7 +136,7 @@ void Farm::SaveAWorkerForSuspect() {
   for (auto& [id, worker] : workers_) {
     if (worker.state != WorkerState::kReady || Retiring(worker) || worker.running_alone != 0) continue;
     if (worker.held.empty()) return;  // it takes the suspect
-    if (fewest == nullptr || worker.held.size() < fewest->held.size()) fewest = &worker;
+    if (fewest == nullptr || worker.Held() < fewest->Held()) fewest = &worker;
   }
   if (fewest != nullptr) saved_for_suspect_ = fewest->id;
 }
@@ -186,23 +186,24 @@ Farm::SendOutcome Farm::SendBatchTo(Worker& worker) {
       if (next == nullptr) break;
       any_ready = true;
       if (!MayTake(worker, *next)) break;
-      const bool suspect = next->suspect;
-      batch.tasks.push_back(ledger_.TakeReady(worker.id, now, lane));
+      TaskRecord& record = ledger_.TakeReady(worker.id, now, lane);
+      batch.tasks.push_back(
+          wire::Task{record.id, record.spec.kind, record.attempt, record.spec.payload});
       if (worker.reserved > 0) --worker.reserved;
-      if (suspect) {  // alone: MayTake refuses it anything more while it runs
-        worker.running_alone = batch.tasks.back().id;
+      if (record.suspect) {  // alone: MayTake refuses it anything more while it runs
+        worker.running_alone = record.id;
         if (saved_for_suspect_ == worker.id) saved_for_suspect_ = 0;
       }
-      const uint64_t estimate = lane == Lane::kCpu ? credit_.Estimate(batch.tasks.back().kind) : 0;
-      worker.held.emplace(batch.tasks.back().id, Worker::Held{estimate, lane});
+      record.estimate_ns = lane == Lane::kCpu ? credit_.Estimate(record.spec.kind) : 0;
+      worker.held.push_back(record);
       ++worker.held_count[static_cast<std::size_t>(lane)];
-      worker.held_ns += estimate;
+      worker.held_ns += record.estimate_ns;
     }
   }
   if (batch.tasks.empty()) return any_ready ? SendOutcome::kWorkerFull : SendOutcome::kNoTask;
   if (!worker.link->Send(batch)) {
     for (auto it = batch.tasks.rbegin(); it != batch.tasks.rend(); ++it) {
-      ReleaseHeld(worker, it->id);
+      ReleaseHeld(worker, *ledger_.Find(it->id));  // in flight: just taken
       ledger_.Untake(it->id);
     }
     worker.blocked = true;  // not connected yet, or its queue is full: wait for POLLOUT
@@ -231,7 +232,7 @@ void Farm::AskForTasksBack() {
     }
     if (!Retiring(worker) && !worker.blocked && id != saved_for_suspect_ &&
         worker.running_alone == 0) {
-      takers.push_back({id, worker.held.size()});
+      takers.push_back({id, worker.Held()});
     }
     if (worker.held.empty()) continue;
     if (now < worker.next_return_ask) {  // its pause ends: ask then
@@ -239,12 +240,10 @@ void Farm::AskForTasksBack() {
       continue;
     }
     ReturnGiver giver{id, 0, false};
-    for (const auto& [task_id, held] : worker.held) {
-      const TaskRecord* record = ledger_.Find(task_id);
-      if (record == nullptr) continue;
-      if (record->state == TaskState::kStarted) {
+    for (const TaskRecord& record : worker.held) {
+      if (record.state == TaskState::kStarted) {
         giver.running = true;
-      } else if (held.lane == Lane::kCpu) {  // the network lane's are begun on arrival
+      } else if (record.lane == Lane::kCpu) {  // the network lane's are begun on arrival
         ++giver.unbegun;
       }
     }
@@ -264,8 +263,9 @@ void Farm::AskForTasksBack() {
 void Farm::TakeBackReturned(Worker& giver, const wire::Report& report) {
   std::size_t given_back = 0;
   for (uint64_t task_id : report.returned) {
-    if (!giver.held.contains(task_id)) continue;  // not its task any more (it was lost)
-    ReleaseHeld(giver, task_id);
+    TaskRecord* record = ledger_.Find(task_id);
+    if (record == nullptr || record->worker != giver.id) continue;  // not its task any more
+    ReleaseHeld(giver, *record);
     ledger_.Untake(task_id);  // first in line
     summary_.RecordReturned();
     ++given_back;
@@ -356,6 +356,7 @@ void Farm::HandleMessage(wire::Message& message) {
       }
     }
     for (wire::Result& result : report->results) HandleResult(result);
+    if (!report->results.empty()) last_outcome_ = MonoClock::now();
     if (!report->returned.empty() || report->returns_answered > 0) {
       if (auto it = workers_.find(report->worker_id); it != workers_.end()) {
         TakeBackReturned(it->second, *report);
@@ -381,13 +382,19 @@ void Farm::HandleHello(const wire::Hello& hello) {
 }
 
 void Farm::HandleResult(wire::Result& result) {
-  uint32_t host = 0;
-  if (auto it = workers_.find(result.worker_id); it != workers_.end()) {
-    host = it->second.link->host();
-    ReleaseHeld(it->second, result.task_id);
-    RetireIfDone(it->second);
+  auto sender = workers_.find(result.worker_id);
+  Worker* from = sender == workers_.end() ? nullptr : &sender->second;
+  if (from != nullptr && from->running_alone == result.task_id) from->running_alone = 0;
+  TaskRecord* record = ledger_.Find(result.task_id);
+  if (record != nullptr) {
+    // Its holder is the sender, unless the task was sent again elsewhere (a duplicate run).
+    Worker* holder = from != nullptr && record->worker == from->id ? from : HolderOf(*record);
+    if (holder != nullptr) {
+      ReleaseHeld(*holder, *record);
+      if (holder != from) RetireIfDone(*holder);
+    }
   }
-  const TaskRecord* record = ledger_.Find(result.task_id);
+  if (from != nullptr) RetireIfDone(*from);
   if (record == nullptr) {
     ledger_.Finish(result.task_id);  // counts the duplicate
     return;
@@ -398,20 +405,23 @@ void Farm::HandleResult(wire::Result& result) {
     ledger_.Requeue(result.task_id, /*crashed=*/false);
     return;
   }
-  std::optional<TaskRecord> finished = ledger_.Finish(result.task_id);
+  const uint32_t host = from == nullptr ? 0 : from->link->host();
+  const Ledger::FinishedRecord finished = ledger_.Finish(result.task_id);
   summary_.RecordOutcome(*finished, result);
   if (hosts_) summary_.RecordTaskOnHost(hosts_->HostName(host));
-  last_outcome_ = MonoClock::now();
   on_outcome_(*finished, result);
 }
 
-void Farm::ReleaseHeld(Worker& worker, uint64_t task_id) {
-  if (worker.running_alone == task_id) worker.running_alone = 0;
-  auto it = worker.held.find(task_id);
-  if (it == worker.held.end()) return;
-  worker.held_ns -= it->second.estimate_ns;
-  --worker.held_count[static_cast<std::size_t>(it->second.lane)];
-  worker.held.erase(it);
+Farm::Worker* Farm::HolderOf(const TaskRecord& record) {
+  auto it = workers_.find(record.worker);
+  return it == workers_.end() ? nullptr : &it->second;
+}
+
+void Farm::ReleaseHeld(Worker& worker, TaskRecord& record) {
+  if (!record.held_link.is_linked()) return;
+  worker.held_ns -= record.estimate_ns;
+  --worker.held_count[static_cast<std::size_t>(record.lane)];
+  record.held_link.unlink();
 }
 
 void Farm::CollectExitedWorkers() {
@@ -437,13 +447,17 @@ void Farm::LoseWorker(Worker& worker, const std::string& why) {
   summary_.RecordWorkerLost();
   spdlog::warn("worker {} (pid {}{}) {}{}; re-sending the {} tasks it held", id, worker.link->pid(),
                host == 0 ? "" : " on " + hosts_->HostName(host),
-               never_started ? "failed to start: " : "died: ", why, worker.held.size());
+               never_started ? "failed to start: " : "died: ", why, worker.Held());
   const uint64_t running = PresumedRunningTask(worker);
   // A host lost (killed, cut off) takes its workers with it whatever they ran.
   const bool blameable = !worker.link->LostWithItsHost();
-  for (const auto& [task_id, held] : worker.held) {
-    const TaskRecord* record = ledger_.Find(task_id);
-    if (record == nullptr || record->worker != id) continue;
+  // Taken out of its list first: a quarantined task's record leaves the ledger. Its counts
+  // stay as they were (BlameNetworkTask reads them); the worker is gone after this.
+  std::vector<TaskRecord*> held;
+  for (TaskRecord& record : worker.held) held.push_back(&record);
+  worker.held.clear();
+  for (TaskRecord* record : held) {
+    const uint64_t task_id = record->id;
     // The CPU lane runs one task at a time: the one running is to blame. Network tasks run
     // side by side: each becomes a suspect and runs alone from then on, and is blamed when
     // its worker dies while it does. (Not only those known to have started: a task that
@@ -477,7 +491,7 @@ void Farm::LoseWorker(Worker& worker, const std::string& why) {
 bool Farm::BlameNetworkTask(const Worker& worker, const TaskRecord& record) const {
   // Alone, it is to blame even without its Started note (a worker killed at once by its
   // task takes the note with it).
-  return worker.running_alone == record.id || worker.held.size() == 1;
+  return worker.running_alone == record.id || worker.Held() == 1;
 }
 
 uint64_t Farm::PresumedRunningTask(const Worker& worker) const {
@@ -486,14 +500,12 @@ uint64_t Farm::PresumedRunningTask(const Worker& worker) const {
   // oldest task it held is the one it was running.
   uint64_t oldest = 0;
   MonoClock::time_point oldest_sent = MonoClock::time_point::max();
-  for (const auto& [task_id, held] : worker.held) {
-    if (held.lane != Lane::kCpu) continue;
-    const TaskRecord* record = ledger_.Find(task_id);
-    if (record == nullptr || record->worker != worker.id) continue;
-    if (record->state == TaskState::kStarted) return task_id;
-    if (record->sent_at < oldest_sent) {
-      oldest_sent = record->sent_at;
-      oldest = task_id;
+  for (const TaskRecord& record : worker.held) {
+    if (record.lane != Lane::kCpu) continue;
+    if (record.state == TaskState::kStarted) return record.id;
+    if (record.sent_at < oldest_sent) {
+      oldest_sent = record.sent_at;
+      oldest = record.id;
     }
   }
   return oldest;
@@ -647,14 +659,13 @@ ProgressSnapshot Farm::Snapshot() const {
     figures.pid = worker.link->pid();
     const uint32_t host = worker.link->host();
     figures.host = host == 0 || !hosts_ ? "local" : hosts_->HostName(host);
-    figures.held = worker.held.size();
+    figures.held = worker.Held();
     figures.sent = worker.sent;
     figures.rss_bytes = worker.rss_bytes;
     figures.cpu_s = static_cast<double>(worker.cpu_ns) / 1e9;
-    for (const auto& [task_id, held] : worker.held) {
-      const TaskRecord* record = ledger_.Find(task_id);
-      if (record != nullptr && record->state == TaskState::kStarted) {
-        figures.running = record->spec.kind;
+    for (const TaskRecord& record : worker.held) {
+      if (record.state == TaskState::kStarted) {
+        figures.running = record.spec.kind;
         break;
       }
     }

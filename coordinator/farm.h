@@ -9,11 +9,11 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <memory_resource>
 #include <optional>
 #include <string>
 #include <unordered_map>
 
+#include <boost/intrusive/list.hpp>
 #include <msgpack.hpp>
 #include <zmq.hpp>
 
@@ -103,18 +103,19 @@ class Farm : private WorkerRoster {
 
  private:
   enum class WorkerState { kStarting, kReady, kStopping };
+  // The records of the tasks a worker holds, linked through TaskRecord::held_link: taking a
+  // task and letting it go cost no allocation and no lookup.
+  using HeldList = boost::intrusive::list<
+      TaskRecord, boost::intrusive::member_hook<TaskRecord, HeldLink, &TaskRecord::held_link>,
+      boost::intrusive::constant_time_size<false>>;
   struct Worker {
-    explicit Worker(std::pmr::memory_resource* held_memory) : held(held_memory) {}
     uint32_t id = 0;
     std::unique_ptr<WorkerLink> link;
     WorkerState state = WorkerState::kStarting;
     MonoClock::time_point spawned_at{};
-    struct Held {
-      uint64_t estimate_ns = 0;  // CPU lane: its expected run time
-      Lane lane = Lane::kCpu;
-    };
-    std::pmr::unordered_map<uint64_t, Held> held;  // every task it holds, both lanes
+    HeldList held;  // every task it holds, both lanes, in the order sent
     std::array<std::size_t, kLaneCount> held_count{};
+    std::size_t Held() const { return held_count[0] + held_count[1]; }
     uint64_t held_ns = 0;  // CPU lane: expected work queued
     bool blocked = false;  // its socket refused a send; wait for POLLOUT
     uint64_t sent = 0;       // tasks sent to it, less those it gave back
@@ -166,7 +167,10 @@ class Farm : private WorkerRoster {
   void HandleMessage(wire::Message& message);
   void HandleHello(const wire::Hello& hello);
   void HandleResult(wire::Result& result);
-  void ReleaseHeld(Worker& worker, uint64_t task_id);
+  /// The worker that holds `record` (its record->worker), or null when it is gone.
+  Worker* HolderOf(const TaskRecord& record);
+  /// `record` leaves `worker`, which holds it, before it leaves flight; no-op if not held.
+  void ReleaseHeld(Worker& worker, TaskRecord& record);
   void LoseWorker(Worker& worker, const std::string& why);
   void Quarantine(uint64_t task_id, ErrorCode code, const std::string& why);
   uint64_t PresumedRunningTask(const Worker& worker) const;
@@ -203,7 +207,6 @@ class Farm : private WorkerRoster {
   zmq::context_t context_;
   zmq::socket_t sink_;
   std::unique_ptr<HostPool> hosts_;  // null unless listening; outlives the links in workers_
-  std::pmr::unsynchronized_pool_resource held_memory_;  // Worker::held's nodes; outlives them
   std::map<uint32_t, Worker> workers_;
   uint32_t next_worker_id_ = 1;
   uint32_t rotate_from_ = 0;  // fairness: the worker after the one served last goes first

@@ -28,13 +28,25 @@ TaskRecord* Ledger::NewRecord() {
 
 TaskRecord Ledger::Release(TaskRecord* record) {
   TaskRecord contents = std::move(*record);
-  if (spare_records_.size() < kMaxSpareRecords) {
-    *record = TaskRecord{};
-    spare_records_.push_back(record);
-  } else {
-    delete record;
-  }
+  Recycle(record);
   return contents;
+}
+
+void Ledger::Recycle(TaskRecord* record) {
+  if (spare_records_.size() >= kMaxSpareRecords) {
+    delete record;
+    return;
+  }
+  // What NewRecord's caller does not set; the strings are overwritten when it is reused.
+  record->held_link.unlink();
+  record->attempt = 0;
+  record->crashes = 0;
+  record->suspect = false;
+  record->state = TaskState::kReady;
+  record->worker = 0;
+  record->sent_at = record->started_at = {};
+  record->estimate_ns = 0;
+  spare_records_.push_back(record);
 }
 
 bool Ledger::FillReady(LaneQueue& lane) {
@@ -53,7 +65,9 @@ bool Ledger::FillReady(LaneQueue& lane) {
     TaskRecord* record = NewRecord();
     record->id = id;
     record->lane = static_cast<Lane>(&lane - lanes_.data());
-    record->spec = std::move(*spec);
+    record->spec.kind = std::move(spec->kind);
+    record->spec.payload = std::move(spec->payload);
+    record->spec.job_id = std::move(spec->job_id);
     lane.ready.push_back(record);
     return true;
   }
@@ -65,7 +79,7 @@ const TaskRecord* Ledger::PeekReady(Lane lane) {
   return FillReady(queue) ? queue.ready.front() : nullptr;
 }
 
-wire::Task Ledger::TakeReady(uint32_t worker, MonoClock::time_point now, Lane lane) {
+TaskRecord& Ledger::TakeReady(uint32_t worker, MonoClock::time_point now, Lane lane) {
   LaneQueue& queue = QueueOf(lane);
   TaskRecord* record = queue.ready.front();
   queue.ready.pop_front();
@@ -74,7 +88,7 @@ wire::Task Ledger::TakeReady(uint32_t worker, MonoClock::time_point now, Lane la
   record->worker = worker;
   record->sent_at = now;
   in_flight_.emplace(record->id, record);
-  return wire::Task{record->id, record->spec.kind, record->attempt, record->spec.payload};
+  return *record;
 }
 
 uint64_t Ledger::tasks_created() const {
@@ -101,15 +115,15 @@ bool Ledger::MarkStarted(uint64_t id, uint32_t worker, MonoClock::time_point now
   return true;
 }
 
-std::optional<TaskRecord> Ledger::Finish(uint64_t id) {
+Ledger::FinishedRecord Ledger::Finish(uint64_t id) {
   auto it = in_flight_.find(id);
   if (it == in_flight_.end()) {
     ++duplicates_;
-    return std::nullopt;
+    return FinishedRecord(nullptr, Recycler{this});
   }
   TaskRecord* record = it->second;
   in_flight_.erase(it);
-  return Release(record);
+  return FinishedRecord(record, Recycler{this});
 }
 
 std::optional<TaskRecord> Ledger::Requeue(uint64_t id, bool crashed, bool suspect) {
@@ -133,6 +147,11 @@ std::optional<TaskRecord> Ledger::Abandon(uint64_t id) {
 }
 
 const TaskRecord* Ledger::Find(uint64_t id) const {
+  auto it = in_flight_.find(id);
+  return it == in_flight_.end() ? nullptr : it->second;
+}
+
+TaskRecord* Ledger::Find(uint64_t id) {
   auto it = in_flight_.find(id);
   return it == in_flight_.end() ? nullptr : it->second;
 }

@@ -6,12 +6,15 @@
 #include <array>
 #include <deque>
 #include <map>
+#include <memory>
 #include <memory_resource>
 #include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
+
+#include <boost/intrusive/list_hook.hpp>
 
 #include "coordinator/task_source.h"
 #include "shared/clock.h"
@@ -21,6 +24,11 @@
 namespace taskfarm {
 
 enum class TaskState : uint8_t { kReady, kSent, kStarted };
+
+/// Links a task in flight into the list of the tasks its worker holds (Farm). It unlinks
+/// itself when its record is destroyed; the farm unlinks it before the task leaves flight.
+using HeldLink =
+    boost::intrusive::list_member_hook<boost::intrusive::link_mode<boost::intrusive::auto_unlink>>;
 
 struct TaskRecord {
   uint64_t id = 0;
@@ -36,6 +44,8 @@ struct TaskRecord {
   uint32_t worker = 0;
   MonoClock::time_point sent_at{};
   MonoClock::time_point started_at{};
+  uint64_t estimate_ns = 0;  // CPU lane: the run time its worker's credit counts it for
+  HeldLink held_link;        // in its worker's list while in flight (not copied)
 };
 
 /// Where a lane's tasks come from. Ids are the lane's base plus the position in its source,
@@ -52,6 +62,14 @@ inline constexpr uint64_t kNetworkLaneFirstId = uint64_t{1} << 40;
 /// when about to be sent, so memory holds the tasks in flight plus retries, not the run.
 class Ledger {
  public:
+  /// Gives a finished task's record back to the ledger for reuse.
+  struct Recycler {
+    Ledger* ledger;
+    void operator()(TaskRecord* record) const { ledger->Recycle(record); }
+  };
+  /// The record of a task that has left the ledger, kept until the caller is done with it.
+  using FinishedRecord = std::unique_ptr<TaskRecord, Recycler>;
+
   explicit Ledger(std::array<LaneSource, kLaneCount> sources);
   ~Ledger();
   Ledger(const Ledger&) = delete;
@@ -66,8 +84,9 @@ class Ledger {
 
   /// The next task of `lane` to send (retries first), or nullptr when none is ready now.
   const TaskRecord* PeekReady(Lane lane = Lane::kCpu);
-  /// Hands the peeked task of `lane` to `worker`; it is now in flight. Returns its message.
-  wire::Task TakeReady(uint32_t worker, MonoClock::time_point now, Lane lane = Lane::kCpu);
+  /// Hands the peeked task of `lane` to `worker`; it is now in flight. Returns its record,
+  /// whose contents stay the ledger's.
+  TaskRecord& TakeReady(uint32_t worker, MonoClock::time_point now, Lane lane = Lane::kCpu);
   /// Undoes TakeReady of a task that could not be sent: ready again, first in line.
   void Untake(uint64_t id);
 
@@ -75,8 +94,8 @@ class Ledger {
   bool MarkStarted(uint64_t id, uint32_t worker, MonoClock::time_point now);
 
   /// The task's record when this result is its outcome, and the task leaves the ledger;
-  /// nullopt for a result of a task already finished (a duplicate) or unknown.
-  std::optional<TaskRecord> Finish(uint64_t id);
+  /// null for a result of a task already finished (a duplicate) or unknown.
+  FinishedRecord Finish(uint64_t id);
 
   /// Puts an in-flight task back at the front of the ready queue; `crashed` counts the
   /// attempt against the task (its worker died running it); `suspect` marks it to run alone
@@ -88,6 +107,7 @@ class Ledger {
   std::optional<TaskRecord> Abandon(uint64_t id);
 
   const TaskRecord* Find(uint64_t id) const;
+  TaskRecord* Find(uint64_t id);
 
   std::size_t in_flight() const { return in_flight_.size(); }
   /// Tasks in flight per kind (walks them all: for the progress display, not hot paths).
@@ -113,6 +133,8 @@ class Ledger {
   TaskRecord* NewRecord();
   /// The record leaves the ledger: its contents are moved out and it is kept as a spare.
   TaskRecord Release(TaskRecord* record);
+  /// Keeps a record that left the ledger as a spare (at most kMaxSpareRecords).
+  void Recycle(TaskRecord* record);
 
   std::array<LaneQueue, kLaneCount> lanes_;
   uint64_t duplicates_ = 0;

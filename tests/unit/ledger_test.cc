@@ -10,7 +10,7 @@ TEST(Ledger, PullsLazilyAndGivesIdsInOrder) {
   Ledger ledger(source);
   ASSERT_NE(ledger.PeekReady(), nullptr);
   EXPECT_EQ(ledger.tasks_created(), 1u);  // only what is about to be sent
-  const wire::Task first = ledger.TakeReady(1, MonoClock::now());
+  const TaskRecord& first = ledger.TakeReady(1, MonoClock::now());
   EXPECT_EQ(first.id, 1u);
   EXPECT_EQ(first.attempt, 1u);
   ASSERT_NE(ledger.PeekReady(), nullptr);
@@ -24,8 +24,8 @@ TEST(Ledger, FirstResultWinsAndDuplicatesAreDropped) {
   Ledger ledger(source);
   ledger.PeekReady();
   ledger.TakeReady(1, MonoClock::now());
-  EXPECT_TRUE(ledger.Finish(1).has_value());
-  EXPECT_FALSE(ledger.Finish(1).has_value());
+  EXPECT_NE(ledger.Finish(1), nullptr);
+  EXPECT_EQ(ledger.Finish(1), nullptr);
   EXPECT_EQ(ledger.duplicates_dropped(), 1u);
   EXPECT_TRUE(ledger.Exhausted());
 }
@@ -42,7 +42,7 @@ TEST(Ledger, RequeuedTaskGoesFirstWithTheNextAttempt) {
   EXPECT_EQ(requeued->crashes, 1u);
   EXPECT_EQ(ledger.in_flight(), 0u);
   ASSERT_NE(ledger.PeekReady(), nullptr);
-  const wire::Task again = ledger.TakeReady(2, MonoClock::now());
+  const TaskRecord& again = ledger.TakeReady(2, MonoClock::now());
   EXPECT_EQ(again.id, 1u);
   EXPECT_EQ(again.attempt, 2u);
 }
@@ -69,7 +69,7 @@ TEST(Ledger, UntakeRestoresTheTaskAsItWas) {
   ledger.TakeReady(1, MonoClock::now());
   ledger.Untake(1);
   EXPECT_EQ(ledger.in_flight(), 0u);
-  const wire::Task task = ledger.TakeReady(1, MonoClock::now());
+  const TaskRecord& task = ledger.TakeReady(1, MonoClock::now());
   EXPECT_EQ(task.id, 1u);
   EXPECT_EQ(task.attempt, 1u) << "an unsent task is not a retry";
 }
