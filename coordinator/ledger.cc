@@ -15,7 +15,7 @@ Ledger::~Ledger() {
   for (LaneQueue& lane : lanes_) {
     for (TaskRecord* record : lane.ready) delete record;
   }
-  for (auto& [id, record] : in_flight_) delete record;
+  in_flight_.Clear([](TaskRecord* record) { delete record; });
   for (TaskRecord* record : spare_records_) delete record;
 }
 
@@ -87,7 +87,7 @@ TaskRecord& Ledger::TakeReady(uint32_t worker, MonoClock::time_point now, Lane l
   record->state = TaskState::kSent;
   record->worker = worker;
   record->sent_at = now;
-  in_flight_.emplace(record->id, record);
+  in_flight_.Insert(*record);
   return *record;
 }
 
@@ -98,39 +98,36 @@ uint64_t Ledger::tasks_created() const {
 }
 
 void Ledger::Untake(uint64_t id) {
-  auto it = in_flight_.find(id);
-  if (it == in_flight_.end()) return;
-  TaskRecord* record = it->second;
-  in_flight_.erase(it);
+  TaskRecord* record = in_flight_.Find(id);
+  if (record == nullptr) return;
+  in_flight_.Erase(*record);
   record->attempt -= 1;
   record->state = TaskState::kReady;
   QueueOf(record->lane).ready.push_front(record);
 }
 
 bool Ledger::MarkStarted(uint64_t id, uint32_t worker, MonoClock::time_point now) {
-  auto it = in_flight_.find(id);
-  if (it == in_flight_.end() || it->second->worker != worker) return false;
-  it->second->state = TaskState::kStarted;
-  it->second->started_at = now;
+  TaskRecord* record = in_flight_.Find(id);
+  if (record == nullptr || record->worker != worker) return false;
+  record->state = TaskState::kStarted;
+  record->started_at = now;
   return true;
 }
 
 Ledger::FinishedRecord Ledger::Finish(uint64_t id) {
-  auto it = in_flight_.find(id);
-  if (it == in_flight_.end()) {
+  TaskRecord* record = in_flight_.Find(id);
+  if (record == nullptr) {
     ++duplicates_;
     return FinishedRecord(nullptr, Recycler{this});
   }
-  TaskRecord* record = it->second;
-  in_flight_.erase(it);
+  in_flight_.Erase(*record);
   return FinishedRecord(record, Recycler{this});
 }
 
 std::optional<TaskRecord> Ledger::Requeue(uint64_t id, bool crashed, bool suspect) {
-  auto it = in_flight_.find(id);
-  if (it == in_flight_.end()) return std::nullopt;
-  TaskRecord* record = it->second;
-  in_flight_.erase(it);
+  TaskRecord* record = in_flight_.Find(id);
+  if (record == nullptr) return std::nullopt;
+  in_flight_.Erase(*record);
   if (crashed) record->crashes += 1;
   record->suspect = record->suspect || suspect;
   record->state = TaskState::kReady;
@@ -139,22 +136,15 @@ std::optional<TaskRecord> Ledger::Requeue(uint64_t id, bool crashed, bool suspec
 }
 
 std::optional<TaskRecord> Ledger::Abandon(uint64_t id) {
-  auto it = in_flight_.find(id);
-  if (it == in_flight_.end()) return std::nullopt;
-  TaskRecord* record = it->second;
-  in_flight_.erase(it);
+  TaskRecord* record = in_flight_.Find(id);
+  if (record == nullptr) return std::nullopt;
+  in_flight_.Erase(*record);
   return Release(record);
 }
 
-const TaskRecord* Ledger::Find(uint64_t id) const {
-  auto it = in_flight_.find(id);
-  return it == in_flight_.end() ? nullptr : it->second;
-}
+const TaskRecord* Ledger::Find(uint64_t id) const { return in_flight_.Find(id); }
 
-TaskRecord* Ledger::Find(uint64_t id) {
-  auto it = in_flight_.find(id);
-  return it == in_flight_.end() ? nullptr : it->second;
-}
+TaskRecord* Ledger::Find(uint64_t id) { return in_flight_.Find(id); }
 
 uint64_t Ledger::Unfinished() const {
   uint64_t unfinished = in_flight_.size();
@@ -173,7 +163,7 @@ uint64_t Ledger::Unfinished() const {
 
 std::map<std::string, uint64_t> Ledger::InFlightByKind() const {
   std::map<std::string, uint64_t> counts;
-  for (const auto& [id, record] : in_flight_) ++counts[record->spec.kind];
+  in_flight_.ForEach([&counts](const TaskRecord& record) { ++counts[record.spec.kind]; });
   return counts;
 }
 

@@ -7,46 +7,19 @@
 #include <deque>
 #include <map>
 #include <memory>
-#include <memory_resource>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
-#include <boost/intrusive/list_hook.hpp>
-
+#include "coordinator/in_flight_index.h"
+#include "coordinator/task_record.h"
 #include "coordinator/task_source.h"
 #include "shared/clock.h"
 #include "shared/lanes.h"
 #include "shared/wire.h"
 
 namespace taskfarm {
-
-enum class TaskState : uint8_t { kReady, kSent, kStarted };
-
-/// Links a task in flight into the list of the tasks its worker holds (Farm). It unlinks
-/// itself when its record is destroyed; the farm unlinks it before the task leaves flight.
-using HeldLink =
-    boost::intrusive::list_member_hook<boost::intrusive::link_mode<boost::intrusive::auto_unlink>>;
-
-struct TaskRecord {
-  uint64_t id = 0;
-  Lane lane = Lane::kCpu;
-  TaskSpec spec;
-  uint32_t attempt = 0;  // times sent so far
-  uint32_t crashes = 0;  // times its worker died (or was killed) while running it
-  // A network-lane task its worker held beside others when it died: which of them killed
-  // it is unknown, so it runs alone from then on (Farm::MayTake) until it finishes or its
-  // worker dies again while it does (then it is to blame).
-  bool suspect = false;
-  TaskState state = TaskState::kReady;
-  uint32_t worker = 0;
-  MonoClock::time_point sent_at{};
-  MonoClock::time_point started_at{};
-  uint64_t estimate_ns = 0;  // CPU lane: the run time its worker's credit counts it for
-  HeldLink held_link;        // in its worker's list while in flight (not copied)
-};
 
 /// Where a lane's tasks come from. Ids are the lane's base plus the position in its source,
 /// so the same settings give the same ids (what --resume relies on).
@@ -141,13 +114,12 @@ class Ledger {
   std::unordered_set<uint64_t> skip_;
   uint64_t skipped_ = 0;
   // A task's record is made once, when its source yields it, and stays where it is until
-  // the task leaves the ledger: ready queues and the in-flight map hold pointers to it (the
+  // the task leaves the ledger: ready queues and the in-flight index hold pointers to it (the
   // ledger owns them), so it is not moved with its strings at every step. A finished task's
-  // record is kept for the next (at most kMaxSpareRecords); map nodes come from a pool.
+  // record is kept for the next (at most kMaxSpareRecords).
   static constexpr std::size_t kMaxSpareRecords = 4096;
   std::vector<TaskRecord*> spare_records_;
-  std::pmr::unsynchronized_pool_resource memory_;
-  std::pmr::unordered_map<uint64_t, TaskRecord*> in_flight_{&memory_};
+  InFlightIndex in_flight_;
 };
 
 }  // namespace taskfarm

@@ -24,7 +24,12 @@ RunTimeDistribution::RunTimeDistribution()
                                     LogAxis(BinCount(), kShortestBinnedNs, kLongestBinnedNs))) {}
 
 void RunTimeDistribution::Add(uint64_t run_ns) {
-  bins_(static_cast<double>(run_ns));
+  // Shorter than the first bin (a no-op's run): no logarithm needed to know its bin.
+  if (static_cast<double>(run_ns) < kShortestBinnedNs) {
+    ++bins_.at(-1);
+  } else {
+    bins_(static_cast<double>(run_ns));
+  }
   ++count_;
   shortest_ns_ = std::min(shortest_ns_, run_ns);
   longest_ns_ = std::max(longest_ns_, run_ns);

@@ -8,7 +8,11 @@ CountedSource::CountedSource(std::string kind, uint64_t count,
 
 std::optional<TaskSpec> CountedSource::Next() {
   if (produced_ >= count_) return std::nullopt;
-  return TaskSpec{kind_, payload_for_ ? payload_for_(produced_++) : (++produced_, std::string())};
+  std::optional<TaskSpec> spec(std::in_place);
+  spec->kind = kind_;
+  if (payload_for_) spec->payload = payload_for_(produced_);
+  ++produced_;
+  return spec;
 }
 
 InterleavedSource::InterleavedSource(std::vector<std::unique_ptr<TaskSource>> sources)
@@ -23,6 +27,8 @@ InterleavedSource::InterleavedSource(std::vector<std::unique_ptr<TaskSource>> so
 }
 
 std::optional<TaskSpec> InterleavedSource::Next() {
+  // One source (one kind): its task as it comes, not moved once more on the way.
+  if (sources_.size() == 1) return sources_.front()->Next();
   while (!sources_.empty()) {
     next_ %= sources_.size();
     if (auto spec = sources_[next_]->Next()) {
