@@ -98,6 +98,8 @@ void Outbox::SendControl(wire::Message message) {
 wire::Report Outbox::TakePending() {
   wire::Report report;
   report.worker_id = worker_id_;
+  report.results = std::move(spare_results_);  // empty, with the room a Report needed before
+  spare_results_.clear();
   std::swap(report, pending_);
   pending_bytes_ = 0;
   if (report.results.size() > wire::kMaxBatch) {  // a Report holds kMaxBatch at most
@@ -139,12 +141,17 @@ void Outbox::Run() {
                                       pending_bytes_ >= kMaxPendingBytes ||
                                       MonoClock::now() >= deadline_);
     if (due) {
-      wire::Report report = TakePending();
+      wire::Message message{TakePending()};  // moved in: a Report would be copied
       flush_requested_ = false;
       lock.unlock();
+      auto& report = std::get<wire::Report>(message);
       AddVitals(report);
-      SendMessage(sink, report, scratch, /*dont_wait=*/false);
+      SendMessage(sink, message, scratch, /*dont_wait=*/false);
+      report.results.clear();
       lock.lock();
+      if (report.results.capacity() > spare_results_.capacity()) {
+        spare_results_ = std::move(report.results);
+      }
       continue;
     }
     if (!controls_.empty()) {

@@ -62,6 +62,7 @@ class Outbox {
   std::mutex mutex_;
   std::condition_variable wake_;
   wire::Report pending_;                      // guarded by mutex_
+  std::vector<wire::Result> spare_results_;   // guarded by mutex_: a sent Report's, reused
   std::size_t pending_bytes_ = 0;             // guarded by mutex_: payloads in pending_
   MonoClock::time_point deadline_{};          // guarded by mutex_: when pending_ is due
   MonoClock::time_point next_vitals_{};       // the sending thread's: when to add RSS and CPU
