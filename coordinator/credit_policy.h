@@ -42,7 +42,7 @@ class CreditPolicy {
   CreditPolicy& operator=(const CreditPolicy&) = delete;
 
   static constexpr std::chrono::nanoseconds kQueueTarget = std::chrono::milliseconds(2);
-  static constexpr std::size_t kMaxCredit = 1024;
+  static constexpr std::size_t kMaxCredit = 2048;
   /// A kind is steady once this many runs vary on average by at most kSteadyDeviation.
   static constexpr uint32_t kSteadyAfterRuns = 8;
   static constexpr double kSteadyDeviation = 0.25;
