@@ -736,7 +736,7 @@ class OutcomeSinks {
     }
     if (record.spec.kind == kinds::kGeocode) CountHttpRetries(result);
     const bool printed = print_commands_ && record.spec.kind == kinds::kExec;
-    const bool tabled = small_geocode_run_ && record.spec.kind == "geocode";
+    const bool tabled = small_geocode_run_ && record.spec.kind == kinds::kGeocode;
     if (!setup_.writer && !setup_.plan.journal && !printed && !tabled) return;
     OutcomeRow row = MakeOutcomeRow(record, result);
     if (row.document && row.document->status == "skipped") {

@@ -178,9 +178,8 @@ Farm::SendOutcome Farm::SendBatchTo(Worker& worker) {
   if (config_.max_tasks_per_worker > 0) {
     most = std::min<uint64_t>(most, config_.max_tasks_per_worker - worker.sent);
   }
-  // Built in the message itself: Send takes a Message, and a TaskBatch would be copied in.
-  wire::Message message{wire::TaskBatch{}};
-  wire::TaskBatch& batch = std::get<wire::TaskBatch>(message);
+  wire::TaskBatch& batch = std::get<wire::TaskBatch>(outgoing_);
+  batch.tasks.clear();
   bool any_ready = false;
   for (Lane lane : kLanes) {
     while (batch.tasks.size() < most) {
@@ -203,7 +202,7 @@ Farm::SendOutcome Farm::SendBatchTo(Worker& worker) {
     }
   }
   if (batch.tasks.empty()) return any_ready ? SendOutcome::kWorkerFull : SendOutcome::kNoTask;
-  if (!worker.link->Send(message)) {
+  if (!worker.link->Send(outgoing_)) {
     for (auto it = batch.tasks.rbegin(); it != batch.tasks.rend(); ++it) {
       ReleaseHeld(worker, *ledger_.Find(it->id));  // in flight: just taken
       ledger_.Untake(it->id);

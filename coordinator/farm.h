@@ -202,6 +202,9 @@ class Farm : private WorkerRoster {
   MonoClock::time_point started_{};
   Ledger ledger_;
   CreditPolicy credit_;
+  // The batch SendBatchTo fills, kept for its room: built in a Message, as Send takes one (a
+  // TaskBatch would be copied into it), and reused, so its tasks never move as it grows.
+  wire::Message outgoing_{wire::TaskBatch{}};
   RunDirectory run_directory_;
   SignalPipe signals_;
   zmq::context_t context_;
