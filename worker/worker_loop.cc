@@ -171,15 +171,19 @@ uint64_t ReceiveTasks(zmq::socket_t& socket, TaskQueue& queue, uint32_t worker_i
       }
       if (std::holds_alternative<wire::Stop>(*received.message)) break;
       if (auto* batch = std::get_if<wire::TaskBatch>(&*received.message)) {
-        std::vector<wire::Task> cpu_lane;
-        for (wire::Task& task : batch->tasks) {
-          if (SubmitIfNetwork(task, worker_id, binding_of(task.kind), outbox, lanes)) {
+        // Network-lane tasks leave the batch; the rest, in order, go to the queue as it is.
+        std::vector<wire::Task>& tasks = batch->tasks;
+        std::size_t cpu_lane = 0;
+        for (std::size_t i = 0; i < tasks.size(); ++i) {
+          if (SubmitIfNetwork(tasks[i], worker_id, binding_of(tasks[i].kind), outbox, lanes)) {
             ++handed_on;
-          } else {
-            cpu_lane.push_back(std::move(task));
+            continue;
           }
+          if (cpu_lane != i) tasks[cpu_lane] = std::move(tasks[i]);
+          ++cpu_lane;
         }
-        queue.Push(std::move(cpu_lane));
+        tasks.resize(cpu_lane);
+        queue.Push(std::move(tasks));
       } else if (auto* give_back = std::get_if<wire::ReturnTasks>(&*received.message)) {
         outbox.AddReturned(queue.TakeBack(give_back->count));
       } else {
