@@ -183,9 +183,11 @@ def main():
     bare_name = "bare ZeroMQ + msgpack, 1 msg a task"
     print(f"  taskfarm / bare pipeline (after start-up): {inner['taskfarm'] / inner[bare_name]:.0%} "
           f"(goal >= 90%)")
-    print(f"  taskfarm / Python Pool, best chunksize: {farm_whole / pool_whole:.2f}x whole process, "
-          f"{inner['taskfarm'] / inner[pool_name]:.2f}x after start-up (goal >= 1.0x)"
-          + ("   <- Python wins" if inner['taskfarm'] < inner[pool_name] else ""))
+    def verdict(ratio):
+        return "taskfarm wins" if ratio >= 1 else "Python wins"
+    whole_ratio, inner_ratio = farm_whole / pool_whole, inner['taskfarm'] / inner[pool_name]
+    print(f"  taskfarm / Python Pool, best chunksize (goal >= 1.0x): {whole_ratio:.2f}x whole process "
+          f"({verdict(whole_ratio)}), {inner_ratio:.2f}x after start-up ({verdict(inner_ratio)})")
 
     dash_tasks = 3_000_000
     dash = harness.interleave({

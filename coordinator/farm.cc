@@ -419,6 +419,7 @@ Farm::Worker* Farm::HolderOf(const TaskRecord& record) {
 }
 
 void Farm::ReleaseHeld(Worker& worker, TaskRecord& record) {
+  if (worker.running_alone == record.id) worker.running_alone = 0;
   if (!record.held_link.is_linked()) return;
   worker.held_ns -= record.estimate_ns;
   --worker.held_count[static_cast<std::size_t>(record.lane)];
