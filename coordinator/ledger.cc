@@ -51,26 +51,24 @@ void Ledger::Recycle(TaskRecord* record) {
 
 bool Ledger::FillReady(LaneQueue& lane) {
   if (!lane.ready.empty()) return true;
+  TaskRecord* record = nullptr;  // the source writes the task into it in place
   while (!lane.exhausted) {
-    auto spec = lane.source.source->Next();
-    if (!spec) {
+    if (record == nullptr) record = NewRecord();
+    if (!lane.source.source->NextInto(record->spec)) {
       lane.exhausted = true;
       break;
     }
     const uint64_t id = lane.source.first_id + lane.produced++;
     if (!skip_.empty() && skip_.contains(id)) {
       ++skipped_;
-      continue;
+      continue;  // the record takes the next task
     }
-    TaskRecord* record = NewRecord();
     record->id = id;
     record->lane = static_cast<Lane>(&lane - lanes_.data());
-    record->spec.kind = std::move(spec->kind);
-    record->spec.payload = std::move(spec->payload);
-    record->spec.job_id = std::move(spec->job_id);
     lane.ready.push_back(record);
     return true;
   }
+  if (record != nullptr) Recycle(record);
   return false;
 }
 

@@ -2,17 +2,34 @@
 
 namespace taskfarm {
 
+bool TaskSource::NextInto(TaskSpec& spec) {
+  std::optional<TaskSpec> next = Next();
+  if (!next) return false;
+  spec = std::move(*next);
+  return true;
+}
+
 CountedSource::CountedSource(std::string kind, uint64_t count,
                              std::function<std::string(uint64_t)> payload_for)
     : kind_(std::move(kind)), count_(count), payload_for_(std::move(payload_for)) {}
 
 std::optional<TaskSpec> CountedSource::Next() {
-  if (produced_ >= count_) return std::nullopt;
   std::optional<TaskSpec> spec(std::in_place);
-  spec->kind = kind_;
-  if (payload_for_) spec->payload = payload_for_(produced_);
-  ++produced_;
+  if (!NextInto(*spec)) return std::nullopt;
   return spec;
+}
+
+bool CountedSource::NextInto(TaskSpec& spec) {
+  if (produced_ >= count_) return false;
+  spec.kind = kind_;
+  if (payload_for_) {
+    spec.payload = payload_for_(produced_);
+  } else {
+    spec.payload.clear();
+  }
+  spec.job_id.clear();
+  ++produced_;
+  return true;
 }
 
 InterleavedSource::InterleavedSource(std::vector<std::unique_ptr<TaskSource>> sources)
@@ -27,17 +44,21 @@ InterleavedSource::InterleavedSource(std::vector<std::unique_ptr<TaskSource>> so
 }
 
 std::optional<TaskSpec> InterleavedSource::Next() {
-  // One source (one kind): its task as it comes, not moved once more on the way.
-  if (sources_.size() == 1) return sources_.front()->Next();
+  std::optional<TaskSpec> spec(std::in_place);
+  if (!NextInto(*spec)) return std::nullopt;
+  return spec;
+}
+
+bool InterleavedSource::NextInto(TaskSpec& spec) {
   while (!sources_.empty()) {
     next_ %= sources_.size();
-    if (auto spec = sources_[next_]->Next()) {
+    if (sources_[next_]->NextInto(spec)) {
       ++next_;
-      return spec;
+      return true;
     }
     sources_.erase(sources_.begin() + static_cast<std::ptrdiff_t>(next_));
   }
-  return std::nullopt;
+  return false;
 }
 
 }  // namespace taskfarm

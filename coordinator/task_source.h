@@ -30,6 +30,10 @@ class TaskSource {
   virtual ~TaskSource() = default;
   /// The next task, or nullopt when the source is exhausted.
   virtual std::optional<TaskSpec> Next() = 0;
+  /// The next task written into `spec` (every field set; its strings' room reused), or false
+  /// when the source is exhausted. The ledger's way: a record's spec is filled in place. By
+  /// default, Next()'s task moved in.
+  virtual bool NextInto(TaskSpec& spec);
   /// How many tasks the source yields in all, when known up front.
   virtual std::optional<uint64_t> Total() const = 0;
 };
@@ -39,6 +43,7 @@ class CountedSource : public TaskSource {
  public:
   CountedSource(std::string kind, uint64_t count, std::function<std::string(uint64_t)> payload_for);
   std::optional<TaskSpec> Next() override;
+  bool NextInto(TaskSpec& spec) override;
   std::optional<uint64_t> Total() const override { return count_; }
 
  private:
@@ -53,6 +58,7 @@ class InterleavedSource : public TaskSource {
  public:
   explicit InterleavedSource(std::vector<std::unique_ptr<TaskSource>> sources);
   std::optional<TaskSpec> Next() override;
+  bool NextInto(TaskSpec& spec) override;
   std::optional<uint64_t> Total() const override { return total_; }
 
  private:
@@ -70,6 +76,9 @@ class ChainedSource : public TaskSource {
   std::optional<TaskSpec> Next() override {
     if (auto spec = first_->Next()) return spec;
     return second_->Next();
+  }
+  bool NextInto(TaskSpec& spec) override {
+    return first_->NextInto(spec) || second_->NextInto(spec);
   }
   std::optional<uint64_t> Total() const override {
     auto a = first_->Total();
