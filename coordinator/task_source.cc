@@ -13,11 +13,13 @@ CountedSource::CountedSource(std::string kind, uint64_t count,
                              std::function<std::string(uint64_t)> payload_for)
     : kind_(std::move(kind)), count_(count), payload_for_(std::move(payload_for)) {}
 
-std::optional<TaskSpec> CountedSource::Next() {
+std::optional<TaskSpec> TaskSource::NextByNextInto() {
   std::optional<TaskSpec> spec(std::in_place);
   if (!NextInto(*spec)) return std::nullopt;
   return spec;
 }
+
+std::optional<TaskSpec> CountedSource::Next() { return NextByNextInto(); }
 
 bool CountedSource::NextInto(TaskSpec& spec) {
   if (produced_ >= count_) return false;
@@ -43,11 +45,7 @@ InterleavedSource::InterleavedSource(std::vector<std::unique_ptr<TaskSource>> so
   total_ = total;
 }
 
-std::optional<TaskSpec> InterleavedSource::Next() {
-  std::optional<TaskSpec> spec(std::in_place);
-  if (!NextInto(*spec)) return std::nullopt;
-  return spec;
-}
+std::optional<TaskSpec> InterleavedSource::Next() { return NextByNextInto(); }
 
 bool InterleavedSource::NextInto(TaskSpec& spec) {
   while (!sources_.empty()) {

@@ -36,6 +36,10 @@ class TaskSource {
   virtual bool NextInto(TaskSpec& spec);
   /// How many tasks the source yields in all, when known up front.
   virtual std::optional<uint64_t> Total() const = 0;
+
+ protected:
+  /// Next() of a source that overrides NextInto: its task, in a new spec.
+  std::optional<TaskSpec> NextByNextInto();
 };
 
 /// `count` tasks of one kind; `payload_for(i)` gives the i-th payload (i from 0).

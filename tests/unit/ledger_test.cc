@@ -84,6 +84,29 @@ TEST(Ledger, AbandonedTaskLeavesWithoutResult) {
   EXPECT_EQ(ledger.Unfinished(), 0u);
 }
 
+TEST(Ledger, ARecycledRecordCarriesNothingOfItsLastTaskAndSkippedIdsAreNotProduced) {
+  // Two kinds interleaved, payloads numbered: a record reused after a task finished must
+  // hold the next task's kind, payload and job id, not the last one's.
+  std::vector<std::unique_ptr<TaskSource>> sources;
+  sources.push_back(std::make_unique<CountedSource>(
+      "a", 3, [](uint64_t i) { return "a" + std::to_string(i); }));
+  sources.push_back(std::make_unique<CountedSource>("b", 2, nullptr));
+  InterleavedSource source(std::move(sources));
+  Ledger ledger(source);
+  ledger.SkipFinished({2});  // "b", empty payload: never produced
+  std::vector<std::pair<std::string, std::string>> seen;
+  while (ledger.PeekReady() != nullptr) {
+    const TaskRecord& record = ledger.TakeReady(1, MonoClock::now());
+    seen.emplace_back(record.spec.kind + "#" + std::to_string(record.id), record.spec.payload);
+    EXPECT_TRUE(record.spec.job_id.empty());
+    ASSERT_NE(ledger.Finish(record.id), nullptr);  // its record is reused for the next
+  }
+  EXPECT_EQ(seen, (std::vector<std::pair<std::string, std::string>>{
+                      {"a#1", "a0"}, {"a#3", "a1"}, {"b#4", ""}, {"a#5", "a2"}}));
+  EXPECT_EQ(ledger.skipped(), 1u);
+  EXPECT_TRUE(ledger.Exhausted());
+}
+
 TEST(InterleavedSource, AlternatesKindsAndKnowsItsTotal) {
   std::vector<std::unique_ptr<TaskSource>> sources;
   sources.push_back(std::make_unique<CountedSource>("a", 2, nullptr));
